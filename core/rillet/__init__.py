@@ -1,0 +1,156 @@
+"""rillet: stream chat completions from any LLM provider through plugins.
+
+::
+
+    import rillet
+    model = rillet.get_model("openai/gpt-4o-mini")
+    for event in model.stream_tokens("Why is the sky blue?"):
+        if event.type == "token":
+            print(event.text, end="", flush=True)
+
+Names are imported on first use, so ``import rillet`` stays cheap for the CLI and for
+provider discovery.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    # errors
+    "AuthenticationError": "._errors",
+    "BadRequestError": "._errors",
+    "ConfigurationError": "._errors",
+    "ConnectError": "._errors",
+    "ContentFilterError": "._errors",
+    "LocalProtocolError": "._errors",
+    "MissingKeyError": "._errors",
+    "NotFoundError": "._errors",
+    "OverloadedError": "._errors",
+    "PermissionDeniedError": "._errors",
+    "ProviderError": "._errors",
+    "QuotaExceededError": "._errors",
+    "RateLimitError": "._errors",
+    "RemoteProtocolError": "._errors",
+    "RilletError": "._errors",
+    "ServerError": "._errors",
+    "StreamError": "._errors",
+    "StreamTimeoutError": "._errors",
+    "TransportError": "._errors",
+    "TruncatedStreamError": "._errors",
+    "UnknownModelError": "._errors",
+    "UnknownProviderError": "._errors",
+    # plugin contract
+    "Capabilities": "._providers",
+    "ProviderInfo": "._providers",
+    "hookimpl": ".hookspecs",
+    "Decoder": "._decoding",
+    "EventSequencer": "._decoding",
+    "decode_chunks": "._decoding",
+    "decode_response": "._decoding",
+    "parse_tool_arguments": "._decoding",
+    # messages and requests
+    "Message": "._messages",
+    "ReasoningPart": "._messages",
+    "TextPart": "._messages",
+    "ToolCallPart": "._messages",
+    "ToolResultPart": "._messages",
+    "ChatRequest": "._request",
+    "Reasoning": "._request",
+    "Tool": "._request",
+    # events
+    "ContentEvent": "._events",
+    "EndEvent": "._events",
+    "ErrorEvent": "._events",
+    "Event": "._events",
+    "ReasoningEvent": "._events",
+    "StartEvent": "._events",
+    "Timing": "._events",
+    "TokenEvent": "._events",
+    "ToolCallDeltaEvent": "._events",
+    "ToolCallEvent": "._events",
+    "ToolCallStartEvent": "._events",
+    "Usage": "._events",
+    "UsageEvent": "._events",
+    "event_from_json": "._events",
+    # aggregation and streaming
+    "ChatResult": "._aggregate",
+    "StreamAggregator": "._aggregate",
+    "AggregatedStream": "._stream",
+    "TokenStream": "._stream",
+    "StreamOptions": "._transport",
+    "StreamingChatModel": "._model",
+    "get_model": "._model",
+    "providers": "._discovery",
+}
+
+__all__ = sorted(["__version__", *_EXPORTS])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rillet' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._aggregate import ChatResult, StreamAggregator
+    from ._decoding import Decoder, EventSequencer, decode_chunks, decode_response, parse_tool_arguments
+    from ._discovery import providers
+    from ._errors import (
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ConnectError,
+        ContentFilterError,
+        LocalProtocolError,
+        MissingKeyError,
+        NotFoundError,
+        OverloadedError,
+        PermissionDeniedError,
+        ProviderError,
+        QuotaExceededError,
+        RateLimitError,
+        RemoteProtocolError,
+        RilletError,
+        ServerError,
+        StreamError,
+        StreamTimeoutError,
+        TransportError,
+        TruncatedStreamError,
+        UnknownModelError,
+        UnknownProviderError,
+    )
+    from ._events import (
+        ContentEvent,
+        EndEvent,
+        ErrorEvent,
+        Event,
+        ReasoningEvent,
+        StartEvent,
+        Timing,
+        TokenEvent,
+        ToolCallDeltaEvent,
+        ToolCallEvent,
+        ToolCallStartEvent,
+        Usage,
+        UsageEvent,
+        event_from_json,
+    )
+    from ._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+    from ._model import StreamingChatModel, get_model
+    from ._providers import Capabilities, ProviderInfo
+    from ._request import ChatRequest, Reasoning, Tool
+    from ._stream import AggregatedStream, TokenStream
+    from ._transport import StreamOptions
+    from .hookspecs import hookimpl

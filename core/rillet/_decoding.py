@@ -1,0 +1,154 @@
+"""The decoder contract and the sequencing every decoded stream goes through."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Protocol
+
+from ._aggregate import StreamAggregator
+from ._errors import RemoteProtocolError, RilletError, TruncatedStreamError
+from ._events import ErrorEvent, StartEvent
+
+__all__ = ["Decoder", "EventSequencer", "decode_chunks", "decode_response", "error_for_status", "parse_tool_arguments"]
+
+
+class Decoder(Protocol):
+    """A provider's incremental, I/O-free stream decoder.
+
+    ``feed`` is given the response body in chunks of any size and returns the rillet
+    events they complete; ``close`` is called once at the end of the body and returns the
+    remaining events. A decoder emits ``start`` first and ends with exactly one ``end`` or
+    ``error``; if the body ends before the provider's terminal marker, ``close`` raises
+    ``TruncatedStreamError`` (or returns an ``error`` event with code ``truncated``). A
+    malformed frame raises ``RemoteProtocolError`` quoting the bytes. The core turns those
+    exceptions into ``error`` events carrying the partial result.
+    """
+
+    def feed(self, data: bytes) -> list[Any]:
+        """Decode more of the body."""
+        ...
+
+    def close(self) -> list[Any]:
+        """The body ended; return the final events (or raise if it ended too early)."""
+        ...
+
+
+def parse_tool_arguments(raw: str) -> Any:
+    """Parse a finished tool call's argument text: ``""`` means no arguments (``{}``).
+
+    Raises ``RemoteProtocolError`` when the text is not JSON.
+    """
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise RemoteProtocolError(
+            f"tool call arguments are not valid JSON ({exc.msg}): {raw[:200]!r}"
+        ) from None
+
+
+class EventSequencer:
+    """Enforces the event grammar on a decoder's output and keeps the partial result.
+
+    Guarantees exactly one ``start`` first (one is made if the decoder sent none) and
+    exactly one terminal event last; events after the terminal one are dropped. ``error``
+    events get ``partial`` filled from the aggregate, and exceptions raised by the decoder
+    become ``error`` events through :meth:`fail`.
+    """
+
+    __slots__ = ("provider", "model", "aggregator", "started", "finished")
+
+    def __init__(self, provider: str = "", model: str = "") -> None:
+        self.provider = provider
+        self.model = model
+        self.aggregator = StreamAggregator()
+        self.started = False
+        self.finished = False
+
+    def accept(self, events: Iterable[Any]) -> list[Any]:
+        """Pass decoder events through the grammar; return those the caller may see."""
+        out: list[Any] = []
+        if self.finished:
+            return out
+        add = self.aggregator.add
+        for event in events:
+            kind = event.type
+            if not self.started:
+                self.started = True
+                if kind != "start":
+                    out.append(self._start())
+            elif kind == "start":
+                continue
+            if kind == "error":
+                if event.partial is None:
+                    event = event.model_copy(update={"partial": self.aggregator.message()})
+                self.finished = True
+            elif kind == "end":
+                self.finished = True
+            add(event)
+            out.append(event)
+            if self.finished:
+                break
+        return out
+
+    def fail(self, error: RilletError) -> list[Any]:
+        """Report ``error`` as the terminal event (after a ``start`` if none was sent)."""
+        if error.partial is None and self.started:
+            error.partial = self.aggregator.message()
+        return self.accept([ErrorEvent.from_exception(error)])
+
+    def _start(self) -> StartEvent:
+        event = StartEvent(provider=self.provider, model=self.model)
+        self.aggregator.add(event)
+        return event
+
+
+def decode_chunks(decoder: Decoder, chunks: Iterable[bytes], *, provider: str = "", model: str = "") -> list[Any]:
+    """Feed ``chunks`` to ``decoder`` then close it; return the sequenced events.
+
+    The sans-IO equivalent of a stream: what ``rillet replay`` and the conformance kit use.
+    """
+    sequencer = EventSequencer(provider, model)
+    events: list[Any] = []
+    try:
+        for chunk in chunks:
+            events += sequencer.accept(decoder.feed(chunk))
+            if sequencer.finished:
+                return events
+        events += sequencer.accept(decoder.close())
+        if not sequencer.finished:
+            raise TruncatedStreamError("the decoder ended without an end or error event")
+    except RilletError as error:
+        events += sequencer.fail(error)
+    return events
+
+
+def error_for_status(decoder: Any, status: int, headers: Any, body: bytes, provider: str | None) -> RilletError:
+    """The error for an HTTP error response: the decoder's own mapping if it has one."""
+    from ._http_errors import error_from_response
+
+    refine = getattr(decoder, "error_from_response", None)
+    error = refine(status, headers, body) if refine is not None else None
+    if error is None:
+        error = error_from_response(status, headers, body, provider=provider)
+    if error.provider is None:
+        error.provider = provider
+    return error
+
+
+def decode_response(
+    decoder: Decoder,
+    status: int,
+    headers: Any,
+    chunks: Iterable[bytes],
+    *,
+    provider: str = "",
+    model: str = "",
+) -> list[Any]:
+    """Decode a whole recorded response: an error status becomes ``start`` + ``error``."""
+    if status >= 400:
+        body = b"".join(chunks)
+        sequencer = EventSequencer(provider, model)
+        return sequencer.fail(error_for_status(decoder, status, headers, body, provider or None))
+    return decode_chunks(decoder, chunks, provider=provider, model=model)

@@ -1,0 +1,135 @@
+"""Map an HTTP error response to the error hierarchy.
+
+Works for the JSON error bodies of every shipped provider: OpenAI
+``{"error": {"message", "type", "code"}}``, Anthropic ``{"type": "error", "error":
+{"type", "message"}}``, Gemini ``{"error": {"code", "message", "status"}}``, Ollama
+``{"error": "…"}``. A decoder may refine the result with an ``error_from_response``
+method (Gemini reports a bad key as HTTP 400).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from typing import Any, Mapping
+
+from ._errors import (
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    OverloadedError,
+    PermissionDeniedError,
+    ProviderError,
+    QuotaExceededError,
+    RateLimitError,
+    RilletError,
+    ServerError,
+)
+
+__all__ = ["error_from_response", "error_payload", "parse_retry_after"]
+
+_BY_STATUS: dict[int, type[ProviderError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    413: BadRequestError,
+    422: BadRequestError,
+    429: RateLimitError,
+    503: OverloadedError,
+    529: OverloadedError,
+}
+
+_BY_TYPE: dict[str, type[ProviderError]] = {
+    "authentication_error": AuthenticationError,
+    "invalid_api_key": AuthenticationError,
+    "permission_error": PermissionDeniedError,
+    "not_found_error": NotFoundError,
+    "model_not_found": NotFoundError,
+    "invalid_request_error": BadRequestError,
+    "rate_limit_error": RateLimitError,
+    "insufficient_quota": QuotaExceededError,
+    "overloaded_error": OverloadedError,
+    "api_error": ServerError,
+    "server_error": ServerError,
+    "RESOURCE_EXHAUSTED": RateLimitError,
+    "UNAUTHENTICATED": AuthenticationError,
+    "PERMISSION_DENIED": PermissionDeniedError,
+    "NOT_FOUND": NotFoundError,
+    "INVALID_ARGUMENT": BadRequestError,
+    "UNAVAILABLE": OverloadedError,
+    "INTERNAL": ServerError,
+}
+
+_HINTS = {
+    AuthenticationError: "check the key (rillet keys set PROVIDER)",
+    PermissionDeniedError: "the key may not use this model or endpoint",
+    NotFoundError: "check the model name (rillet models)",
+    RateLimitError: "wait and retry",
+    QuotaExceededError: "add credit or raise the quota with the provider",
+}
+
+
+def error_payload(body: bytes) -> tuple[Any, str | None, str | None]:
+    """Return ``(parsed_json, message, type_or_code)`` from an error body, best effort."""
+    try:
+        parsed = json.loads(body) if body.strip() else None
+    except ValueError:
+        text = body.decode("utf-8", "replace").strip()
+        return None, text[:500] or None, None
+    message = kind = None
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    if isinstance(error, dict):
+        message = error.get("message")
+        kind = error.get("type") or error.get("status") or error.get("code")
+    elif isinstance(error, str):
+        message = error
+    elif isinstance(parsed, dict):
+        message = parsed.get("message") or parsed.get("detail")
+    if isinstance(kind, int):
+        kind = None
+    return parsed, (str(message) if message is not None else None), (str(kind) if kind else None)
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date)."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    millis = lowered.get("retry-after-ms")
+    if millis:
+        try:
+            return max(float(millis) / 1000, 0.0)
+        except ValueError:
+            pass
+    value = lowered.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
+
+
+def error_from_response(
+    status: int, headers: Mapping[str, str], body: bytes, *, provider: str | None = None
+) -> RilletError:
+    """The typed error for an HTTP error response (status ≥ 400)."""
+    parsed, message, kind = error_payload(body)
+    cls: type[ProviderError] = _BY_TYPE.get(kind or "") or _BY_STATUS.get(status) or (
+        ServerError if status >= 500 else BadRequestError
+    )
+    if status == 429 and kind == "insufficient_quota":
+        cls = QuotaExceededError
+    who = provider or "the provider"
+    text = f"{who} answered HTTP {status}: {message or 'no error message'}"
+    hint = _HINTS.get(cls)
+    if hint:
+        text += f" — {hint}"
+    return cls(
+        text,
+        status_code=status,
+        retry_after=parse_retry_after(headers),
+        provider=provider,
+        raw=parsed if parsed is not None else body.decode("utf-8", "replace")[:2000],
+    )

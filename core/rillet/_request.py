@@ -1,0 +1,61 @@
+"""What a caller asks a model for: ``ChatRequest`` and its tools."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._messages import Message
+
+__all__ = ["ChatRequest", "Reasoning", "Tool", "messages_from"]
+
+
+class Tool(BaseModel):
+    """A function the model may call; ``parameters`` is a JSON schema object."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+
+
+class Reasoning(BaseModel):
+    """How much the model should think: an ``effort`` level or a token ``budget``."""
+
+    model_config = ConfigDict(frozen=True)
+    effort: Literal["minimal", "low", "medium", "high"] | None = None
+    budget_tokens: int | None = None
+
+
+class ChatRequest(BaseModel):
+    """A provider-neutral chat request.
+
+    Plugins translate it to their wire format. ``extra`` carries provider-specific fields
+    that are merged into the request body as given.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    messages: list[Message]
+    tools: list[Tool] = Field(default_factory=list)
+    tool_choice: Literal["auto", "none", "required"] | str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    stop: list[str] | None = None
+    seed: int | None = None
+    reasoning: Reasoning | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+def messages_from(prompt: str | Message | Sequence[Message | dict[str, Any]], system: str | None = None) -> list[Message]:
+    """Normalise a prompt string, a message or a list of messages/dicts to messages."""
+    if isinstance(prompt, str):
+        messages = [Message.user(prompt)]
+    elif isinstance(prompt, Message):
+        messages = [prompt]
+    else:
+        messages = [m if isinstance(m, Message) else Message.model_validate(m) for m in prompt]
+    if system is not None:
+        messages.insert(0, Message.system(system))
+    return messages

@@ -1,0 +1,13 @@
+"""Framing layers plugins compose: SSE, NDJSON and a streaming JSON array.
+
+Each parser is sans-IO: ``feed(bytes)`` returns the complete items found so far and keeps
+the rest; ``close()`` says the input ended and returns what was pending. Chunks may split
+anywhere — inside a UTF-8 character, a line or a CRLF — without changing the result.
+"""
+
+from ._jsonarray import JSONArrayParser
+from ._lines import LineSplitter
+from ._ndjson import NDJSONParser
+from ._sse import ServerSentEvent, SSEParser
+
+__all__ = ["JSONArrayParser", "LineSplitter", "NDJSONParser", "SSEParser", "ServerSentEvent"]

@@ -1,0 +1,53 @@
+"""Newline-delimited JSON: one JSON value per line."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .._errors import RemoteProtocolError, TruncatedStreamError
+from ._lines import LineSplitter
+
+
+def quote_bytes(data: bytes, limit: int = 200) -> str:
+    """Render ``data`` for an error message, cut to ``limit`` bytes."""
+    shown = data[:limit].decode("utf-8", "replace")
+    return repr(shown) + (f" … ({len(data)} bytes)" if len(data) > limit else "")
+
+
+class NDJSONParser:
+    """Incremental NDJSON parser (sans-IO). Blank lines are skipped.
+
+    A line that is not JSON raises ``RemoteProtocolError`` quoting it. At ``close()`` an
+    unterminated last line is parsed too; if it is not complete JSON the body was cut, so
+    ``TruncatedStreamError`` is raised.
+    """
+
+    __slots__ = ("_lines",)
+
+    def __init__(self) -> None:
+        self._lines = LineSplitter()
+
+    def feed(self, data: bytes) -> list[Any]:
+        """Add bytes; return the JSON values of the lines they complete."""
+        return [_parse(line) for line in self._lines.feed(data) if line.strip()]
+
+    def close(self) -> list[Any]:
+        """End of input: return the last value if its line had no newline."""
+        values = []
+        for line in self._lines.close():
+            if line.strip():
+                try:
+                    values.append(json.loads(line))
+                except ValueError:
+                    raise TruncatedStreamError(
+                        f"the body ended inside a JSON line: {quote_bytes(line)}"
+                    ) from None
+        return values
+
+
+def _parse(line: bytes) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError as exc:
+        raise RemoteProtocolError(f"malformed JSON line ({exc.msg}): {quote_bytes(line)}") from None

@@ -1,0 +1,87 @@
+"""Server-sent events, parsed as the WHATWG HTML standard says (§9.2 "event stream")."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ._lines import LineSplitter
+
+
+class ServerSentEvent(NamedTuple):
+    """One dispatched event: ``event`` defaults to ``"message"``; ``data`` lines are joined
+    with LF; ``id`` is the last event id seen; ``retry`` the reconnection time, if sent."""
+
+    event: str
+    data: str
+    id: str | None = None
+    retry: int | None = None
+
+
+class SSEParser:
+    """Incremental SSE parser (sans-IO).
+
+    LF, CR and CRLF line ends; ``:`` comment lines (keep-alives) are skipped; ``event``,
+    ``data`` (several lines joined with LF), ``id`` (ignored when it holds NUL) and ``retry``
+    (digits only) fields; a leading BOM is dropped; unknown fields are ignored.
+
+    One deliberate leniency: at ``close()`` an event whose blank line never came is still
+    dispatched, because real servers end bodies with ``data: [DONE]\\n`` alone. Whether
+    the stream was complete is the provider decoder's judgement (its terminal marker).
+    """
+
+    __slots__ = ("_lines", "_data", "_event", "_last_id", "_retry")
+
+    def __init__(self) -> None:
+        self._lines = LineSplitter()
+        self._data: list[str] = []
+        self._event = ""
+        self._last_id: str | None = None
+        self._retry: int | None = None
+
+    def feed(self, data: bytes) -> list[ServerSentEvent]:
+        """Add bytes; return the events they complete."""
+        return self._process(self._lines.feed(data))
+
+    def close(self) -> list[ServerSentEvent]:
+        """End of input: return the last event, if one was pending."""
+        events = self._process(self._lines.close())
+        if self._data:
+            events.append(self._dispatch())
+        return events
+
+    def _process(self, lines: list[bytes]) -> list[ServerSentEvent]:
+        events: list[ServerSentEvent] = []
+        for line in lines:
+            if line.startswith(b"data:"):
+                value = line[6:] if line[5:6] == b" " else line[5:]
+                self._data.append(value.decode("utf-8", "replace"))
+            elif not line:
+                if self._data:
+                    events.append(self._dispatch())
+                else:
+                    self._event = ""
+            elif line[:1] != b":":
+                self._field(line.decode("utf-8", "replace"))
+        return events
+
+    def _field(self, line: str) -> None:
+        name, colon, value = line.partition(":")
+        if colon and value[:1] == " ":
+            value = value[1:]
+        if name == "event":
+            self._event = value
+        elif name == "data":
+            self._data.append(value)
+        elif name == "id":
+            if "\0" not in value:
+                self._last_id = value
+        elif name == "retry":
+            if value.isascii() and value.isdigit():
+                self._retry = int(value)
+
+    def _dispatch(self) -> ServerSentEvent:
+        data = self._data[0] if len(self._data) == 1 else "\n".join(self._data)
+        event = ServerSentEvent(self._event or "message", data, self._last_id, self._retry)
+        self._data = []
+        self._event = ""
+        return event
