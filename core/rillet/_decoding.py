@@ -9,7 +9,7 @@ from ._aggregate import StreamAggregator
 from ._errors import RemoteProtocolError, RilletError, TruncatedStreamError
 from ._events import ErrorEvent, StartEvent
 
-__all__ = ["Decoder", "EventSequencer", "decode_chunks", "decode_response", "error_for_status", "parse_tool_arguments"]
+__all__ = ["Decoder", "EventSequencer", "decode_chunks", "decode_response", "decode_step", "error_for_status", "parse_tool_arguments"]
 
 
 class Decoder(Protocol):
@@ -31,6 +31,23 @@ class Decoder(Protocol):
     def close(self) -> list[Any]:
         """The body ended; return the final events (or raise if it ended too early)."""
         ...
+
+
+def decode_step(decoder: Decoder, chunk: bytes, provider: str | None = None) -> list[Any]:
+    """Feed ``chunk`` to ``decoder`` (``b""`` closes it).
+
+    A decoder bug on unexpected data (``KeyError``, ``TypeError`` …) becomes a
+    ``RemoteProtocolError`` so the caller still gets a typed error and the partial result.
+    """
+    try:
+        return decoder.feed(chunk) if chunk else decoder.close()
+    except RilletError:
+        raise
+    except Exception as exc:
+        raise RemoteProtocolError(
+            f"the {provider or 'provider'} decoder could not handle the data it received "
+            f"({type(exc).__name__}: {exc}); please report this with the recorded body"
+        ) from exc
 
 
 def parse_tool_arguments(raw: str) -> Any:
@@ -113,10 +130,12 @@ def decode_chunks(decoder: Decoder, chunks: Iterable[bytes], *, provider: str = 
     events: list[Any] = []
     try:
         for chunk in chunks:
-            events += sequencer.accept(decoder.feed(chunk))
+            if not chunk:
+                continue
+            events += sequencer.accept(decode_step(decoder, chunk, provider))
             if sequencer.finished:
                 return events
-        events += sequencer.accept(decoder.close())
+        events += sequencer.accept(decode_step(decoder, b"", provider))
         if not sequencer.finished:
             raise TruncatedStreamError("the decoder ended without an end or error event")
     except RilletError as error:

@@ -1,0 +1,40 @@
+"""The shared httpx clients: one sync client per process, one async client per event loop."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any
+
+import httpx
+
+__all__ = ["async_client", "sync_client"]
+
+_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=200, keepalive_expiry=30.0)
+_sync: httpx.Client | None = None
+_async: weakref.WeakKeyDictionary[Any, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def sync_client() -> httpx.Client:
+    """The process-wide sync client (connection pooling across streams)."""
+    global _sync
+    if _sync is None:
+        with _lock:
+            if _sync is None:
+                _sync = httpx.Client(timeout=None, limits=_LIMITS, follow_redirects=False)
+    return _sync
+
+
+def async_client() -> httpx.AsyncClient:
+    """The async client of the running event loop (a client cannot cross loops)."""
+    import asyncio
+
+    try:
+        loop: Any = asyncio.get_running_loop()
+    except RuntimeError:  # another async library (trio): one client per thread is safe enough
+        loop = threading.current_thread()
+    client = _async.get(loop)
+    if client is None:
+        client = _async[loop] = httpx.AsyncClient(timeout=None, limits=_LIMITS, follow_redirects=False)
+    return client

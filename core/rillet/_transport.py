@@ -1,0 +1,377 @@
+"""One streaming flow, two drivers.
+
+``stream_flow`` is a plain generator holding all the logic of a streamed exchange:
+sending, HTTP errors, decoding, retries with backoff, timeouts, truncation. It yields
+*operations* (send, read, sleep) and lists of events; a driver performs the operations
+with httpx — ``drive_sync`` with ``httpx.Client``, ``drive_async`` with
+``httpx.AsyncClient`` — and hands the events to the caller. There is no second copy of
+the logic for async (the pattern of ``httpx.Auth.auth_flow``).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Callable, Generator, Iterator
+
+import httpx
+
+from ._decoding import Decoder, EventSequencer, decode_step, error_for_status
+from ._errors import (
+    ConnectError,
+    RemoteProtocolError,
+    RilletError,
+    StreamTimeoutError,
+    TransportError,
+    TruncatedStreamError,
+)
+
+__all__ = ["StreamOptions", "drive_async", "drive_sync", "map_httpx_error", "stream_flow"]
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """Timeouts (seconds; ``None`` = no limit) and retry policy of a stream.
+
+    Attributes:
+        connect_timeout: to open the connection (and to wait for a pooled one).
+        first_token_timeout: from sending the request to the first body bytes.
+        gap_timeout: the longest silence between two body chunks.
+        total_timeout: for the whole stream.
+        max_retries: re-sends after a retryable failure, only before any event was
+            delivered to the caller.
+        backoff_initial: the first backoff delay; it doubles per retry, with jitter.
+        backoff_max: the longest backoff delay.
+        retry_after_max: the longest ``Retry-After`` rillet waits; a longer one is
+            surfaced as the error instead.
+    """
+
+    connect_timeout: float | None = 10.0
+    first_token_timeout: float | None = 120.0
+    gap_timeout: float | None = 60.0
+    total_timeout: float | None = None
+    max_retries: int = 2
+    backoff_initial: float = 0.5
+    backoff_max: float = 20.0
+    retry_after_max: float = 60.0
+
+    def backoff(self, attempt: int, retry_after: float | None, rng: Callable[[], float] = random.random) -> float | None:
+        """Seconds to wait before retry ``attempt`` (from 0), or ``None`` not to retry."""
+        if attempt >= self.max_retries:
+            return None
+        if retry_after is not None:
+            return retry_after if retry_after <= self.retry_after_max else None
+        delay = min(self.backoff_max, self.backoff_initial * (2**attempt))
+        return delay * (0.5 + rng() / 2)
+
+
+# Operations the flow asks a driver to perform -------------------------------------------
+
+
+class Send:
+    """Send ``request``; the driver answers with the streamed ``httpx.Response``."""
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: httpx.Request) -> None:
+        self.request = request
+
+
+class Read:
+    """Read the next body chunk (``b""`` at the end) within ``timeout`` seconds."""
+
+    __slots__ = ("response", "timeout", "phase")
+
+    def __init__(self, response: httpx.Response, timeout: float | None, phase: str) -> None:
+        self.response = response
+        self.timeout = timeout
+        self.phase = phase
+
+
+class ReadAll:
+    """Read the whole remaining body (an error response)."""
+
+    __slots__ = ("response",)
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+
+
+class Sleep:
+    """Wait ``seconds`` before retrying."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
+class Close:
+    """Close ``response`` (release the connection)."""
+
+    __slots__ = ("response",)
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+
+
+# httpx errors → rillet errors ------------------------------------------------------------
+
+_HTTPX_ERRORS: list[tuple[type[Exception], Callable[[str, str], RilletError]]] = [
+    (httpx.ConnectTimeout, lambda m, p: StreamTimeoutError(f"connecting timed out: {m}", phase="connect")),
+    (httpx.PoolTimeout, lambda m, p: StreamTimeoutError(f"no free connection in time: {m}", phase="connect")),
+    (httpx.ReadTimeout, lambda m, p: StreamTimeoutError(f"no data within the {p.replace('_', ' ')} timeout", phase=p)),
+    (httpx.WriteTimeout, lambda m, p: StreamTimeoutError(f"sending the request timed out: {m}", phase="connect")),
+    (httpx.TimeoutException, lambda m, p: StreamTimeoutError(f"timed out: {m}", phase=p)),
+    (httpx.ConnectError, lambda m, p: ConnectError(f"could not connect: {m} — check the base URL and your network")),
+    (httpx.RemoteProtocolError, lambda m, p: TruncatedStreamError(f"the connection ended early: {m}")),
+    (httpx.LocalProtocolError, lambda m, p: TransportError(f"invalid HTTP request: {m}", retryable=False)),
+    (httpx.ReadError, lambda m, p: ConnectError(f"the connection broke while reading: {m}")),
+    (httpx.WriteError, lambda m, p: ConnectError(f"the connection broke while sending: {m}")),
+    (httpx.CloseError, lambda m, p: ConnectError(f"closing the connection failed: {m}")),
+    (httpx.ProxyError, lambda m, p: ConnectError(f"the proxy failed: {m}")),
+    (httpx.UnsupportedProtocol, lambda m, p: TransportError(f"unsupported URL: {m} — the base URL needs http:// or https://", retryable=False)),
+    (httpx.DecodingError, lambda m, p: RemoteProtocolError(f"the body could not be decompressed: {m}")),
+    (httpx.TooManyRedirects, lambda m, p: TransportError(f"too many redirects: {m}", retryable=False)),
+    (httpx.StreamError, lambda m, p: TransportError(f"the response stream was misused: {m}", retryable=False)),
+    (httpx.InvalidURL, lambda m, p: TransportError(f"invalid URL: {m}", retryable=False)),
+]
+
+
+def map_httpx_error(exc: Exception, phase: str = "total") -> RilletError:
+    """The most specific rillet error for an httpx exception (``raise … from exc`` it)."""
+    message = str(exc) or type(exc).__name__
+    for cls, make in _HTTPX_ERRORS:
+        if isinstance(exc, cls):
+            return make(message, phase)
+    return TransportError(f"{type(exc).__name__}: {message}")
+
+
+# The flow ----------------------------------------------------------------------------
+
+
+class StreamState:
+    """What a running stream knows: the sequencer (grammar + partial result) and timing."""
+
+    __slots__ = ("sequencer", "sent_at", "first_event_at", "ended_at", "attempts")
+
+    def __init__(self, provider: str, model: str) -> None:
+        self.sequencer = EventSequencer(provider, model)
+        self.sent_at: float | None = None
+        self.first_event_at: float | None = None
+        self.ended_at: float | None = None
+        self.attempts = 0
+
+
+def stream_flow(
+    request: httpx.Request,
+    make_decoder: Callable[[], Decoder],
+    options: StreamOptions,
+    state: StreamState,
+    clock: Callable[[], float] = time.monotonic,
+) -> Generator[Any, Any, None]:
+    """The whole logic of one streamed exchange, as a generator of operations and events.
+
+    Yields ``Send``/``Read``/``ReadAll``/``Sleep``/``Close`` operations (the driver sends
+    back their result, or throws the httpx exception they raised) and lists of events
+    for the caller. Retries only while nothing has been delivered.
+    """
+    sequencer = state.sequencer
+    provider = sequencer.provider or None
+    state.sent_at = started = clock()
+    deadline = None if options.total_timeout is None else started + options.total_timeout
+    request.extensions["timeout"] = _httpx_timeout(options)
+    while True:
+        state.attempts += 1
+        response: httpx.Response | None = None
+        phase = "connect"
+        try:
+            try:
+                response = yield Send(request)
+                decoder = make_decoder()
+                if response.status_code >= 400:
+                    phase = "first_token"
+                    body = yield ReadAll(response)
+                    raise error_for_status(decoder, response.status_code, response.headers, body, provider)
+                phase = "first_token"
+                while True:
+                    timeout, phase = _read_budget(options, deadline, clock, sequencer.started)
+                    chunk = yield Read(response, timeout, phase)
+                    events = sequencer.accept(decode_step(decoder, chunk, provider))
+                    if events:
+                        _stamp(state, events, clock)
+                        yield events
+                    if sequencer.finished:
+                        yield Close(response)
+                        return
+                    if not chunk:
+                        raise TruncatedStreamError("the body ended without a terminal event")
+            except httpx.HTTPError as exc:
+                raise map_httpx_error(exc, phase) from exc
+        except RilletError as error:
+            if error.provider is None:
+                error.provider = provider
+            delay = None
+            if error.retryable and not sequencer.started:
+                delay = options.backoff(state.attempts - 1, error.retry_after)
+                if delay is not None and deadline is not None and clock() + delay > deadline:
+                    delay = None
+            if response is not None:
+                yield Close(response)
+            if delay is None:
+                events = sequencer.fail(error)
+                _stamp(state, events, clock)
+                yield events
+                return
+            yield Sleep(delay)
+
+
+def _httpx_timeout(options: StreamOptions) -> dict[str, float | None]:
+    reads = [t for t in (options.first_token_timeout, options.gap_timeout) if t is not None]
+    read = max(reads) if len(reads) == 2 else None
+    return {"connect": options.connect_timeout, "read": read, "write": options.connect_timeout, "pool": options.connect_timeout}
+
+
+def _read_budget(options: StreamOptions, deadline: float | None, clock: Callable[[], float], started: bool) -> tuple[float | None, str]:
+    phase = "gap" if started else "first_token"
+    timeout = options.gap_timeout if started else options.first_token_timeout
+    if deadline is not None:
+        remaining = max(deadline - clock(), 0.0)
+        if timeout is None or remaining < timeout:
+            return remaining, "total"
+    return timeout, phase
+
+
+def _stamp(state: StreamState, events: list[Any], clock: Callable[[], float]) -> None:
+    now = clock()
+    if state.first_event_at is None and any(event.type != "start" for event in events):
+        state.first_event_at = now
+    last = events[-1]
+    if last.type in ("end", "error"):
+        state.ended_at = now
+        if last.type == "end":
+            from ._events import Timing
+
+            sent = state.sent_at or now
+            timing = Timing(
+                time_to_first_token=None if state.first_event_at is None else state.first_event_at - sent,
+                duration=now - sent,
+            )
+            events[-1] = last.model_copy(update={"timing": timing})
+            state.sequencer.aggregator.timing = timing
+
+
+# Drivers ---------------------------------------------------------------------------------
+
+
+def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterator[Any]:
+    """Run ``flow`` with a sync client, yielding its events."""
+    iterators: dict[int, Iterator[bytes]] = {}
+    open_responses: list[httpx.Response] = []
+    try:
+        operation = next(flow)
+        while True:
+            if type(operation) is list:
+                yield from operation
+                operation = next(flow)
+                continue
+            try:
+                result = _perform_sync(operation, client, iterators, open_responses)
+            except (httpx.HTTPError, RilletError) as exc:
+                operation = flow.throw(exc)
+            else:
+                operation = flow.send(result)
+    except StopIteration:
+        return
+    finally:
+        flow.close()
+        for response in open_responses:
+            response.close()
+
+
+def _perform_sync(operation: Any, client: httpx.Client, iterators: dict[int, Iterator[bytes]], open_responses: list[httpx.Response]) -> Any:
+    kind = type(operation)
+    if kind is Read:
+        start = time.monotonic()
+        chunk = next(iterators[id(operation.response)], b"")
+        if operation.timeout is not None and time.monotonic() - start > operation.timeout:
+            raise StreamTimeoutError(f"no data within the {operation.phase.replace('_', ' ')} timeout ({operation.timeout:g}s)", phase=operation.phase)
+        return chunk
+    if kind is Send:
+        response = client.send(operation.request, stream=True)
+        open_responses.append(response)
+        iterators[id(response)] = response.iter_bytes()
+        return response
+    if kind is ReadAll:
+        return operation.response.read()
+    if kind is Close:
+        operation.response.close()
+        iterators.pop(id(operation.response), None)
+        if operation.response in open_responses:
+            open_responses.remove(operation.response)
+        return None
+    if kind is Sleep:
+        time.sleep(operation.seconds)
+        return None
+    raise TypeError(f"unknown stream operation {operation!r}")
+
+
+async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient) -> AsyncIterator[Any]:
+    """Run ``flow`` with an async client, yielding its events."""
+    iterators: dict[int, AsyncIterator[bytes]] = {}
+    open_responses: list[httpx.Response] = []
+    try:
+        operation = next(flow)
+        while True:
+            if type(operation) is list:
+                for event in operation:
+                    yield event
+                operation = next(flow)
+                continue
+            try:
+                result = await _perform_async(operation, client, iterators, open_responses)
+            except (httpx.HTTPError, RilletError) as exc:
+                operation = flow.throw(exc)
+            else:
+                operation = flow.send(result)
+    except StopIteration:
+        return
+    finally:
+        flow.close()
+        for response in open_responses:
+            await response.aclose()
+
+
+async def _perform_async(operation: Any, client: httpx.AsyncClient, iterators: dict[int, AsyncIterator[bytes]], open_responses: list[httpx.Response]) -> Any:
+    import anyio
+
+    kind = type(operation)
+    if kind is Read:
+        iterator = iterators[id(operation.response)]
+        if operation.timeout is None:
+            return await anext(iterator, b"")
+        try:
+            with anyio.fail_after(operation.timeout):
+                return await anext(iterator, b"")
+        except TimeoutError:
+            raise StreamTimeoutError(
+                f"no data within the {operation.phase.replace('_', ' ')} timeout ({operation.timeout:g}s)", phase=operation.phase
+            ) from None
+    if kind is Send:
+        response = await client.send(operation.request, stream=True)
+        open_responses.append(response)
+        iterators[id(response)] = response.aiter_bytes()
+        return response
+    if kind is ReadAll:
+        return await operation.response.aread()
+    if kind is Close:
+        await operation.response.aclose()
+        iterators.pop(id(operation.response), None)
+        if operation.response in open_responses:
+            open_responses.remove(operation.response)
+        return None
+    if kind is Sleep:
+        await anyio.sleep(operation.seconds)
+        return None
+    raise TypeError(f"unknown stream operation {operation!r}")

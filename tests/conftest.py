@@ -1,0 +1,47 @@
+"""Shared fixtures of the core tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from loopback import LoopbackServer  # noqa: E402
+
+import rillet  # noqa: E402
+from rillet import _discovery  # noqa: E402
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as running:
+        yield running
+
+
+@pytest.fixture
+def fake_plugin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Register the fake provider; isolate keys in a temporary RILLET_HOME."""
+    import fake_provider
+
+    monkeypatch.setenv("RILLET_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FAKE_API_KEY", "sk-fake-SECRET-123")
+    _discovery.register(fake_provider, name="fake-test")
+    yield
+    _discovery.unregister("fake-test")
+
+
+@pytest.fixture
+def fast_options() -> rillet.StreamOptions:
+    """Short timeouts and no backoff delay, so failure tests run quickly."""
+    return rillet.StreamOptions(
+        connect_timeout=2.0, first_token_timeout=2.0, gap_timeout=2.0, backoff_initial=0.0, backoff_max=0.0
+    )
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

@@ -1,0 +1,115 @@
+"""A scripted HTTP/1.1 server on 127.0.0.1 for transport tests.
+
+Each connection serves one request with the next queued ``Reply``: a status, headers and
+a script of body chunks and pauses. It records requests, counts open connections and
+notices when the client closes the connection while the server is still streaming.
+"""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Reply:
+    """What the server answers: ``body`` items are bytes to send or seconds to pause."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=lambda: {"content-type": "application/x-ndjson"})
+    body: list[bytes | float] = field(default_factory=list)
+    complete: bool = True  # False: drop the connection without finishing the chunked body
+    hold: float = 0.0  # after the script, keep the connection open this long (waiting for a client close)
+
+
+class LoopbackServer:
+    """Serve queued replies; use as a context manager."""
+
+    def __init__(self) -> None:
+        self.replies: deque[Reply] = deque()
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.open_connections = 0
+        self.client_closed = threading.Event()
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                server._serve(self.request)
+
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> LoopbackServer:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def queue(self, *replies: Reply) -> None:
+        self.replies.extend(replies)
+
+    def _serve(self, sock: socket.socket) -> None:
+        with self._lock:
+            self.open_connections += 1
+        try:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = sock.recv(65536)
+                if not data:
+                    return
+                head += data
+            head, _, body = head.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+            length = int(headers.get("content-length", "0"))
+            while len(body) < length:
+                body += sock.recv(65536)
+            self.requests.append((lines[0], headers, body))
+            reply = self.replies.popleft() if self.replies else Reply(status=500, body=[b'{"error":"no reply queued"}'])
+            status_line = f"HTTP/1.1 {reply.status} X\r\n"
+            header_lines = "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items())
+            sock.sendall((status_line + header_lines + "transfer-encoding: chunked\r\nconnection: close\r\n\r\n").encode())
+            for item in reply.body:
+                if isinstance(item, float):
+                    if self._wait_for_close(sock, item):
+                        return
+                    continue
+                try:
+                    sock.sendall(b"%x\r\n%s\r\n" % (len(item), item))
+                except OSError:
+                    self.client_closed.set()
+                    return
+            if reply.hold and self._wait_for_close(sock, reply.hold):
+                return
+            if reply.complete:
+                sock.sendall(b"0\r\n\r\n")
+        finally:
+            with self._lock:
+                self.open_connections -= 1
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _wait_for_close(self, sock: socket.socket, seconds: float) -> bool:
+        """Pause up to ``seconds``; return True (and record it) if the client closed."""
+        sock.settimeout(seconds)
+        try:
+            data = sock.recv(1)
+        except (socket.timeout, TimeoutError):
+            return False
+        except OSError:
+            data = b""
+        finally:
+            sock.settimeout(None)
+        if data == b"":
+            self.client_closed.set()
+            return True
+        return False
