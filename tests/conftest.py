@@ -45,3 +45,13 @@ def fast_options() -> rillet.StreamOptions:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+def fast_plugin_model(fake_plugin: None, fast_options: rillet.StreamOptions):  # type: ignore[no-untyped-def]
+    """A factory: the fake provider's model pointed at a loopback server."""
+
+    def make(server: LoopbackServer, **kwargs):  # type: ignore[no-untyped-def]
+        return rillet.get_model("fake/fake-1", base_url=server.url, options=fast_options, **kwargs)
+
+    return make

@@ -71,25 +71,28 @@ _HINTS = {
 }
 
 
-def error_payload(body: bytes) -> tuple[Any, str | None, str | None]:
-    """Return ``(parsed_json, message, type_or_code)`` from an error body, best effort."""
+def error_payload(body: bytes) -> tuple[Any, str | None, list[str]]:
+    """Return ``(parsed_json, message, kinds)`` from an error body, best effort.
+
+    ``kinds`` are the provider's error ``code``, ``type`` and ``status`` strings, most
+    specific first.
+    """
     try:
         parsed = json.loads(body) if body.strip() else None
     except ValueError:
         text = body.decode("utf-8", "replace").strip()
-        return None, text[:500] or None, None
-    message = kind = None
+        return None, text[:500] or None, []
+    message = None
+    kinds: list[str] = []
     error = parsed.get("error") if isinstance(parsed, dict) else None
     if isinstance(error, dict):
         message = error.get("message")
-        kind = error.get("type") or error.get("status") or error.get("code")
+        kinds = [str(error[k]) for k in ("code", "type", "status") if isinstance(error.get(k), str)]
     elif isinstance(error, str):
         message = error
     elif isinstance(parsed, dict):
         message = parsed.get("message") or parsed.get("detail")
-    if isinstance(kind, int):
-        kind = None
-    return parsed, (str(message) if message is not None else None), (str(kind) if kind else None)
+    return parsed, (str(message) if message is not None else None), kinds
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
@@ -111,16 +114,28 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
         return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
 
 
+_DECISIVE = {"insufficient_quota", "overloaded_error", "invalid_api_key", "model_not_found"}
+
+
+def _classify(status: int, kinds: list[str]) -> type[ProviderError]:
+    """The status decides, unless the body names a more specific cause."""
+    for kind in kinds:
+        if kind in _DECISIVE:
+            return _BY_TYPE[kind]
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    for kind in kinds:
+        if kind in _BY_TYPE:
+            return _BY_TYPE[kind]
+    return ServerError if status >= 500 else BadRequestError
+
+
 def error_from_response(
     status: int, headers: Mapping[str, str], body: bytes, *, provider: str | None = None
 ) -> RilletError:
     """The typed error for an HTTP error response (status ≥ 400)."""
-    parsed, message, kind = error_payload(body)
-    cls: type[ProviderError] = _BY_TYPE.get(kind or "") or _BY_STATUS.get(status) or (
-        ServerError if status >= 500 else BadRequestError
-    )
-    if status == 429 and kind == "insufficient_quota":
-        cls = QuotaExceededError
+    parsed, message, kinds = error_payload(body)
+    cls = _classify(status, kinds)
     who = provider or "the provider"
     text = f"{who} answered HTTP {status}: {message or 'no error message'}"
     hint = _HINTS.get(cls)

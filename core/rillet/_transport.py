@@ -142,6 +142,11 @@ _HTTPX_ERRORS: list[tuple[type[Exception], Callable[[str, str], RilletError]]] =
 def map_httpx_error(exc: Exception, phase: str = "total") -> RilletError:
     """The most specific rillet error for an httpx exception (``raise … from exc`` it)."""
     message = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.HTTPStatusError):
+        from ._http_errors import error_from_response
+
+        response = exc.response
+        return error_from_response(response.status_code, response.headers, b"")
     for cls, make in _HTTPX_ERRORS:
         if isinstance(exc, cls):
             return make(message, phase)

@@ -1,0 +1,1 @@
+"""rillet.testing: the conformance kit (placeholder; being written)."""

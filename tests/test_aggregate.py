@@ -1,0 +1,130 @@
+"""StreamAggregator: folding events into a message, and the event grammar guard."""
+
+from __future__ import annotations
+
+import rillet
+from rillet import (
+    EndEvent,
+    ErrorEvent,
+    EventSequencer,
+    ReasoningEvent,
+    StartEvent,
+    StreamAggregator,
+    TokenEvent,
+    ToolCallDeltaEvent,
+    ToolCallEvent,
+    ToolCallStartEvent,
+    Usage,
+    UsageEvent,
+)
+
+
+def test_text_and_reasoning_join_per_block_in_order_of_appearance() -> None:
+    result = StreamAggregator.fold(
+        [
+            StartEvent(response_id="r"),
+            ReasoningEvent(text="think "),
+            ReasoningEvent(text="more", signature="sig-a"),
+            ReasoningEvent(signature="sig-b"),
+            TokenEvent(text="Hel"),
+            TokenEvent(text="lo", index=0),
+            TokenEvent(text="Second", index=1),
+            EndEvent(finish_reason="stop", raw_finish_reason="end_turn"),
+        ]
+    )
+    kinds = [part.type for part in result.message.content]
+    assert kinds == ["reasoning", "text", "text"]
+    assert result.message.reasoning == "think more"
+    assert result.message.content[0].signature == "sig-asig-b"
+    assert result.text == "HelloSecond"
+    assert (result.finish_reason, result.raw_finish_reason, result.response_id) == ("stop", "end_turn", "r")
+
+
+def test_tool_calls_take_their_final_arguments_from_the_tool_call_event() -> None:
+    result = StreamAggregator.fold(
+        [
+            StartEvent(),
+            ToolCallStartEvent(index=0, call_id="c0", name="weather"),
+            ToolCallStartEvent(index=1, call_id="c1", name="time"),
+            ToolCallDeltaEvent(index=0, arguments_delta='{"city": '),
+            ToolCallDeltaEvent(index=1, arguments_delta="{}"),
+            ToolCallDeltaEvent(index=0, arguments_delta='"Paris"}'),
+            ToolCallEvent(index=0, call_id="c0", name="weather", arguments={"city": "Paris"}, raw_arguments='{"city": "Paris"}'),
+            ToolCallEvent(index=1, call_id="c1", name="time", arguments={}, raw_arguments="{}"),
+            EndEvent(finish_reason="tool_calls"),
+        ]
+    )
+    calls = result.message.tool_calls
+    assert [(c.call_id, c.name, c.arguments) for c in calls] == [("c0", "weather", {"city": "Paris"}), ("c1", "time", {})]
+
+
+def test_an_unfinished_tool_call_keeps_its_raw_text_but_no_arguments() -> None:
+    aggregator = StreamAggregator()
+    for event in [ToolCallStartEvent(index=0, call_id="c", name="f"), ToolCallDeltaEvent(index=0, arguments_delta='{"a": 1}')]:
+        aggregator.add(event)
+    (call,) = aggregator.message().tool_calls
+    assert call.raw_arguments == '{"a": 1}' and call.arguments is None
+
+
+def test_usage_is_replaced_never_summed() -> None:
+    result = StreamAggregator.fold(
+        [
+            UsageEvent(usage=Usage(input_tokens=10, output_tokens=1)),
+            UsageEvent(usage=Usage(input_tokens=10, output_tokens=5)),
+            EndEvent(usage=Usage(input_tokens=10, output_tokens=7)),
+        ]
+    )
+    assert result.usage == Usage(input_tokens=10, output_tokens=7)
+
+
+def test_sequencer_adds_a_missing_start_and_drops_everything_after_the_terminal_event() -> None:
+    sequencer = EventSequencer("p", "m")
+    out = sequencer.accept([TokenEvent(text="a"), EndEvent(), TokenEvent(text="late")])
+    assert [e.type for e in out] == ["start", "token", "end"]
+    assert out[0].provider == "p" and out[0].model == "m"
+    assert sequencer.accept([TokenEvent(text="later")]) == []
+
+
+def test_sequencer_drops_a_second_start_and_fills_the_partial_of_errors() -> None:
+    sequencer = EventSequencer()
+    out = sequencer.accept([StartEvent(), TokenEvent(text="par"), StartEvent(), TokenEvent(text="tial"), ErrorEvent(code="server", message="x")])
+    assert [e.type for e in out] == ["start", "token", "token", "error"]
+    assert out[-1].partial.text == "partial"
+
+
+def test_decode_chunks_turns_a_decoder_crash_into_a_protocol_error_with_partial() -> None:
+    class Crashing:
+        def feed(self, data: bytes) -> list:
+            if b"boom" in data:
+                raise KeyError("choices")
+            return [TokenEvent(text=data.decode())]
+
+        def close(self) -> list:
+            return [EndEvent()]
+
+    events = rillet.decode_chunks(Crashing(), [b"ok", b"boom"], provider="x")
+    assert [e.type for e in events] == ["start", "token", "error"]
+    assert events[-1].code == "protocol" and "KeyError" in events[-1].message
+    assert events[-1].partial.text == "ok"
+
+
+def test_decode_chunks_reports_a_decoder_that_never_ends_as_truncated() -> None:
+    class Silent:
+        def feed(self, data: bytes) -> list:
+            return [TokenEvent(text="x")]
+
+        def close(self) -> list:
+            return []
+
+    events = rillet.decode_chunks(Silent(), [b"a"])
+    assert events[-1].code == "truncated" and events[-1].partial.text == "x"
+
+
+def test_stream_with_aggregation_adds_snapshots_and_the_final_message(server, fast_plugin_model) -> None:  # type: ignore[no-untyped-def]
+    from loopback import Reply
+
+    server.queue(Reply(body=[b'{"t": "Hel"}\n{"t": "lo"}\n{"done": "stop"}\n']))
+    events = list(fast_plugin_model(server).stream_with_aggregation("hi"))
+    snapshots = [e.message.text for e in events if e.type == "content"]
+    assert snapshots == ["Hel", "Hello"]
+    assert events[-1].type == "end" and events[-1].message.text == "Hello"

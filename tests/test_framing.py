@@ -1,0 +1,123 @@
+"""The framing layers: SSE (WHATWG), NDJSON and the streaming JSON array."""
+
+from __future__ import annotations
+
+import pytest
+from splitting import chunkings, parse_all
+
+from rillet import LocalProtocolError, RemoteProtocolError, TruncatedStreamError
+from rillet.framing import JSONArrayParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser
+
+
+def sse(body: bytes) -> list[ServerSentEvent]:
+    """Parse ``body`` every way it can be chunked, insisting on one answer."""
+    results = {label: parse_all(SSEParser, chunks) for label, chunks in chunkings(body)}
+    whole = results["whole"]
+    for label, events in results.items():
+        assert events == whole, f"{label} differs from whole-body parsing"
+    return whole
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r", b"\r\n"])
+def test_sse_accepts_every_line_ending(newline: bytes) -> None:
+    body = newline.join([b"event: add", b"data: 1", b"", b"data: 2", b"", b""])
+    assert sse(body) == [ServerSentEvent("add", "1"), ServerSentEvent("message", "2")]
+
+
+def test_sse_joins_multiline_data_with_lf() -> None:
+    assert sse(b"data: a\ndata:b\ndata:  c\n\n") == [ServerSentEvent("message", "a\nb\n c")]
+
+
+def test_sse_skips_comments_and_keepalives() -> None:
+    body = b": OPENROUTER PROCESSING\n\n:\n\ndata: x\n: mid-event comment\n\n"
+    assert sse(body) == [ServerSentEvent("message", "x")]
+
+
+def test_sse_keeps_last_event_id_and_retry() -> None:
+    body = b"id: 7\nretry: 1500\ndata: a\n\ndata: b\n\nid: bad\0id\nretry: soon\ndata: c\n\n"
+    assert sse(body) == [
+        ServerSentEvent("message", "a", "7", 1500),
+        ServerSentEvent("message", "b", "7", 1500),
+        ServerSentEvent("message", "c", "7", 1500),
+    ]
+
+
+def test_sse_drops_a_leading_bom_only_once() -> None:
+    body = b"\xef\xbb\xbfdata: a\n\ndata: \xef\xbb\xbfb\n\n"
+    assert sse(body) == [ServerSentEvent("message", "a"), ServerSentEvent("message", "\ufeffb")]
+
+
+def test_sse_event_without_data_is_not_dispatched_and_resets_type() -> None:
+    assert sse(b"event: ping\n\ndata: x\n\n") == [ServerSentEvent("message", "x")]
+
+
+def test_sse_ignores_unknown_fields_and_fields_with_leading_space() -> None:
+    assert sse(b"foo: bar\n data: hidden\ndata: seen\n\n") == [ServerSentEvent("message", "seen")]
+
+
+def test_sse_multibyte_utf8_split_anywhere_is_intact() -> None:
+    text = "héllo — 世界 🌍"
+    assert sse(f"data: {text}\n\n".encode()) == [ServerSentEvent("message", text)]
+
+
+def test_sse_dispatches_a_pending_event_at_close() -> None:
+    assert sse(b"data: [DONE]\n") == [ServerSentEvent("message", "[DONE]")]
+    assert sse(b"data: [DONE]") == [ServerSentEvent("message", "[DONE]")]
+
+
+def test_sse_crlf_split_between_cr_and_lf_is_one_line_end() -> None:
+    parser = SSEParser()
+    assert parser.feed(b"data: a\r") == []
+    assert parser.feed(b"\n\r") == [ServerSentEvent("message", "a")]
+    assert parser.feed(b"\ndata: b\r\n\r\n") == [ServerSentEvent("message", "b")]
+
+
+def test_feeding_a_closed_parser_is_a_local_error() -> None:
+    splitter = LineSplitter()
+    splitter.close()
+    with pytest.raises(LocalProtocolError, match="after close"):
+        splitter.feed(b"x")
+
+
+def test_ndjson_parses_lines_and_a_final_unterminated_line() -> None:
+    body = b'{"a": 1}\n\n{"b": "\xc3\xa9"}\r\n{"c": [1, 2]}'
+    for label, chunks in chunkings(body):
+        assert parse_all(NDJSONParser, chunks) == [{"a": 1}, {"b": "é"}, {"c": [1, 2]}], label
+
+
+def test_ndjson_malformed_line_quotes_the_bytes() -> None:
+    with pytest.raises(RemoteProtocolError, match=r"malformed JSON line .*'\{not json'"):
+        NDJSONParser().feed(b"{not json\n")
+
+
+def test_ndjson_cut_inside_the_last_line_is_truncation() -> None:
+    parser = NDJSONParser()
+    assert parser.feed(b'{"a": 1}\n{"b": ') == [{"a": 1}]
+    with pytest.raises(TruncatedStreamError, match="ended inside a JSON line"):
+        parser.close()
+
+
+def test_json_array_yields_each_element_as_it_closes() -> None:
+    body = b'[{"t": "a]\\"}{"}\r\n,\n{"t": "\xc3\xa9", "n": [1, {"x": "\\\\"}]}\n]'
+    for label, chunks in chunkings(body):
+        assert parse_all(JSONArrayParser, chunks) == [{"t": 'a]"}{'}, {"t": "é", "n": [1, {"x": "\\"}]}], label
+
+
+def test_json_array_element_is_returned_before_the_array_closes() -> None:
+    parser = JSONArrayParser()
+    assert parser.feed(b'[{"a": 1}') == [{"a": 1}]
+    assert parser.feed(b', {"b"') == []
+
+
+def test_json_array_without_closing_bracket_is_truncation() -> None:
+    parser = JSONArrayParser()
+    parser.feed(b'[{"a": 1},')
+    with pytest.raises(TruncatedStreamError, match=r"before the JSON array was closed"):
+        parser.close()
+
+
+def test_json_array_rejects_a_body_that_is_not_an_array() -> None:
+    with pytest.raises(RemoteProtocolError, match="expected a JSON array"):
+        JSONArrayParser().feed(b'{"error": {}}')
+    with pytest.raises(RemoteProtocolError, match="after the end"):
+        JSONArrayParser().feed(b"[{}] {}")

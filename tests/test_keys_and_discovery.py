@@ -1,0 +1,99 @@
+"""Keys, plugin discovery, get_model errors and the public surface."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+import rillet
+from rillet import _discovery, _keys
+
+
+def test_keys_file_is_private_and_resolution_order_is_explicit_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RILLET_HOME", str(tmp_path))
+    monkeypatch.delenv("X_KEY", raising=False)
+    path = _keys.save_key("x", "from-file")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert _keys.resolve_key("x", "X_KEY") == "from-file"
+    monkeypatch.setenv("X_KEY", "from-env")
+    assert _keys.resolve_key("x", "X_KEY") == "from-env"
+    assert _keys.resolve_key("x", "X_KEY", explicit="given") == "given"
+
+
+def test_unknown_provider_lists_installed_ones_and_the_package_to_install(fake_plugin: None) -> None:
+    with pytest.raises(rillet.UnknownProviderError) as raised:
+        rillet.get_model("anthropicc/claude")
+    assert "installed:" in raised.value.message and "fake" in raised.value.message
+    suggestion = rillet._model._unknown_provider("gemini", {})
+    assert "rillet install rillet-gemini" in suggestion.message and "installed: none" in suggestion.message
+
+
+def test_a_bare_model_id_is_found_among_known_models(fake_plugin: None) -> None:
+    assert rillet.get_model("fake-1").provider == "fake"
+    with pytest.raises(rillet.UnknownModelError, match="provider/model"):
+        rillet.get_model("no-such-model")
+
+
+class _BrokenEntryPoint:
+    name = "broken"
+    dist = None
+
+    def load(self) -> object:
+        raise ImportError("cannot import name 'gone' from 'rillet_broken'")
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = metadata.entry_points
+
+    def entry_points(**kwargs: object) -> object:
+        found = list(real(**kwargs))  # type: ignore[arg-type]
+        return [*found, _BrokenEntryPoint()] if kwargs.get("group") == "rillet" else found
+
+    monkeypatch.setattr(_discovery.metadata, "entry_points", entry_points)
+    _discovery.reset_plugins()
+    try:
+        failed = {plugin.name: plugin.error for plugin in _discovery.failed_plugins()}
+        assert "cannot import name 'gone'" in failed["broken"]
+        assert "replay" in rillet.providers()  # everything else still works
+    finally:
+        _discovery.reset_plugins()
+
+
+def test_rillet_plugins_env_selects_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RILLET_PLUGINS", "")
+    _discovery.reset_plugins()
+    try:
+        assert _discovery.loaded_plugins() == []
+        assert list(rillet.providers()) == ["replay"]  # the built-in provider stays
+    finally:
+        monkeypatch.delenv("RILLET_PLUGINS")
+        _discovery.reset_plugins()
+
+
+def test_public_surface_is_sorted_and_resolves() -> None:
+    assert rillet.__all__ == sorted(rillet.__all__)
+    for name in rillet.__all__:
+        assert getattr(rillet, name) is not None, name
+    assert (Path(rillet.__file__).parent / "py.typed").exists()
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    for name in rillet.__all__:
+        value = getattr(rillet, name)
+        if callable(value) and not name.startswith("__"):
+            assert (value.__doc__ or "").strip(), name
+
+
+def test_listing_providers_imports_neither_httpx_nor_pydantic() -> None:
+    code = (
+        "import sys, rillet._discovery as d; d.providers();"
+        "print(sorted(m for m in ('httpx', 'pydantic') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
