@@ -255,3 +255,23 @@ def test_every_httpx_error_maps_to_a_specific_rillet_error(error_class: type) ->
     mapped = map_httpx_error(exc, "gap")
     assert type(mapped) not in (rillet.RilletError, rillet.TransportError) or mapped.retryable is False, error_class
     assert mapped.message
+
+
+def test_result_resumes_a_stream_left_mid_way(server: LoopbackServer, fast_options: Any) -> None:
+    server.queue(Reply(body=[*TOKENS, DONE]))
+    stream = model(server, fast_options).stream_tokens("hi")
+    for event in stream:
+        if event.type == "token":
+            break
+    assert stream.result().text == "Hello"
+
+
+def test_result_of_a_closed_stream_is_what_arrived(server: LoopbackServer, fast_options: Any) -> None:
+    server.queue(Reply(body=TOKENS, hold=5.0))
+    stream = model(server, fast_options).stream_tokens("hi")
+    for event in stream:
+        if event.type == "token":
+            break
+    stream.close()
+    result = stream.result()
+    assert (result.text, result.finish_reason, stream.cancelled) == ("Hel", None, True)

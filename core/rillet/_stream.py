@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AggregatedStream", "TokenStream"]
 
+_CLOSED = object()  # the iterator slot of a stream that was consumed or closed
+
 
 class TokenStream:
     """A lazy stream of events from one provider response.
@@ -46,7 +48,8 @@ class TokenStream:
         self._make_decoder = make_decoder
         self._transport = transport
         self._state = StreamState(model.provider, model.name)
-        self._iterator: Any = None
+        self._iterator: Any = None  # the driver; _CLOSED once consumed or closed
+        self._live: Any = None  # what __iter__/__aiter__ handed out, to resume in result()
         self._own_client: Any = None
         self.cancelled = False
 
@@ -72,7 +75,10 @@ class TokenStream:
         from ._transport import stream_flow
 
         if self._iterator is not None:
-            raise LocalProtocolError("a stream can be iterated only once; call stream_tokens() again for a new one")
+            raise LocalProtocolError(
+                "a stream can be iterated only once (this one was already iterated or closed); "
+                "call stream_tokens() again for a new one"
+            )
         return stream_flow(self.request, self._make_decoder, self.model.options, self._state)
 
     # sync ---------------------------------------------------------------------------
@@ -83,7 +89,8 @@ class TokenStream:
         flow = self._flow()
         client = self._sync_client()
         self._iterator = drive_sync(flow, client)
-        return self._guard(self._iterator)
+        self._live = self._guard(self._iterator)
+        return self._live
 
     def _guard(self, iterator: Iterator[Any]) -> Iterator[Any]:
         try:
@@ -104,7 +111,7 @@ class TokenStream:
     def _finish_sync(self) -> None:
         if not self.finished:
             self.cancelled = True
-        iterator, self._iterator = self._iterator, self._iterator or True
+        iterator, self._iterator = self._iterator, _CLOSED
         if hasattr(iterator, "close"):
             iterator.close()
         if self._own_client is not None:
@@ -114,7 +121,7 @@ class TokenStream:
     def close(self) -> None:
         """Stop the stream and close the HTTP response now."""
         if self._iterator is None:
-            self._iterator = True  # never started: nothing to close, cannot start later
+            self._iterator = _CLOSED  # never started: nothing to close, and it cannot start later
             return
         self._finish_sync()
 
@@ -125,11 +132,17 @@ class TokenStream:
         self.close()
 
     def result(self) -> ChatResult:
-        """Consume what is left and return the outcome; raise the typed error if it failed."""
-        if self._iterator is None:
-            for _ in self:
-                pass
+        """Consume what is left and return the outcome; raise the typed error if it failed.
+
+        On a stream closed early it returns what arrived (``finish_reason`` is ``None``).
+        """
+        remaining = iter(self) if self._iterator is None else self._resumable()
+        for _ in remaining:
+            pass
         return self._result().raise_for_error()
+
+    def _resumable(self) -> Any:
+        return self._live if self._iterator is not _CLOSED and not self.finished else ()
 
     # async --------------------------------------------------------------------------
 
@@ -139,7 +152,8 @@ class TokenStream:
         flow = self._flow()
         client = self._async_client()
         self._iterator = drive_async(flow, client)
-        return self._aguard(self._iterator)
+        self._live = self._aguard(self._iterator)
+        return self._live
 
     async def _aguard(self, iterator: AsyncIterator[Any]) -> AsyncIterator[Any]:
         try:
@@ -161,7 +175,7 @@ class TokenStream:
     async def _finish_async(self) -> None:
         if not self.finished:
             self.cancelled = True
-        iterator, self._iterator = self._iterator, self._iterator or True
+        iterator, self._iterator = self._iterator, _CLOSED
         if hasattr(iterator, "aclose"):
             await iterator.aclose()
         if self._own_client is not None:
@@ -171,7 +185,7 @@ class TokenStream:
     async def aclose(self) -> None:
         """Stop the stream and close the HTTP response now."""
         if self._iterator is None:
-            self._iterator = True
+            self._iterator = _CLOSED
             return
         await self._finish_async()
 
@@ -183,8 +197,9 @@ class TokenStream:
 
     async def aresult(self) -> ChatResult:
         """Async :meth:`result`."""
-        if self._iterator is None:
-            async for _ in self:
+        remaining = self.__aiter__() if self._iterator is None else self._resumable()
+        if remaining != ():
+            async for _ in remaining:
                 pass
         return self._result().raise_for_error()
 
@@ -241,8 +256,8 @@ class AggregatedStream:
     def result(self) -> ChatResult:
         """Consume the stream and return the outcome; raise the typed error if it failed."""
         if not self.aggregator.ended:
-            for _ in self.inner:
-                self.aggregator.add(_)
+            for event in self.inner:
+                self.aggregator.add(event)
         return self.aggregator.result().raise_for_error()
 
     async def aresult(self) -> ChatResult:
