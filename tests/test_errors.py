@@ -56,3 +56,9 @@ def test_retry_after_in_seconds_milliseconds_and_http_date() -> None:
     assert parse_retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
     assert parse_retry_after({}) is None
     assert error_from_response(429, {"retry-after": "4"}, b"{}").retry_after == 4.0
+
+
+def test_cassette_style_header_lists_are_accepted_and_hints_name_the_provider() -> None:
+    error = error_from_response(401, {"Retry-After": ["2"]}, b'{"error": {"message": "bad"}}', provider="gemini")
+    assert error.retry_after == 2.0
+    assert "rillet keys set gemini" in error.message

@@ -27,6 +27,7 @@ class ChatResult(BaseModel):
     timing: Timing | None = None
     response_id: str | None = None
     error: ErrorEvent | None = None
+    provider_metadata: dict[str, Any] | None = None
 
     @property
     def text(self) -> str:
@@ -96,6 +97,7 @@ class StreamAggregator:
         self.raw_finish_reason: str | None = None
         self.timing: Timing | None = None
         self.error: ErrorEvent | None = None
+        self.provider_metadata: dict[str, Any] | None = None
         self.ended = False
 
     @classmethod
@@ -150,6 +152,7 @@ class StreamAggregator:
         if event.usage is not None:
             self.usage = event.usage
         self.timing = event.timing
+        self.provider_metadata = event.provider_metadata
         self.ended = True
 
     def _part(self, kind: str, index: int) -> _PartBuilder:
@@ -173,4 +176,5 @@ class StreamAggregator:
             timing=self.timing,
             response_id=self.response_id,
             error=self.error,
+            provider_metadata=self.provider_metadata,
         )

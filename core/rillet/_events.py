@@ -147,7 +147,8 @@ class EndEvent(BaseModel):
     """The stream finished normally.
 
     ``finish_reason`` is unified across providers; ``raw_finish_reason`` is the provider's.
-    ``message`` is set in aggregation mode.
+    ``message`` is set in aggregation mode. ``provider_metadata`` carries what a provider
+    reports at the end that has no unified field (Ollama's durations, say).
     """
 
     model_config = _frozen
@@ -157,6 +158,7 @@ class EndEvent(BaseModel):
     usage: Usage | None = None
     timing: Timing | None = None
     message: Message | None = None
+    provider_metadata: dict[str, Any] | None = None
 
 
 class ErrorEvent(BaseModel):

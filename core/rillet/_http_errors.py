@@ -27,7 +27,7 @@ from ._errors import (
     ServerError,
 )
 
-__all__ = ["error_from_response", "error_payload", "parse_retry_after"]
+__all__ = ["error_from_response", "error_payload", "flat_headers", "parse_retry_after"]
 
 _BY_STATUS: dict[int, type[ProviderError]] = {
     400: BadRequestError,
@@ -63,7 +63,7 @@ _BY_TYPE: dict[str, type[ProviderError]] = {
 }
 
 _HINTS = {
-    AuthenticationError: "check the key (rillet keys set PROVIDER)",
+    AuthenticationError: "check the key (rillet keys set {provider})",
     PermissionDeniedError: "the key may not use this model or endpoint",
     NotFoundError: "check the model name (rillet models)",
     RateLimitError: "wait and retry",
@@ -95,9 +95,17 @@ def error_payload(body: bytes) -> tuple[Any, str | None, list[str]]:
     return parsed, (str(message) if message is not None else None), kinds
 
 
-def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+def flat_headers(headers: Mapping[str, Any]) -> dict[str, str]:
+    """Lower-cased names to single values: accepts httpx headers and cassette lists alike."""
+    flat = {}
+    for name, value in headers.items():
+        flat[name.lower()] = value[0] if isinstance(value, (list, tuple)) and value else str(value)
+    return flat
+
+
+def parse_retry_after(headers: Mapping[str, Any]) -> float | None:
     """Seconds to wait from ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date)."""
-    lowered = {k.lower(): v for k, v in headers.items()}
+    lowered = flat_headers(headers)
     millis = lowered.get("retry-after-ms")
     if millis:
         try:
@@ -131,7 +139,7 @@ def _classify(status: int, kinds: list[str]) -> type[ProviderError]:
 
 
 def error_from_response(
-    status: int, headers: Mapping[str, str], body: bytes, *, provider: str | None = None
+    status: int, headers: Mapping[str, Any], body: bytes, *, provider: str | None = None
 ) -> RilletError:
     """The typed error for an HTTP error response (status ≥ 400)."""
     parsed, message, kinds = error_payload(body)
@@ -140,7 +148,7 @@ def error_from_response(
     text = f"{who} answered HTTP {status}: {message or 'no error message'}"
     hint = _HINTS.get(cls)
     if hint:
-        text += f" — {hint}"
+        text += " — " + hint.format(provider=provider or "PROVIDER")
     return cls(
         text,
         status_code=status,

@@ -1,0 +1,70 @@
+"""rillet-anthropic: stream Claude models through the Anthropic Messages API.
+
+This module stays light (``rillet providers`` imports it): the request builder and the
+decoder are imported only when a stream is opened.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from rillet._providers import Capabilities, ProviderInfo
+from rillet.hookspecs import hookimpl
+
+__all__ = ["PROVIDER", "rillet_providers", "rillet_replay_decoder", "stream_tokens"]
+
+__version__ = "0.1.0"
+
+#: The provider this plugin serves.
+PROVIDER = ProviderInfo(
+    name="anthropic",
+    description="Anthropic Claude models (Messages API, streaming SSE)",
+    models=(
+        "claude-sonnet-4-5",
+        "claude-opus-4-1",
+        "claude-haiku-4-5",
+        "claude-sonnet-4-0",
+        "claude-opus-4-0",
+        "claude-3-7-sonnet-latest",
+        "claude-3-5-haiku-latest",
+    ),
+    key_env_var="ANTHROPIC_API_KEY",
+    default_base_url="https://api.anthropic.com",
+    base_url_env_var="ANTHROPIC_BASE_URL",
+    capabilities=Capabilities(tools=True, parallel_tools=True, reasoning=True, usage_in_stream=True, vision=True),
+)
+
+
+@hookimpl
+def rillet_providers() -> list[ProviderInfo]:
+    """rillet-anthropic serves the ``anthropic`` provider."""
+    return [PROVIDER]
+
+
+@hookimpl
+def stream_tokens(model: Any, request: Any) -> Any:
+    """Stream ``request`` from an ``anthropic/…`` model; ``None`` for other providers."""
+    if model.provider != PROVIDER.name:
+        return None
+    from rillet._stream import TokenStream
+
+    from .decoder import AnthropicDecoder
+    from .request import build_http_request
+
+    http_request = build_http_request(model, request)
+    provider, name = model.provider, model.name
+    return TokenStream(model, http_request, lambda: AnthropicDecoder(provider, name))
+
+
+@hookimpl
+def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Any:
+    """A fresh decoder for a recorded streaming ``POST …/v1/messages`` exchange."""
+    if method.upper() != "POST" or not urlsplit(url).path.rstrip("/").endswith("/v1/messages"):
+        return None
+    if isinstance(request_body, dict) and request_body.get("stream") is False:
+        return None  # a non-streaming JSON answer: not this decoder's format
+    from .decoder import AnthropicDecoder
+
+    model = request_body.get("model") if isinstance(request_body, dict) else None
+    return AnthropicDecoder(PROVIDER.name, model if isinstance(model, str) else "")

@@ -1,0 +1,275 @@
+"""Incremental, I/O-free decoder of the Anthropic Messages SSE stream.
+
+Wire format (https://docs.anthropic.com/en/docs/build-with-claude/streaming)::
+
+    message_start → (content_block_start, content_block_delta*, content_block_stop)*
+                  → message_delta → message_stop
+
+with ``ping`` keep-alives anywhere and an in-band ``error`` event that ends the stream.
+Block kinds: ``text`` (``text_delta``, ``citations_delta``), ``tool_use``
+(``input_json_delta``), ``thinking`` (``thinking_delta``, ``signature_delta``),
+``redacted_thinking`` (whole ``data`` at block start) and server-side tool blocks
+(``server_tool_use``, ``web_search_tool_result`` …) that the client must not run but
+should send back on the next turn.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rillet._decoding import parse_tool_arguments
+from rillet._errors import RemoteProtocolError, RilletError, TruncatedStreamError
+from rillet._events import (
+    EndEvent,
+    ErrorEvent,
+    ReasoningEvent,
+    StartEvent,
+    TokenEvent,
+    ToolCallDeltaEvent,
+    ToolCallEvent,
+    ToolCallStartEvent,
+    Usage,
+    UsageEvent,
+)
+from rillet.framing import SSEParser
+
+from .errors import anthropic_error, error_from_response
+from .finish_reasons import finish_reason
+
+__all__ = ["PROVIDER_BLOCK_KEY", "AnthropicDecoder"]
+
+#: Key of ``ReasoningEvent.provider_metadata`` holding a server-side block (``server_tool_use``,
+#: ``web_search_tool_result`` …) verbatim, so the request builder can send it back.
+PROVIDER_BLOCK_KEY = "anthropic_block"
+
+_TEXT, _TOOL, _SERVER, _OTHER = "text", "tool", "server", "other"  # block kinds
+
+
+class _Block:
+    """An open content block: its kind and, for tool blocks, the pieces of its input JSON."""
+
+    __slots__ = ("kind", "call_id", "name", "chunks", "payload")
+
+    def __init__(self, kind: str, call_id: str = "", name: str = "", payload: dict[str, Any] | None = None) -> None:
+        self.kind = kind
+        self.call_id = call_id
+        self.name = name
+        self.chunks: list[str] = []
+        self.payload = payload
+
+
+class AnthropicDecoder:
+    """Decodes a Messages API event stream into rillet events.
+
+    ``feed(bytes)`` returns the events the bytes complete; ``close()`` at the end of the
+    body returns the rest, ending with an ``error`` event (code ``truncated``) when
+    ``message_stop`` never came. Token and reasoning ``index`` is the content block index;
+    tool-call ``index`` is the block index too (unique per call within a response).
+    """
+
+    __slots__ = ("provider", "model", "_sse", "_started", "_done", "_blocks", "_usage", "_raw_stop", "_last")
+
+    def __init__(self, provider: str = "anthropic", model: str = "") -> None:
+        self.provider = provider
+        self.model = model
+        self._sse = SSEParser()
+        self._started = False
+        self._done = False
+        self._blocks: dict[int, _Block] = {}
+        self._usage: Usage | None = None
+        self._raw_stop: str | None = None
+        self._last = "nothing"
+
+    def feed(self, data: bytes) -> list[Any]:
+        """Decode more of the body; events after the terminal one are ignored."""
+        if self._done:
+            return []
+        return self._frames(self._sse.feed(data))
+
+    def close(self) -> list[Any]:
+        """The body ended: flush the last frame; report truncation if ``message_stop`` is missing."""
+        if self._done:
+            return []
+        out = self._frames(self._sse.close(), at_close=True)
+        if not self._done:
+            self._done = True
+            if not self._started:
+                out.append(self._start(None))
+            open_blocks = f"; {len(self._blocks)} content block(s) still open" if self._blocks else ""
+            out.append(
+                ErrorEvent.from_exception(
+                    TruncatedStreamError(
+                        f"the anthropic stream ended before message_stop (last event: {self._last}{open_blocks}); "
+                        "the answer is incomplete — retry the request",
+                        provider=self.provider,
+                    )
+                )
+            )
+        return out
+
+    def error_from_response(self, status: int, headers: Any, body: bytes) -> RilletError | None:
+        """Refine the core's mapping of an HTTP error response (see :mod:`rillet_anthropic.errors`)."""
+        return error_from_response(status, headers, body)
+
+    # -- frames ---------------------------------------------------------------------------
+
+    def _frames(self, frames: list[Any], at_close: bool = False) -> list[Any]:
+        out: list[Any] = []
+        for frame in frames:
+            try:
+                payload = json.loads(frame.data)
+                kind = payload["type"] if isinstance(payload, dict) else None
+            except (ValueError, KeyError):
+                kind = payload = None
+            if not isinstance(kind, str):
+                if at_close:  # the last frame, cut off before its blank line: truncation
+                    self._last = f"an incomplete frame {frame.data[:80]!r}"
+                    return out
+                self._fail(out, RemoteProtocolError(
+                    f"anthropic sent a malformed {frame.event!r} frame (not a JSON object with a type): "
+                    f"{frame.data[:200]!r}",
+                    provider=self.provider,
+                ))
+                return out
+            if not self._started:
+                out.append(self._start(payload.get("message") if kind == "message_start" else None))
+            self._last = kind
+            try:
+                self._dispatch(kind, payload, out)
+            except RilletError as error:
+                self._fail(out, error)
+            except (KeyError, TypeError, AttributeError, ValueError):
+                self._fail(out, RemoteProtocolError(
+                    f"anthropic sent a {kind} frame rillet cannot read: {frame.data[:200]!r}",
+                    provider=self.provider,
+                ))
+            if self._done:
+                return out
+        return out
+
+    def _dispatch(self, kind: str, payload: dict[str, Any], out: list[Any]) -> None:
+        if kind == "content_block_delta":
+            self._delta(payload["index"], payload["delta"], out)
+        elif kind == "content_block_start":
+            self._block_start(payload["index"], payload["content_block"], out)
+        elif kind == "content_block_stop":
+            self._block_stop(payload["index"], out)
+        elif kind == "message_delta":
+            self._message_delta(payload, out)
+        elif kind == "message_stop":
+            self._message_stop(out)
+        elif kind == "message_start":
+            usage = (payload.get("message") or {}).get("usage")
+            if usage:
+                self._update_usage(usage, out)
+        elif kind == "error":
+            self._fail(out, anthropic_error(payload) or RemoteProtocolError(
+                f"anthropic sent an error frame without an error object: {json.dumps(payload)[:200]!r}",
+                provider=self.provider,
+            ))
+        # "ping" and event types added later are ignored.
+
+    def _start(self, message: dict[str, Any] | None) -> StartEvent:
+        self._started = True
+        message = message or {}
+        return StartEvent(provider=self.provider, model=message.get("model") or self.model, response_id=message.get("id"))
+
+    def _fail(self, out: list[Any], error: RilletError) -> None:
+        self._done = True
+        out.append(ErrorEvent.from_exception(error))
+
+    # -- content blocks -------------------------------------------------------------------
+
+    def _block_start(self, index: int, block: dict[str, Any], out: list[Any]) -> None:
+        kind = block.get("type")
+        if kind == "text":
+            self._blocks[index] = _Block(_TEXT)
+            if block.get("text"):
+                out.append(TokenEvent(text=block["text"], index=index))
+        elif kind == "tool_use":
+            call_id, name = block.get("id") or "", block.get("name") or ""
+            self._blocks[index] = _Block(_TOOL, call_id, name)
+            out.append(ToolCallStartEvent(index=index, call_id=call_id, name=name))
+        elif kind == "thinking":
+            self._blocks[index] = _Block(_OTHER)
+            if block.get("thinking") or block.get("signature"):
+                out.append(ReasoningEvent(text=block.get("thinking") or "", index=index, signature=block.get("signature") or None))
+        elif kind == "redacted_thinking":
+            self._blocks[index] = _Block(_OTHER)
+            out.append(ReasoningEvent(index=index, redacted=True, data=block.get("data") or ""))
+        else:
+            # Server-side tool blocks (server_tool_use, web_search_tool_result, …) and block
+            # types added later: kept verbatim, reported once the block is complete.
+            self._blocks[index] = _Block(_SERVER, payload=dict(block))
+
+    def _delta(self, index: int, delta: dict[str, Any], out: list[Any]) -> None:
+        kind = delta.get("type")
+        if kind == "text_delta":
+            out.append(TokenEvent(text=delta["text"], index=index))
+            return
+        block = self._blocks.get(index)
+        if kind == "input_json_delta":
+            if block is None:
+                raise RemoteProtocolError(f"anthropic sent input_json_delta for block {index}, which was never started")
+            partial = delta.get("partial_json") or ""
+            block.chunks.append(partial)
+            if block.kind == _TOOL and partial:
+                out.append(ToolCallDeltaEvent(index=index, arguments_delta=partial))
+        elif kind == "thinking_delta":
+            if delta.get("thinking"):
+                out.append(ReasoningEvent(text=delta["thinking"], index=index))
+        elif kind == "signature_delta":
+            out.append(ReasoningEvent(index=index, signature=delta.get("signature") or ""))
+        # citations_delta (a text block's sources) and delta types added later are ignored:
+        # rillet's token events carry no per-block metadata yet.
+
+    def _block_stop(self, index: int, out: list[Any]) -> None:
+        block = self._blocks.pop(index, None)
+        if block is not None:
+            self._finish_block(index, block, out)
+
+    def _finish_block(self, index: int, block: _Block, out: list[Any]) -> None:
+        if block.kind == _TOOL:
+            raw = "".join(block.chunks)
+            out.append(ToolCallEvent(
+                index=index, call_id=block.call_id, name=block.name,
+                arguments=parse_tool_arguments(raw), raw_arguments=raw,
+            ))
+        elif block.kind == _SERVER and block.payload is not None:
+            payload = block.payload
+            if block.chunks:
+                payload["input"] = parse_tool_arguments("".join(block.chunks))
+            out.append(ReasoningEvent(index=index, provider_metadata={PROVIDER_BLOCK_KEY: payload}))
+
+    # -- message --------------------------------------------------------------------------
+
+    def _update_usage(self, wire: dict[str, Any], out: list[Any]) -> None:
+        old = self._usage or Usage()
+        new = Usage(
+            input_tokens=_int(wire.get("input_tokens"), old.input_tokens),
+            output_tokens=_int(wire.get("output_tokens"), old.output_tokens),
+            cache_read_tokens=_int(wire.get("cache_read_input_tokens"), old.cache_read_tokens),
+            cache_write_tokens=_int(wire.get("cache_creation_input_tokens"), old.cache_write_tokens),
+        )
+        self._usage = new
+        out.append(UsageEvent(usage=new))
+
+    def _message_delta(self, payload: dict[str, Any], out: list[Any]) -> None:
+        delta = payload.get("delta") or {}
+        if delta.get("stop_reason") is not None:
+            self._raw_stop = delta["stop_reason"]
+        usage = payload.get("usage")
+        if usage:
+            self._update_usage(usage, out)
+
+    def _message_stop(self, out: list[Any]) -> None:
+        for index in sorted(self._blocks):
+            self._finish_block(index, self._blocks.pop(index), out)
+        self._done = True
+        out.append(EndEvent(finish_reason=finish_reason(self._raw_stop), raw_finish_reason=self._raw_stop, usage=self._usage))
+
+
+def _int(value: Any, default: int | None) -> int | None:
+    """Anthropic's usage counts replace the earlier ones; absent (or null) keeps them."""
+    return value if isinstance(value, int) else default

@@ -1,0 +1,92 @@
+"""rillet-ollama: stream chat completions from a local Ollama server.
+
+The plugin speaks Ollama's native API: ``POST /api/chat`` with ``stream: true`` answers
+newline-delimited JSON, one object per line, the last one with ``done: true``. Models are
+read live from ``GET /api/tags``; no key is needed.
+
+This module stays light (``rillet providers`` imports it): the request builder, the
+decoder and httpx are imported inside the hooks that use them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rillet._providers import Capabilities, ProviderInfo
+from rillet.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from rillet._decoding import Decoder
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "PROVIDER",
+    "rillet_list_models",
+    "rillet_providers",
+    "rillet_replay_decoder",
+    "stream_tokens",
+]
+
+#: Where a local ``ollama serve`` listens unless ``OLLAMA_HOST`` says otherwise.
+DEFAULT_BASE_URL = "http://localhost:11434"
+
+#: The provider this plugin serves. ``models`` is empty: the list is read live from the server.
+PROVIDER = ProviderInfo(
+    name="ollama",
+    description="Local models served by Ollama (ollama serve); no key needed",
+    models=(),
+    key_env_var=None,
+    default_base_url=DEFAULT_BASE_URL,
+    base_url_env_var="OLLAMA_HOST",
+    capabilities=Capabilities(
+        tools=True,
+        parallel_tools=True,
+        reasoning=True,
+        usage_in_stream=True,
+        vision=True,
+    ),
+)
+
+
+@hookimpl
+def rillet_providers() -> list[ProviderInfo]:
+    """rillet-ollama serves the ``ollama`` provider."""
+    return [PROVIDER]
+
+
+@hookimpl
+def stream_tokens(model: Any, request: Any) -> Any:
+    """Stream ``request`` from an Ollama server when ``model.provider`` is ``ollama``."""
+    if model.provider != PROVIDER.name:
+        return None
+    from rillet._stream import TokenStream
+
+    from .base_url import model_base_url
+    from .decoder import OllamaDecoder
+    from .request import build_request
+
+    http_request = build_request(model.name, request, base_url=model_base_url(model), key=model.key)
+    name = model.name
+    return TokenStream(model, http_request, lambda: OllamaDecoder(model=name))
+
+
+@hookimpl
+def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder | None:
+    """A decoder for recorded ``POST …/api/chat`` and ``POST …/api/generate`` exchanges."""
+    if method != "POST":
+        return None
+    from .decoder import decoder_for_url
+
+    model = request_body.get("model") if isinstance(request_body, dict) else None
+    return decoder_for_url(url, model if isinstance(model, str) else "")
+
+
+@hookimpl
+def rillet_list_models(provider: ProviderInfo, base_url: str) -> list[str] | None:
+    """The models pulled on the Ollama server at ``base_url`` (``GET /api/tags``)."""
+    if provider.name != PROVIDER.name:
+        return None
+    from .base_url import effective_base_url
+    from .models import list_models
+
+    return list_models(effective_base_url(base_url))
