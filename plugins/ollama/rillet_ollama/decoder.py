@@ -199,7 +199,14 @@ class OllamaDecoder:
         context = payload.get("context")
         if isinstance(context, list):
             self.context = context
-        events.append(EndEvent(finish_reason=finish, raw_finish_reason=done_reason or None, usage=usage))
+        events.append(
+            EndEvent(
+                finish_reason=finish,
+                raw_finish_reason=done_reason or None,
+                usage=usage,
+                provider_metadata={"ollama": dict(self.metrics)} if self.metrics else None,
+            )
+        )
         self._finished = True
 
 

@@ -46,10 +46,12 @@ def test_text_reasoning_and_end_with_usage() -> None:
     assert events[-2].usage == end.usage
 
 
-def test_metrics_are_kept_on_the_decoder() -> None:
+def test_durations_reach_the_end_event_and_the_decoder() -> None:
     decoder = OllamaDecoder()
-    decoder.feed(chat("x") + DONE)
-    assert decoder.metrics == {"total_duration": 10, "load_duration": 1, "prompt_eval_duration": 2, "eval_duration": 7}
+    end = decoder.feed(chat("x") + DONE)[-1]
+    durations = {"total_duration": 10, "load_duration": 1, "prompt_eval_duration": 2, "eval_duration": 7}
+    assert decoder.metrics == durations
+    assert end.provider_metadata == {"ollama": durations}
 
 
 def test_whole_tool_calls_start_delta_call_and_stable_ids() -> None:
