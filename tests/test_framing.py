@@ -121,3 +121,8 @@ def test_json_array_rejects_a_body_that_is_not_an_array() -> None:
         JSONArrayParser().feed(b'{"error": {}}')
     with pytest.raises(RemoteProtocolError, match="after the end"):
         JSONArrayParser().feed(b"[{}] {}")
+
+
+def test_sse_bare_data_line_dispatches_an_empty_event_as_whatwg_says() -> None:
+    # The data buffer holds "\n" (not ""), so the event is dispatched; its trailing LF is removed.
+    assert sse(b"data:\n\ndata\n\n") == [ServerSentEvent("message", ""), ServerSentEvent("message", "")]

@@ -1,0 +1,152 @@
+"""Build the Chat Completions request (``POST {base_url}/chat/completions``) from a ``ChatRequest``.
+
+Decisions, documented in the README:
+
+* ``max_tokens`` is sent as ``max_completion_tokens`` to api.openai.com (the reasoning
+  models reject ``max_tokens``) and as ``max_tokens`` to every other server (DeepSeek,
+  Ollama, older vLLM only know that one). Put either name in ``extra`` to force it.
+* ``Reasoning.effort`` becomes ``reasoning_effort``; ``Reasoning.budget_tokens`` has no Chat
+  Completions field and is not sent (OpenRouter: ``extra={"reasoning": {"max_tokens": N}}``).
+* Reasoning parts of earlier assistant turns: OpenRouter ``reasoning_details`` are sent back
+  whenever the part carries them; plain reasoning text is sent back in the field it came in
+  (``reasoning_content`` / ``reasoning``) only on assistant messages that also carry tool
+  calls — DeepSeek's thinking mode requires exactly that and ignores it elsewhere, and
+  api.openai.com never returns reasoning text, so nothing is sent to it.
+* ``stream: true`` and ``stream_options.include_usage: true`` always; ``request.extra`` is
+  merged last, so it can override anything (``{"stream_options": None}`` drops the key for
+  servers that reject it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import httpx
+
+    from rillet._messages import Message
+    from rillet._model import StreamingChatModel
+    from rillet._request import ChatRequest
+
+__all__ = ["build_chat_body", "build_chat_request", "chat_headers", "is_openai_host", "messages_to_wire"]
+
+OPENAI_HOST = "api.openai.com"
+
+
+def is_openai_host(base_url: str) -> bool:
+    """Whether ``base_url`` is OpenAI's own API (not a compatible server)."""
+    return (urlsplit(base_url).hostname or "").lower() == OPENAI_HOST
+
+
+def chat_headers(model: StreamingChatModel) -> dict[str, str]:
+    """Request headers: the key goes in ``Authorization``, never in the URL.
+
+    api.openai.com always needs a key (``MissingKeyError`` otherwise). Any other base URL
+    is taken to be a compatible server that may run without one (a local vLLM or Ollama):
+    the header is sent only when a key is configured.
+    """
+    headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+    key = model.require_key() if is_openai_host(model.base_url) else model.key
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    return headers
+
+
+def build_chat_body(model_name: str, request: ChatRequest, *, openai_host: bool = True) -> dict[str, Any]:
+    """The JSON body for ``request``; ``openai_host`` picks the max-tokens field name."""
+    body: dict[str, Any] = {"model": model_name, "messages": messages_to_wire(request.messages)}
+    if request.tools:
+        body["tools"] = [
+            {
+                "type": "function",
+                "function": {"name": tool.name, "description": tool.description, "parameters": tool.parameters},
+            }
+            for tool in request.tools
+        ]
+    choice = request.tool_choice
+    if choice is not None:
+        if choice in ("auto", "none", "required"):
+            body["tool_choice"] = choice
+        else:  # a tool name: force that tool
+            body["tool_choice"] = {"type": "function", "function": {"name": choice}}
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    if request.max_tokens is not None:
+        body["max_completion_tokens" if openai_host else "max_tokens"] = request.max_tokens
+    if request.top_p is not None:
+        body["top_p"] = request.top_p
+    if request.stop:
+        body["stop"] = list(request.stop)
+    if request.seed is not None:
+        body["seed"] = request.seed
+    if request.reasoning is not None and request.reasoning.effort is not None:
+        body["reasoning_effort"] = request.reasoning.effort
+    body["stream"] = True
+    body["stream_options"] = {"include_usage": True}
+    for key, value in request.extra.items():
+        if value is None:
+            body.pop(key, None)
+        else:
+            body[key] = value
+    return body
+
+
+def build_chat_request(model: StreamingChatModel, request: ChatRequest) -> httpx.Request:
+    """The ``httpx.Request`` streaming ``request`` from ``model``."""
+    import httpx
+
+    base_url = model.base_url
+    body = build_chat_body(model.name, request, openai_host=is_openai_host(base_url))
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return httpx.Request("POST", f"{base_url}/chat/completions", headers=chat_headers(model), content=content)
+
+
+def messages_to_wire(messages: list[Message]) -> list[dict[str, Any]]:
+    """Chat Completions ``messages`` from rillet messages (tool results become ``tool`` messages)."""
+    wire: list[dict[str, Any]] = []
+    for message in messages:
+        if message.role == "assistant":
+            wire.append(_assistant(message))
+            continue
+        texts: list[str] = []
+        for part in message.content:
+            kind = part.type
+            if kind == "text":
+                texts.append(part.text)
+            elif kind == "tool_result":
+                wire.append({"role": "tool", "tool_call_id": part.call_id, "content": part.content})
+        if texts or message.role in ("system", "user"):
+            role = "user" if message.role == "tool" else message.role
+            wire.append({"role": role, "content": "".join(texts)})
+    return wire
+
+
+def _assistant(message: Message) -> dict[str, Any]:
+    texts: list[str] = []
+    calls: list[dict[str, Any]] = []
+    reasoning: dict[str, list[str]] = {}
+    details: list[Any] = []
+    for part in message.content:
+        kind = part.type
+        if kind == "text":
+            texts.append(part.text)
+        elif kind == "tool_call":
+            arguments = part.raw_arguments or json.dumps(part.arguments if part.arguments is not None else {})
+            calls.append({"id": part.call_id, "type": "function", "function": {"name": part.name, "arguments": arguments}})
+        elif kind == "reasoning":
+            metadata = part.provider_metadata or {}
+            field = metadata.get("reasoning_field")
+            if field in ("reasoning_content", "reasoning") and part.text:
+                reasoning.setdefault(field, []).append(part.text)
+            if isinstance(metadata.get("reasoning_details"), list):
+                details.extend(metadata["reasoning_details"])
+    entry: dict[str, Any] = {"role": "assistant", "content": "".join(texts) if texts or not calls else None}
+    if calls:
+        entry["tool_calls"] = calls
+        for field, chunks in reasoning.items():
+            entry[field] = "".join(chunks)
+    if details:
+        entry["reasoning_details"] = details
+    return entry

@@ -1,0 +1,185 @@
+"""Every Chat Completions recording (shared real ones and the project's hand-written ones)
+decodes to the expected outcome — whole, one byte at a time and split at random points."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import rillet
+from rillet.cassettes import Interaction, load_cassette
+from rillet_openai import rillet_replay_decoder
+
+REPO = Path(__file__).resolve().parents[3]
+SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+OWN = REPO / "cassettes" / "openai"
+EXPECTED = Path(__file__).resolve().parent / "expected"
+
+SHARED_CHAT = [
+    "chatlas_deepseek_reasoning_content",
+    "chatlas_hf_router_cerebras_no_done",
+    "crewai_gpt4omini_tool_call_include_usage",
+    "magentic_ollama_v1_text",
+    "mirascope_gpt4o_refusal_delta",
+    "mirascope_gpt5mini_max_tokens_length",
+    "openllmetry_gpt35_parallel_tool_calls_two_vintages",
+    "otelcontrib_gpt4omini_n2_interleaved_choices",
+    "otelcontrib_gpt4omini_parallel_tools_include_usage",
+    "otelcontrib_gpt4omini_text_include_usage",
+    "pydanticai_openrouter_reasoning_sse_comments",
+    "pydanticai_zai_glm_reasoning_content",
+    "simonw_llm_openrouter_kimi_tool_name_then_args_chunks",
+]
+SHARED_ERRORS = [
+    "mirascope_openai_chat_401_stream_request",
+    "mirascope_openai_chat_404_model_not_found_gzip",
+    "pydanticai_openrouter_429_rate_limited_x3",
+    "pydanticai_openrouter_midstream_error_in_chunk",
+]
+OWN_CHAT = [
+    "openai_chat_event_error",
+    "openai_chat_inband_error_no_done",
+    "openai_chat_malformed_frame",
+    "openai_chat_missing_done",
+    "openai_chat_whole_tool_calls_no_index",
+    "vllm_chat_reasoning_delta",
+]
+
+CASSETTES = (
+    [SHARED / "openai_chat" / f"{stem}.yaml" for stem in SHARED_CHAT]
+    + [SHARED / "errors" / f"{stem}.yaml" for stem in SHARED_ERRORS]
+    + [OWN / f"{stem}.yaml" for stem in OWN_CHAT]
+)
+
+
+def test_recordings_are_present() -> None:
+    """The shared recordings must be there: a missing directory fails, it never skips."""
+    missing = [str(path) for path in CASSETTES if not path.is_file()]
+    assert not missing, f"recordings not found (set RILLET_SHARED_CASSETTES?): {missing}"
+
+
+def decode(interaction: Interaction, chunks: list[bytes]) -> list[Any]:
+    """Decode one recorded response, fed as ``chunks``."""
+    request = interaction.request
+    decoder = rillet_replay_decoder(method=request.method, url=request.uri, request_body=request.json())
+    assert decoder is not None, f"no decoder for {request.method} {request.uri}"
+    headers = {name: values[0] for name, values in interaction.response.headers.items()}
+    return rillet.decode_response(decoder, interaction.response.status, headers, chunks, provider="openai")
+
+
+def splits(body: bytes, seed: int) -> list[list[bytes]]:
+    """One byte at a time, and 20 seeded random splittings."""
+    out = [[body[i : i + 1] for i in range(len(body))]]
+    rng = random.Random(seed)
+    for _ in range(20):
+        points = sorted(rng.sample(range(1, len(body)), min(len(body) - 1, rng.randint(1, 40)))) if len(body) > 1 else []
+        edges = [0, *points, len(body)]
+        out.append([body[a:b] for a, b in zip(edges, edges[1:])])
+    return out
+
+
+def dumped(events: list[Any]) -> list[dict[str, Any]]:
+    return [event.model_dump() for event in events]
+
+
+def check(result: rillet.ChatResult, expected: dict[str, Any], where: str) -> None:
+    """Compare a folded result with an expected-outcome entry (every key present is checked)."""
+    if "text" in expected:
+        assert result.text == expected["text"], where
+    if "reasoning" in expected:
+        assert result.message.reasoning == expected["reasoning"], where
+    if "tool_calls" in expected:
+        calls = [{"name": call.name, "arguments": call.arguments} for call in result.message.tool_calls]
+        assert calls == expected["tool_calls"], where
+    if "finish_reason" in expected:
+        assert result.finish_reason == expected["finish_reason"], where
+    if "raw_finish_reason" in expected:
+        assert result.raw_finish_reason == expected["raw_finish_reason"], where
+    if "usage" in expected:
+        if expected["usage"] is None:
+            assert result.usage is None, where
+        else:
+            assert result.usage is not None, where
+            for field, value in expected["usage"].items():
+                assert getattr(result.usage, field) == value, f"{where}: usage.{field}"
+    if "error" in expected:
+        assert (result.error.code if result.error else None) == expected["error"], where
+
+
+@pytest.mark.parametrize("path", CASSETTES, ids=lambda path: path.stem)
+def test_cassette_decodes_to_expected(path: Path) -> None:
+    expected = json.loads((EXPECTED / f"{path.stem}.json").read_text(encoding="utf-8"))["interactions"]
+    interactions = load_cassette(path)
+    assert sorted(expected, key=int) == [str(i.number) for i in interactions], "one expected entry per interaction"
+    for interaction in interactions:
+        where = f"{path.stem}[{interaction.number}]"
+        body = interaction.response.body
+        whole = decode(interaction, [body])
+        assert whole[0].type == "start" and whole[-1].type in ("end", "error"), where
+        assert sum(event.type in ("end", "error") for event in whole) == 1, where
+        reference = dumped(whole)
+        for number, chunks in enumerate(splits(body, seed=interaction.number)):
+            assert dumped(decode(interaction, chunks)) == reference, f"{where}: split #{number} differs"
+        check(rillet.StreamAggregator.fold(whole), expected[str(interaction.number)], where)
+
+
+@pytest.mark.parametrize("path", CASSETTES, ids=lambda path: path.stem)
+def test_cassette_invariants(path: Path) -> None:
+    """Deltas concatenate to the finished tool calls; each call finishes exactly once."""
+    for interaction in load_cassette(path):
+        events = decode(interaction, [interaction.response.body])
+        started = {e.index for e in events if e.type == "tool_call_start"}
+        finished = [e for e in events if e.type == "tool_call"]
+        if events[-1].type == "end":
+            assert sorted(e.index for e in finished) == sorted(started)
+        for call in finished:
+            deltas = "".join(e.arguments_delta for e in events if e.type == "tool_call_delta" and e.index == call.index)
+            assert deltas == call.raw_arguments
+
+
+def test_n2_choices_stay_apart() -> None:
+    """With n=2 the two answers are two text blocks (token index = choice index)."""
+    path = SHARED / "openai_chat" / "otelcontrib_gpt4omini_n2_interleaved_choices.yaml"
+    events = decode(load_cassette(path)[0], [load_cassette(path)[0].response.body])
+    by_choice: dict[int, str] = {}
+    for event in events:
+        if event.type == "token":
+            by_choice[event.index] = by_choice.get(event.index, "") + event.text
+    assert sorted(by_choice) == [0, 1]
+    assert by_choice[0].endswith("for the current weather conditions.")
+    assert by_choice[1].endswith("Would you like some tips on where to find this information?")
+
+
+def test_openrouter_reasoning_keeps_signature_and_details() -> None:
+    path = SHARED / "openai_chat" / "pydanticai_openrouter_reasoning_sse_comments.yaml"
+    interaction = load_cassette(path)[0]
+    result = rillet.StreamAggregator.fold(decode(interaction, [interaction.response.body]))
+    (part,) = [p for p in result.message.content if p.type == "reasoning"]
+    assert part.signature is not None and part.signature.startswith("Et0BCkgIChACGAIqQA2s")
+    details = part.provider_metadata["reasoning_details"]
+    assert details == [
+        {
+            "type": "reasoning.text",
+            "text": "This is a simple arithmetic question. 2+2 equals 4.",
+            "signature": part.signature,
+            "format": "anthropic-claude-v1",
+            "index": 0,
+        }
+    ]
+
+
+def test_kimi_leading_space_line_is_an_unknown_field() -> None:
+    """The first line of this recording is `` data: {…}`` (leading space): per WHATWG its field
+    name is `` data``, an unknown field, so that frame (role + empty content) is ignored and
+    the stream starts at the next frame."""
+    path = SHARED / "openai_chat" / "simonw_llm_openrouter_kimi_tool_name_then_args_chunks.yaml"
+    interaction = load_cassette(path)[0]
+    assert interaction.response.body.startswith(b" data: {")
+    events = decode(interaction, [interaction.response.body])
+    assert [e.type for e in events] == ["start", "tool_call_start", "tool_call_delta", "tool_call", "usage", "end"]
+    assert events[1].call_id == "llm_version:0" and events[1].name == "llm_version"
