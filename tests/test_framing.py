@@ -85,9 +85,11 @@ def test_ndjson_parses_lines_and_a_final_unterminated_line() -> None:
         assert parse_all(NDJSONParser, chunks) == [{"a": 1}, {"b": "é"}, {"c": [1, 2]}], label
 
 
-def test_ndjson_malformed_line_quotes_the_bytes() -> None:
+def test_ndjson_malformed_line_quotes_the_bytes_after_the_good_lines() -> None:
+    parser = NDJSONParser()
+    assert parser.feed(b'{"a": 1}\n{not json\n{"b": 2}\n') == [{"a": 1}]
     with pytest.raises(RemoteProtocolError, match=r"malformed JSON line .*'\{not json'"):
-        NDJSONParser().feed(b"{not json\n")
+        parser.close()
 
 
 def test_ndjson_cut_inside_the_last_line_is_truncation() -> None:
@@ -118,9 +120,24 @@ def test_json_array_without_closing_bracket_is_truncation() -> None:
 
 def test_json_array_rejects_a_body_that_is_not_an_array() -> None:
     with pytest.raises(RemoteProtocolError, match="expected a JSON array"):
-        JSONArrayParser().feed(b'{"error": {}}')
+        parse_all(JSONArrayParser, [b'{"error": {}}'])
+    parser = JSONArrayParser()
+    assert parser.feed(b"[{}] {}") == [{}]  # what completed is returned first…
     with pytest.raises(RemoteProtocolError, match="after the end"):
-        JSONArrayParser().feed(b"[{}] {}")
+        parser.feed(b"")  # …and the error follows on the next call
+
+
+@pytest.mark.parametrize("make_parser", [NDJSONParser, JSONArrayParser])
+def test_values_before_a_malformed_one_survive_every_chunking(make_parser: object) -> None:
+    body = b'[{"a": 1},\n{"b": 2},\n{"c": tru}]' if make_parser is JSONArrayParser else b'{"a": 1}\n{"b": 2}\n{"c": tru}\n'
+    for label, chunks in chunkings(body):
+        parser = make_parser()  # type: ignore[operator]
+        values: list[object] = []
+        with pytest.raises(RemoteProtocolError):
+            for chunk in chunks:
+                values += parser.feed(chunk)
+            parser.close()
+        assert values == [{"a": 1}, {"b": 2}], label
 
 
 def test_sse_bare_data_line_dispatches_an_empty_event_as_whatwg_says() -> None:

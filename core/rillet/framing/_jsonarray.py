@@ -18,10 +18,11 @@ class JSONArrayParser:
     Each element is returned as soon as its closing bracket arrives. Only the structure is
     scanned incrementally; each element is decoded once with ``json.loads``. A body that
     ends before ``]`` raises ``TruncatedStreamError``; bytes that cannot be an array raise
-    ``RemoteProtocolError``.
+    ``RemoteProtocolError`` — from the *next* ``feed()`` or ``close()``, so the elements
+    completed before the bad bytes are returned first whatever the chunking.
     """
 
-    __slots__ = ("_buffer", "_scan", "_depth", "_in_string", "_escape", "_start", "_state", "_closed")
+    __slots__ = ("_buffer", "_scan", "_depth", "_in_string", "_escape", "_start", "_state", "_closed", "_error")
 
     def __init__(self) -> None:
         self._buffer = bytearray()
@@ -32,13 +33,23 @@ class JSONArrayParser:
         self._start = -1  # offset where the current element began
         self._state = "before"  # before → inside → after
         self._closed = False
+        self._error: RemoteProtocolError | None = None
 
     def feed(self, data: bytes) -> list[Any]:
         """Add bytes; return the elements they complete."""
         if self._closed:
             raise LocalProtocolError("feed() called after close(); create a new parser for a new stream")
+        if self._error is not None:
+            raise self._error
         self._buffer += data
         values: list[Any] = []
+        try:
+            self._scan_into(values)
+        except RemoteProtocolError as error:
+            self._error = error
+        return values
+
+    def _scan_into(self, values: list[Any]) -> None:
         buffer = self._buffer
         position = self._scan
         while position < len(buffer):
@@ -112,13 +123,14 @@ class JSONArrayParser:
             del buffer[:position]
             position = 0
         self._scan = position
-        return values
 
     def close(self) -> list[Any]:
         """End of input: raise ``TruncatedStreamError`` unless the array was closed."""
         if self._closed:
             return []
         self._closed = True
+        if self._error is not None:
+            raise self._error
         if self._state != "after":
             raise TruncatedStreamError("the body ended before the JSON array was closed with ']'")
         return []

@@ -18,22 +18,36 @@ def quote_bytes(data: bytes, limit: int = 200) -> str:
 class NDJSONParser:
     """Incremental NDJSON parser (sans-IO). Blank lines are skipped.
 
-    A line that is not JSON raises ``RemoteProtocolError`` quoting it. At ``close()`` an
-    unterminated last line is parsed too; if it is not complete JSON the body was cut, so
-    ``TruncatedStreamError`` is raised.
+    A line that is not JSON raises ``RemoteProtocolError`` quoting it — from the *next*
+    ``feed()`` or ``close()``, so the values of the lines before it are returned first
+    whatever the chunking. At ``close()`` an unterminated last line is parsed too; if it is
+    not complete JSON the body was cut, so ``TruncatedStreamError`` is raised.
     """
 
-    __slots__ = ("_lines",)
+    __slots__ = ("_lines", "_error")
 
     def __init__(self) -> None:
         self._lines = LineSplitter()
+        self._error: RemoteProtocolError | None = None
 
     def feed(self, data: bytes) -> list[Any]:
         """Add bytes; return the JSON values of the lines they complete."""
-        return [_parse(line) for line in self._lines.feed(data) if line.strip()]
+        if self._error is not None:
+            raise self._error
+        values = []
+        for line in self._lines.feed(data):
+            if line.strip():
+                try:
+                    values.append(_parse(line))
+                except RemoteProtocolError as error:
+                    self._error = error
+                    break
+        return values
 
     def close(self) -> list[Any]:
         """End of input: return the last value if its line had no newline."""
+        if self._error is not None:
+            raise self._error
         values = []
         for line in self._lines.close():
             if line.strip():

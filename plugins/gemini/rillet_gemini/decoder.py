@@ -1,0 +1,337 @@
+"""Incremental, I/O-free decoder of Gemini's ``streamGenerateContent`` response.
+
+Wire format (https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent):
+a stream of ``GenerateContentResponse`` objects, framed either as SSE ``data:`` events
+(``?alt=sse``; Google separates them with CRLF) or, without ``alt=sse``, as one JSON array
+whose elements arrive one by one. Each object carries ``candidates[0].content.parts`` —
+``text`` parts, ``thought: true`` text parts (reasoning summaries), whole ``functionCall``
+parts (no ids) — any of them with a ``thoughtSignature`` — plus a running
+``usageMetadata``, ``modelVersion`` and ``responseId``. The last one has the candidate's
+``finishReason``. A blocked prompt is an object with ``promptFeedback.blockReason`` and no
+candidates; a failure mid-stream is an ``{"error": {…}}`` object.
+
+Gemini has no terminal marker besides ``finishReason``: the stream ends cleanly at
+``close()`` if one was seen (and, for the array framing, the array was closed).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from rillet._errors import ContentFilterError, RemoteProtocolError, RilletError, TruncatedStreamError
+from rillet._events import (
+    EndEvent,
+    ErrorEvent,
+    ReasoningEvent,
+    StartEvent,
+    TokenEvent,
+    ToolCallDeltaEvent,
+    ToolCallEvent,
+    ToolCallStartEvent,
+    Usage,
+    UsageEvent,
+)
+from rillet.framing import JSONArrayParser, SSEParser
+
+from .errors import error_from_response, gemini_error
+from .finish_reasons import finish_reason
+
+__all__ = ["METADATA_KEY", "Framing", "GeminiDecoder"]
+
+#: Key of the ``provider_metadata`` this plugin writes on reasoning and tool-call events.
+#: Tool calls: ``{"gemini": {"thought_signature": "…"}}`` (the signature of the
+#: ``functionCall`` part). Reasoning: ``{"gemini": {"signature_on": "thought" | "next"}}``
+#: says whether the signature came on the thought part itself or on the part after it.
+METADATA_KEY = "gemini"
+
+Framing = Literal["sse", "json_array", "json"]
+
+_THOUGHT, _TEXT, _CALL = "thought", "text", "call"
+_ON_NEXT = {METADATA_KEY: {"signature_on": "next"}}
+_ON_THOUGHT = {METADATA_KEY: {"signature_on": "thought"}}
+
+
+class GeminiDecoder:
+    """Decodes a Gemini response body into rillet events.
+
+    ``framing`` is ``"sse"`` (``?alt=sse``, the default and what the plugin requests),
+    ``"json_array"`` (``streamGenerateContent`` without ``alt=sse``) or ``"json"`` (one
+    object, ``generateContent``; decoded at ``close()``).
+
+    Token and reasoning ``index`` is a block index: it grows each time the kind of part
+    changes (thought → text → function call …), so aggregation keeps Gemini's part order.
+    A ``thoughtSignature`` on a text part is reported as a ``reasoning`` event (signature
+    only) at the reasoning block before that text; on a ``functionCall`` part it goes in
+    the ``tool_call`` event's ``provider_metadata``. Tool calls have indexes 0, 1, … and,
+    since Gemini sends no ids, the id ``call_<responseId>_<index>`` (``call_<index>``
+    without a response id). Only the first candidate is decoded.
+    """
+
+    __slots__ = (
+        "provider", "model", "framing", "_parser", "_buffer", "_started", "_done", "_frames_seen",
+        "_block", "_block_kind", "_block_signed", "_calls", "_pending", "_usage", "_usage_key",
+        "_raw_finish", "_response_id",
+    )
+
+    def __init__(self, provider: str = "gemini", model: str = "", *, framing: Framing = "sse") -> None:
+        if framing not in ("sse", "json_array", "json"):
+            raise ValueError(f"framing must be 'sse', 'json_array' or 'json', not {framing!r}")
+        self.provider = provider
+        self.model = model
+        self.framing = framing
+        self._parser: Any = SSEParser() if framing == "sse" else JSONArrayParser() if framing == "json_array" else None
+        self._buffer = bytearray()
+        self._started = False
+        self._done = False
+        self._frames_seen = 0
+        self._block = -1
+        self._block_kind: str | None = None
+        self._block_signed = False
+        self._calls = 0
+        self._pending: list[ToolCallEvent] = []
+        self._usage: Usage | None = None
+        self._usage_key: tuple[Any, ...] | None = None
+        self._raw_finish: str | None = None
+        self._response_id: str | None = None
+
+    # -- decoder protocol -----------------------------------------------------------------
+
+    def feed(self, data: bytes) -> list[Any]:
+        """Decode more of the body; input after the terminal event is ignored."""
+        if self._done:
+            return []
+        if self._parser is None:
+            self._buffer += data
+            return []
+        out: list[Any] = []
+        try:
+            frames = self._parser.feed(data)
+        except RilletError as error:
+            self._fail(out, error)
+            return out
+        self._frames(frames, out)
+        return out
+
+    def close(self) -> list[Any]:
+        """The body ended: ``end`` if a ``finishReason`` was seen, else ``error`` (truncated)."""
+        if self._done:
+            return []
+        out: list[Any] = []
+        try:
+            frames = self._close_framing()
+        except TruncatedStreamError as error:
+            self._truncated(out, error.message)
+            return out
+        except RilletError as error:
+            self._fail(out, error)
+            return out
+        self._frames(frames, out)
+        if self._done:
+            return out
+        if self._raw_finish is None:
+            self._truncated(out, "no candidate reported a finishReason")
+            return out
+        self._finish_calls(out)
+        self._done = True
+        out.append(EndEvent(
+            finish_reason=finish_reason(self._raw_finish, called_tools=self._calls > 0),
+            raw_finish_reason=self._raw_finish,
+            usage=self._usage,
+        ))
+        return out
+
+    def error_from_response(self, status: int, headers: Any, body: bytes) -> RilletError | None:
+        """Refine the core's mapping of an HTTP error response (see :mod:`rillet_gemini.errors`)."""
+        return error_from_response(status, headers, body)
+
+    # -- framing --------------------------------------------------------------------------
+
+    def _close_framing(self) -> list[Any]:
+        if self._parser is not None:
+            return self._parser.close()
+        text = bytes(self._buffer).decode("utf-8", "replace").strip()
+        if not text:
+            return []
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if exc.pos >= len(text) - 1 or exc.msg.startswith("Unterminated"):
+                raise TruncatedStreamError(f"the JSON body ended early ({exc.msg})") from None
+            raise RemoteProtocolError(f"gemini sent a body that is not JSON ({exc.msg}): {text[:200]!r}") from None
+        return payload if isinstance(payload, list) else [payload]
+
+    def _frames(self, frames: list[Any], out: list[Any]) -> None:
+        sse = self.framing == "sse"
+        for frame in frames:
+            if sse:
+                data = frame.data
+                if not data.strip():
+                    continue
+                try:
+                    payload = json.loads(data)
+                except ValueError:
+                    payload = None
+                if not isinstance(payload, dict):
+                    self._fail(out, RemoteProtocolError(
+                        f"gemini sent a data frame that is not a JSON object: {data[:200]!r}", provider=self.provider
+                    ))
+                    return
+            else:
+                payload = frame
+                if not isinstance(payload, dict):
+                    self._fail(out, RemoteProtocolError(
+                        f"gemini sent an array element that is not a JSON object: {json.dumps(payload)[:200]!r}",
+                        provider=self.provider,
+                    ))
+                    return
+            try:
+                self._response(payload, out)
+            except RilletError as error:
+                self._fail(out, error)
+            except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                self._fail(out, RemoteProtocolError(
+                    f"gemini sent a response object rillet cannot read ({type(exc).__name__}): "
+                    f"{json.dumps(payload)[:200]!r}",
+                    provider=self.provider,
+                ))
+            if self._done:
+                return
+
+    # -- one GenerateContentResponse ------------------------------------------------------
+
+    def _response(self, payload: dict[str, Any], out: list[Any]) -> None:
+        self._frames_seen += 1
+        if not self._started:
+            self._started = True
+            self._response_id = payload.get("responseId")
+            out.append(StartEvent(
+                provider=self.provider, model=payload.get("modelVersion") or self.model, response_id=self._response_id
+            ))
+        if "error" in payload:
+            error = gemini_error(payload)
+            self._fail(out, error or RemoteProtocolError(
+                f"gemini sent an error object rillet cannot read: {json.dumps(payload)[:200]!r}", provider=self.provider
+            ))
+            return
+        candidate = _first_candidate(payload.get("candidates"))
+        if candidate is not None:
+            content = candidate.get("content")
+            if content:
+                for part in content.get("parts") or ():
+                    self._part(part, out)
+        metadata = payload.get("usageMetadata")
+        if metadata:
+            self._update_usage(metadata, out)
+        if candidate is None:
+            feedback = payload.get("promptFeedback")
+            if feedback and feedback.get("blockReason"):
+                self._blocked(feedback, out)
+            return
+        raw = candidate.get("finishReason")
+        if raw:
+            self._raw_finish = raw
+            self._finish_calls(out)
+
+    def _part(self, part: dict[str, Any], out: list[Any]) -> None:
+        signature = part.get("thoughtSignature") or None
+        call = part.get("functionCall")
+        if call is not None:
+            self._open(_CALL)
+            self._function_call(call, signature, out)
+            return
+        text = part.get("text")
+        if part.get("thought"):
+            index = self._open(_THOUGHT)
+            if text or signature:
+                out.append(ReasoningEvent(
+                    text=text or "", index=index, signature=signature, provider_metadata=_ON_THOUGHT if signature else None
+                ))
+            if signature:
+                self._block_signed = True
+            return
+        if signature:
+            # The signature belongs to this part; it is kept as a reasoning block just
+            # before it, and the request builder puts it back on the part that follows.
+            index = self._block if self._block_kind == _THOUGHT and not self._block_signed else self._open(_THOUGHT, new=True)
+            out.append(ReasoningEvent(index=index, signature=signature, provider_metadata=_ON_NEXT))
+            self._block_signed = True
+        if text:
+            out.append(TokenEvent(text=text, index=self._open(_TEXT)))
+        # inlineData, executableCode, codeExecutionResult … are not decoded.
+
+    def _open(self, kind: str, *, new: bool = False) -> int:
+        """The block index for a part of ``kind``: a new block when the kind changes."""
+        if new or kind != self._block_kind or self._block_signed:
+            self._block += 1
+            self._block_kind = kind
+            self._block_signed = False
+        return self._block
+
+    def _function_call(self, call: dict[str, Any], signature: str | None, out: list[Any]) -> None:
+        index = self._calls
+        self._calls += 1
+        call_id = call.get("id") or (f"call_{self._response_id}_{index}" if self._response_id else f"call_{index}")
+        name = call.get("name") or ""
+        args = call.get("args")
+        raw = "" if args is None else json.dumps(args, ensure_ascii=False)
+        out.append(ToolCallStartEvent(index=index, call_id=call_id, name=name))
+        if raw:
+            out.append(ToolCallDeltaEvent(index=index, arguments_delta=raw))
+        self._pending.append(ToolCallEvent(
+            index=index, call_id=call_id, name=name, arguments={} if args is None else args, raw_arguments=raw,
+            provider_metadata={METADATA_KEY: {"thought_signature": signature}} if signature else None,
+        ))
+
+    def _finish_calls(self, out: list[Any]) -> None:
+        if self._pending:
+            out.extend(self._pending)
+            self._pending = []
+
+    def _update_usage(self, metadata: dict[str, Any], out: list[Any]) -> None:
+        key = (
+            metadata.get("promptTokenCount"), metadata.get("candidatesTokenCount"),
+            metadata.get("thoughtsTokenCount"), metadata.get("cachedContentTokenCount"),
+        )
+        if key == self._usage_key:
+            return
+        self._usage_key = key
+        self._usage = Usage(input_tokens=key[0], output_tokens=key[1], reasoning_tokens=key[2], cache_read_tokens=key[3])
+        out.append(UsageEvent(usage=self._usage))
+
+    # -- endings --------------------------------------------------------------------------
+
+    def _blocked(self, feedback: dict[str, Any], out: list[Any]) -> None:
+        reason = feedback.get("blockReason")
+        message = feedback.get("blockReasonMessage")
+        text = f"gemini blocked the prompt (blockReason {reason})"
+        if message:
+            text += f": {message}"
+        text += "; rephrase the prompt or relax safetySettings"
+        self._fail(out, ContentFilterError(text, provider=self.provider, raw={"promptFeedback": feedback}))
+
+    def _truncated(self, out: list[Any], what: str) -> None:
+        if not self._started:
+            self._started = True
+            out.append(StartEvent(provider=self.provider, model=self.model))
+        self._fail(out, TruncatedStreamError(
+            f"the gemini stream ended early: {what} ({self._frames_seen} response object(s) received); "
+            "the answer is incomplete — retry the request",
+            provider=self.provider,
+        ))
+
+    def _fail(self, out: list[Any], error: RilletError) -> None:
+        self._done = True
+        if error.provider is None:
+            error.provider = self.provider
+        out.append(ErrorEvent.from_exception(error))
+
+
+def _first_candidate(candidates: Any) -> dict[str, Any] | None:
+    """The candidate with index 0 (Gemini omits ``index`` on some models)."""
+    if not candidates:
+        return None
+    for candidate in candidates:
+        if isinstance(candidate, dict) and candidate.get("index", 0) == 0:
+            return candidate
+    return None
