@@ -38,8 +38,15 @@ _frozen = ConfigDict(frozen=True)
 
 
 class Usage(BaseModel):
-    """Token counts. ``None`` means the provider did not say; ``estimated`` marks counts
-    rillet computed itself rather than read from the provider."""
+    """Token counts, with one meaning across providers.
+
+    ``input_tokens`` counts the whole prompt, cached parts included
+    (``cache_read_tokens`` and ``cache_write_tokens`` are subsets of it);
+    ``output_tokens`` counts everything generated, reasoning included
+    (``reasoning_tokens`` is a subset of it). Plugins convert providers that count
+    otherwise (Anthropic's input excludes the cache, Gemini's output excludes thinking).
+    ``None`` means the provider did not say; ``estimated`` marks counts rillet computed.
+    """
 
     model_config = _frozen
     input_tokens: int | None = None

@@ -68,7 +68,7 @@ class AnthropicDecoder:
     tool-call ``index`` is the block index too (unique per call within a response).
     """
 
-    __slots__ = ("provider", "model", "_sse", "_started", "_done", "_blocks", "_usage", "_raw_stop", "_last")
+    __slots__ = ("provider", "model", "_sse", "_started", "_done", "_blocks", "_usage", "_raw_input", "_raw_stop", "_last")
 
     def __init__(self, provider: str = "anthropic", model: str = "") -> None:
         self.provider = provider
@@ -78,6 +78,7 @@ class AnthropicDecoder:
         self._done = False
         self._blocks: dict[int, _Block] = {}
         self._usage: Usage | None = None
+        self._raw_input: int | None = None  # Anthropic's input_tokens, which exclude cache reads and writes
         self._raw_stop: str | None = None
         self._last = "nothing"
 
@@ -246,11 +247,15 @@ class AnthropicDecoder:
 
     def _update_usage(self, wire: dict[str, Any], out: list[Any]) -> None:
         old = self._usage or Usage()
+        self._raw_input = _int(wire.get("input_tokens"), self._raw_input)
+        cache_read = _int(wire.get("cache_read_input_tokens"), old.cache_read_tokens)
+        cache_write = _int(wire.get("cache_creation_input_tokens"), old.cache_write_tokens)
+        total_input = None if self._raw_input is None else self._raw_input + (cache_read or 0) + (cache_write or 0)
         new = Usage(
-            input_tokens=_int(wire.get("input_tokens"), old.input_tokens),
+            input_tokens=total_input,  # rillet counts cached input in input_tokens, as OpenAI does
             output_tokens=_int(wire.get("output_tokens"), old.output_tokens),
-            cache_read_tokens=_int(wire.get("cache_read_input_tokens"), old.cache_read_tokens),
-            cache_write_tokens=_int(wire.get("cache_creation_input_tokens"), old.cache_write_tokens),
+            cache_read_tokens=cache_read,
+            cache_write_tokens=cache_write,
         )
         self._usage = new
         out.append(UsageEvent(usage=new))

@@ -46,15 +46,16 @@ def test_text_stream_start_tokens_usage_end() -> None:
     assert [e.text for e in events if e.type == "token"] == ["Hi", " there"]
     end = events[-1]
     assert end.type == "end" and end.finish_reason == "stop" and end.raw_finish_reason == "end_turn"
-    # message_delta's output count replaces; input and cache counts from message_start are kept
-    assert end.usage == rillet.Usage(input_tokens=20, output_tokens=5, cache_read_tokens=3, cache_write_tokens=7)
+    # message_delta's output count replaces; input and cache counts from message_start are kept,
+    # and rillet's input_tokens include the cache (20 uncached + 3 read + 7 written)
+    assert end.usage == rillet.Usage(input_tokens=30, output_tokens=5, cache_read_tokens=3, cache_write_tokens=7)
     usages = [e.usage.output_tokens for e in events if e.type == "usage"]
     assert usages == [1, 5]
 
 
 def test_usage_totals_replace_never_sum() -> None:
     events = run(START, message_delta(None, {"output_tokens": 4}), message_delta("end_turn", {"input_tokens": 30, "output_tokens": 9}), STOP)
-    assert events[-1].usage.input_tokens == 30 and events[-1].usage.output_tokens == 9
+    assert events[-1].usage.input_tokens == 30 + 3 + 7 and events[-1].usage.output_tokens == 9
 
 
 def test_model_falls_back_to_the_requested_one_without_message_start() -> None:

@@ -296,7 +296,9 @@ class GeminiDecoder:
         if key == self._usage_key:
             return
         self._usage_key = key
-        self._usage = Usage(input_tokens=key[0], output_tokens=key[1], reasoning_tokens=key[2], cache_read_tokens=key[3])
+        # Gemini's candidatesTokenCount excludes thinking; rillet's output_tokens includes it.
+        output = None if key[1] is None and key[2] is None else (key[1] or 0) + (key[2] or 0)
+        self._usage = Usage(input_tokens=key[0], output_tokens=output, reasoning_tokens=key[2], cache_read_tokens=key[3])
         out.append(UsageEvent(usage=self._usage))
 
     # -- endings --------------------------------------------------------------------------

@@ -129,7 +129,8 @@ def test_usage_is_the_latest_never_a_sum_and_not_repeated() -> None:
     events = run(body)
     assert len([e for e in events if e.type == "usage"]) == 2
     usage = events[-1].usage
-    assert (usage.input_tokens, usage.output_tokens, usage.reasoning_tokens, usage.cache_read_tokens) == (10, 3, 7, 4)
+    # output_tokens include thinking: 3 candidate + 7 thought tokens
+    assert (usage.input_tokens, usage.output_tokens, usage.reasoning_tokens, usage.cache_read_tokens) == (10, 10, 7, 4)
 
 
 @pytest.mark.parametrize(
