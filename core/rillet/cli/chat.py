@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -146,7 +147,7 @@ def chat(
     """
     if not model_id:
         raise click.UsageError("no model: pass -m PROVIDER/MODEL or set RILLET_MODEL (`rillet models` lists them)")
-    text = read_prompt(prompt, click.get_text_stream("stdin") if sys.stdin is None else sys.stdin)
+    text = read_prompt(prompt, sys.stdin or io.StringIO())
     options = _options(option_pairs)
 
     import rillet
@@ -158,7 +159,14 @@ def chat(
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise click.BadParameter(problems, param_hint="-o") from None
-    stream = model.stream_tokens(text, request=request)
+    try:
+        stream = model.stream_tokens(text, request=request)
+    except rillet.MissingKeyError as exc:
+        env = model.info.key_env_var or f"{model.provider.upper()}_API_KEY"
+        raise rillet.MissingKeyError(
+            f"no API key for {model.provider}: set {env}, run `rillet keys set {model.provider}`, or pass --key",
+            provider=model.provider,
+        ) from exc
     _run(stream, as_json=as_json, no_stream=no_stream, show_reasoning=reasoning, show_usage=show_usage)
 
 
@@ -175,6 +183,7 @@ def _run(stream: Any, *, as_json: bool, no_stream: bool, show_reasoning: bool, s
     error = end = usage = None
     started = time.monotonic()
     first_at = None
+    interrupted = False
     try:
         with stream:
             for event in stream:
@@ -194,13 +203,15 @@ def _run(stream: Any, *, as_json: bool, no_stream: bool, show_reasoning: bool, s
                     held.append(event)
                 else:
                     renderer.handle(event)
+        for event in held:
+            renderer.handle(event)
     except KeyboardInterrupt:
-        renderer.close()
+        interrupted = True
+    finally:
+        renderer.close()  # ends the line and stops the frame timer, whatever happened
+    if interrupted:
         click.echo("Interrupted.", err=True)
-        raise click.exceptions.Exit(130) from None
-    for event in held:
-        renderer.handle(event)
-    renderer.close()
+        raise click.exceptions.Exit(130)
     if show_usage:
         timing = end.timing if end is not None and end.timing is not None else _measured(started, first_at)
         line = f"Usage: {format_usage(usage, timing)}"

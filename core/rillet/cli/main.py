@@ -38,13 +38,16 @@ class RilletGroup(click.Group):
         super().__init__(*args, **kwargs)
         self._builtin: set[str] = set()
         self._plugins_called: set[tuple[int, str]] = set()
-        self._loading_plugins = False
+        self._loading_plugins: str | None = None
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         name = name or cmd.name
-        if self._loading_plugins:
+        if self._loading_plugins is not None:
             if name in self._builtin:
-                click.echo(f"Warning: a plugin tried to replace the built-in command {name!r}; ignored", err=True)
+                click.echo(
+                    f"Warning: plugin {self._loading_plugins!r} may not replace the built-in command {name!r}; ignored",
+                    err=True,
+                )
                 return
         else:
             self._builtin.add(name or "")
@@ -67,13 +70,13 @@ class RilletGroup(click.Group):
         from .._discovery import plugin_manager
 
         manager = plugin_manager()
-        self._loading_plugins = True
         try:
             for impl in manager.hook.rillet_commands.get_hookimpls():
                 marker = (id(manager), impl.plugin_name)
                 if marker in self._plugins_called:
                     continue
                 self._plugins_called.add(marker)
+                self._loading_plugins = impl.plugin_name
                 try:
                     impl.function(**({"cli": self} if "cli" in impl.argnames else {}))
                 except Exception as exc:  # a broken plugin must not break the CLI
@@ -82,7 +85,7 @@ class RilletGroup(click.Group):
                         err=True,
                     )
         finally:
-            self._loading_plugins = False
+            self._loading_plugins = None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

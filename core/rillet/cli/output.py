@@ -285,6 +285,12 @@ class Renderer:
             else:
                 self._enter(None)
 
+    def finish(self) -> None:
+        """End the current part: reset styles and end its line; the writers stay open."""
+        self._enter(None)
+        self.text.ensure_newline()
+        self.side.ensure_newline()
+
     def close(self) -> None:
         """Finish the output: reset styles, end the last line, flush both writers."""
         self._enter(None)

@@ -1,1 +1,97 @@
-"""rillet.testing: the conformance kit (placeholder; being written)."""
+"""rillet.testing: the conformance kit every provider plugin runs.
+
+Subclass :class:`ProviderConformance` in your plugin's tests, the way provider packages
+subclass ``langchain-tests``; the kit runs every standard test over every recorded
+interaction of your cassettes::
+
+    # plugins/mistral/tests/test_mistral_conformance.py
+    import os
+    from pathlib import Path
+
+    import rillet
+    import rillet_mistral
+    from rillet.testing import ProviderConformance
+
+    HERE = Path(__file__).resolve().parent
+    REPO = HERE.parents[2]
+    SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+
+
+    class TestMistralConformance(ProviderConformance):
+        plugin = rillet_mistral                      # the plugin module (its hookimpls)
+        provider = "mistral"                         # the provider name events carry
+        capabilities = rillet.Capabilities(tools=True, parallel_tools=True, usage_in_stream=True)
+        cassette_paths = [REPO / "cassettes" / "mistral", str(SHARED / "errors" / "*mistral*.yaml")]
+        expected_dirs = [HERE / "expected"]          # <cassette-stem>.json files
+        # optional:
+        require_capability_evidence = True           # a declared capability must show in some cassette
+        scenarios = {"mistral_text": "Say hello."}   # live requests, recorded with a real key
+        scenario_model = "mistral-small-latest"
+        scenario_cassette_dir = REPO / "cassettes" / "mistral"
+
+Run ``pytest plugins/mistral``. For each interaction ``stem#N`` the kit checks the event
+grammar and the invariants of DESIGN §5; the same events whole, byte by byte, inside
+UTF-8 characters and CRLF and at random split points; truncation (the body cut before its
+terminal marker gives ``error`` code ``truncated`` with the partial result); sync/async
+parity and cancellation through the real transport and a loopback socket; HTTP error
+mapping (recorded and synthetic 400/401/403/404/429/5xx); that the capabilities match what
+the cassettes show; that no credential is recorded; and that the outcome matches the
+expected file (``pytest --rillet-draft-expected`` drafts missing ones for review).
+
+Removing a standard test, or overriding it without ``@pytest.mark.xfail(reason=…)``,
+makes the class fail to import. Re-record the live scenarios with a real key::
+
+    MISTRAL_API_KEY=… pytest plugins/mistral -k test_scenario_replays --rillet-record-mode=rewrite
+
+Names are imported on first use: pytest loads :mod:`rillet.testing.pytest_plugin` (and so
+this package) in every session where rillet is installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "Case": "._cases",
+    "ExpectedOutcome": "._expected",
+    "ProviderConformance": "._kit",
+    "RecordedResponseServer": "._server",
+    "capability_evidence": "._checks",
+    "check_grammar": "._checks",
+    "check_invariants": "._checks",
+    "chunks_at": "._checks",
+    "draft_expected": "._expected",
+    "dump_events": "._checks",
+    "make_vcr": "._vcr",
+    "secret_problems": "._secrets",
+    "split_frames": "._cases",
+    "split_points": "._checks",
+    "standard_test_violations": "._kit",
+    "vcr_config": "._vcr",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rillet.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._cases import Case, split_frames
+    from ._checks import capability_evidence, check_grammar, check_invariants, chunks_at, dump_events, split_points
+    from ._expected import ExpectedOutcome, draft_expected
+    from ._kit import ProviderConformance, standard_test_violations
+    from ._secrets import secret_problems
+    from ._server import RecordedResponseServer
+    from ._vcr import make_vcr, vcr_config

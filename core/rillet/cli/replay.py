@@ -1,0 +1,141 @@
+"""``rillet replay``: feed a recorded vcrpy cassette through its plugin's decoder."""
+
+from __future__ import annotations
+
+import random
+import sys
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import click
+
+from ._common import debug_option
+from .output import FrameWriter, Renderer, use_color
+
+__all__ = ["replay", "split_body"]
+
+#: Largest piece ``--split-seed`` cuts; small enough to split UTF-8 characters and lines.
+MAX_RANDOM_CHUNK = 64
+
+
+def split_body(body: bytes, chunk_size: int | None = None, seed: int | None = None) -> list[bytes]:
+    """The body whole, in ``chunk_size`` pieces, or cut at random points drawn from ``seed``."""
+    if chunk_size is not None:
+        return [body[i : i + chunk_size] for i in range(0, len(body), chunk_size)]
+    if seed is not None:
+        rng = random.Random(seed)
+        pieces, start = [], 0
+        while start < len(body):
+            end = start + rng.randint(1, MAX_RANDOM_CHUNK)
+            pieces.append(body[start:end])
+            start = end
+        return pieces
+    return [body] if body else []
+
+
+def _shown_url(uri: str) -> str:
+    """The URL without its query string (which may hold a ``key=``)."""
+    parts = urlsplit(uri)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _provider_of(decoder: Any, uri: str) -> str:
+    provider = getattr(decoder, "provider", None)
+    if isinstance(provider, str) and provider:
+        return provider
+    return urlsplit(uri).hostname or ""
+
+
+@click.command()
+@click.argument("cassette", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option(
+    "-i",
+    "--interaction",
+    "number",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Replay only interaction N (numbered from 0 in file order).  [default: every interaction a plugin decodes]",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="Feed the body to the decoder K bytes at a time.  [default: the whole body at once]",
+)
+@click.option(
+    "--split-seed",
+    type=int,
+    metavar="S",
+    help=f"Feed the body in pieces of 1 to {MAX_RANDOM_CHUNK} bytes, cut at random points from seed S.  [default: off]",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the events as NDJSON, one per line (model_dump_json(exclude_none=True)).  [default: text]",
+)
+@debug_option
+def replay(cassette: str, number: int | None, chunk_size: int | None, split_seed: int | None, as_json: bool) -> None:
+    """Decode a recorded response and print its events.
+
+    CASSETTE is a vcrpy YAML file. Each interaction's request URL picks the plugin whose
+    decoder reads it; the recorded body is fed to that decoder whole, in K-byte chunks, or
+    split at random points, and every split gives the same events. An interaction no
+    installed plugin decodes is reported on stderr and skipped.
+
+    \b
+    Examples:
+      rillet replay cassettes/anthropic/text.yaml
+      rillet replay recording.yaml --interaction 1 --json
+      rillet replay recording.yaml --chunk-size 1 --json > split.ndjson
+      rillet replay recording.yaml --split-seed 7
+    """
+    if chunk_size is not None and split_seed is not None:
+        raise click.UsageError("give --chunk-size or --split-seed, not both")
+    from .._decoding import decode_response
+    from .._replay import replay_decoder
+    from ..cassettes import load_cassette
+
+    interactions = load_cassette(cassette)
+    if number is not None:
+        if number >= len(interactions):
+            raise click.BadParameter(
+                f"{cassette} has {len(interactions)} interaction(s), numbered 0 to {len(interactions) - 1}",
+                param_hint="--interaction",
+            )
+        interactions = [interactions[number]]
+    writer = FrameWriter(sys.stdout, live=False)
+    dim = use_color(sys.stdout)
+    decoded = 0
+    for interaction in interactions:
+        request, response = interaction.request, interaction.response
+        described = f"interaction {interaction.number}: {request.method} {_shown_url(request.uri)} -> {response.status}"
+        decoder = replay_decoder(interaction)
+        if decoder is None:
+            click.echo(f"Skipped {described}: no installed plugin decodes this URL", err=True)
+            continue
+        decoded += 1
+        provider = _provider_of(decoder, request.uri)
+        chunks = split_body(response.body, chunk_size, split_seed)
+        events = decode_response(decoder, response.status, response.headers, chunks, provider=provider)
+        if as_json:
+            for event in events:
+                writer.write(event.model_dump_json(exclude_none=True) + "\n")
+            continue
+        writer.ensure_newline()
+        if decoded > 1:
+            writer.write("\n")
+        header = f"=== {described} ({provider})"
+        writer.write((click.style(header, bold=True) if dim else header) + "\n")
+        renderer = Renderer(writer, writer, dim=dim, labels=True)
+        for event in events:
+            renderer.handle(event)
+        renderer.finish()
+    writer.close()
+    if decoded == 0:
+        click.echo(
+            f"Error: no installed plugin decodes the interactions of {cassette}; install the plugin "
+            f"of that provider (`rillet plugins` lists the installed ones)",
+            err=True,
+        )
+        raise click.exceptions.Exit(1)

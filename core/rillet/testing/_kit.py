@@ -1,0 +1,575 @@
+"""``ProviderConformance``: the standard tests a provider plugin's test class inherits."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Sequence
+from urllib.parse import urlsplit
+
+import pytest
+
+from ._cases import Case, call_replay_decoder, collect_cases, find_cassettes, split_frames
+from ._checks import (
+    capability_evidence,
+    check_grammar,
+    check_invariants,
+    chunks_at,
+    dump_events,
+    split_points,
+)
+from ._expected import draft_expected, write_draft
+
+__all__ = ["ERROR_CODES_FOR_STATUS", "ProviderConformance", "standard_test_violations"]
+
+#: The error codes an HTTP status may map to (a decoder's refinement may pick among them).
+ERROR_CODES_FOR_STATUS: dict[int, frozenset[str]] = {
+    400: frozenset({"bad_request", "authentication", "content_filter", "quota"}),
+    401: frozenset({"authentication"}),
+    403: frozenset({"permission", "authentication", "quota"}),
+    404: frozenset({"not_found"}),
+    413: frozenset({"bad_request"}),
+    422: frozenset({"bad_request"}),
+    429: frozenset({"rate_limit", "quota"}),
+    529: frozenset({"overloaded"}),
+}
+_SERVER_CODES = frozenset({"server", "overloaded"})
+_SYNTHETIC_STATUSES = (400, 401, 403, 404, 429, 500, 503)
+_RETRYABLE = {"rate_limit": True, "overloaded": True, "server": True, "authentication": False,
+              "permission": False, "not_found": False, "bad_request": False}
+_CACHE_ATTRIBUTE = "_rillet_cases_cache"
+
+
+def _xfail_reason(function: Any) -> str | None:
+    for mark in getattr(function, "pytestmark", []):
+        if mark.name == "xfail":
+            reason = mark.kwargs.get("reason") or (mark.args[1] if len(mark.args) > 1 else None)
+            if reason:
+                return str(reason)
+    return None
+
+
+def standard_test_violations(cls: type) -> list[str]:
+    """Standard tests ``cls`` removed, or overrode without ``@pytest.mark.xfail(reason=…)``."""
+    problems = []
+    for name, original in vars(ProviderConformance).items():
+        if not name.startswith("test_") or not callable(original):
+            continue
+        current = getattr(cls, name, None)
+        if not callable(current):
+            problems.append(f"{cls.__name__} removes the standard test {name}")
+        elif current is not original and _xfail_reason(current) is None:
+            problems.append(
+                f"{cls.__name__} overrides the standard test {name} without @pytest.mark.xfail(reason=...); "
+                "keep it, or mark the override xfail with the reason the provider cannot pass it"
+            )
+    return problems
+
+
+def _first_values(headers: dict[str, list[str]]) -> dict[str, str]:
+    return {name: ", ".join(values) for name, values in headers.items()}
+
+
+class ProviderConformance:
+    """Subclass me (as ``Test<Provider>Conformance``) to run the conformance kit on a plugin.
+
+    Declare on the subclass:
+
+    * ``plugin`` — the plugin module (``import rillet_mistral``);
+    * ``provider`` — the provider name its events carry (``"mistral"``);
+    * ``capabilities`` — a :class:`rillet.Capabilities`; ``None`` reads it from the
+      plugin's ``rillet_providers()`` (when set, the two must agree);
+    * ``cassette_paths`` — files, directories and globs of vcrpy cassettes;
+    * ``expected_dirs`` — where ``<cassette-stem>.json`` expected files live (else the kit
+      looks for ``<stem>.expected.json`` beside the cassette);
+    * optionally ``interactions_filter`` (a function ``Case -> bool``),
+      ``require_capability_evidence``, ``split_seeds``, and live ``scenarios`` to record.
+
+    Every ``test_*`` method here is a standard test: removing one, or overriding it
+    without ``@pytest.mark.xfail(reason=…)``, makes the class fail to import.
+    """
+
+    __rillet_conformance__: ClassVar[bool] = True
+
+    plugin: ClassVar[Any] = None
+    provider: ClassVar[str] = ""
+    capabilities: ClassVar[Any] = None
+    cassette_paths: ClassVar[Sequence[str | Path]] = ()
+    expected_dirs: ClassVar[Sequence[str | Path]] = ()
+    interactions_filter: ClassVar[Callable[[Case], bool] | None] = None
+    require_capability_evidence: ClassVar[bool] = False
+    split_seeds: ClassVar[int] = 20
+    #: Live scenarios: cassette name -> prompt (str) or rillet.ChatRequest.
+    scenarios: ClassVar[dict[str, Any]] = {}
+    scenario_model: ClassVar[str] = ""
+    scenario_cassette_dir: ClassVar[str | Path | None] = None
+    synthetic_error_body: ClassVar[bytes] = b'{"error": {"message": "rillet conformance kit: synthetic error"}}'
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        problems = standard_test_violations(cls)
+        if problems:
+            raise TypeError("\n".join(problems))
+
+    # collection ---------------------------------------------------------------------
+
+    @classmethod
+    def cases(cls) -> list[Case]:
+        """Every interaction of the declared cassettes (loaded once per class)."""
+        cached = cls.__dict__.get(_CACHE_ATTRIBUTE)
+        if cached is None:
+            if cls.plugin is None or not cls.provider:
+                raise TypeError(f"{cls.__name__} must declare `plugin` (the module) and `provider` (its name)")
+            if not cls.cassette_paths:
+                raise TypeError(f"{cls.__name__} must declare `cassette_paths`")
+            cached = collect_cases(cls.plugin, cls.cassette_paths, cls.expected_dirs, cls.interactions_filter)
+            setattr(cls, _CACHE_ATTRIBUTE, cached)
+        return cached
+
+    def pytest_generate_tests(self, metafunc: Any) -> None:
+        """Parametrize the standard tests over the class's cassettes (ids ``stem#N``)."""
+        names = metafunc.fixturenames
+        cases = type(self).cases() if any(name.endswith("_case") or name == "cassette_file" for name in names) else []
+        decodable = [case for case in cases if case.owned]
+        parameters = {
+            "any_case": cases,
+            "cassette_case": decodable,
+            "stream_case": [case for case in decodable if case.status < 400],
+            "http_error_case": [case for case in decodable if case.status >= 400],
+        }
+        for name, values in parameters.items():
+            if name in names:
+                metafunc.parametrize(name, values, ids=[case.id for case in values])
+        if "cassette_file" in names:
+            files = sorted({case.path for case in cases}) or find_cassettes(self.cassette_paths)
+            metafunc.parametrize("cassette_file", files, ids=[path.name.rsplit(".", 1)[0] for path in files])
+        if "error_status" in names:
+            metafunc.parametrize("error_status", _SYNTHETIC_STATUSES, ids=[str(s) for s in _SYNTHETIC_STATUSES])
+        if "scenario" in names:
+            scenarios = [pytest.param(item, id=item[0]) for item in self.scenarios.items()] or [
+                pytest.param(None, id="none", marks=pytest.mark.skip(reason="no live `scenarios` declared"))
+            ]
+            metafunc.parametrize("scenario", scenarios)
+
+    # helpers (not tests; a subclass may override them) ------------------------------
+
+    def make_decoder(self, case: Case) -> Any:
+        """A fresh decoder for ``case`` from the plugin's ``rillet_replay_decoder``."""
+        decoder = call_replay_decoder(self.plugin, case.interaction)
+        if decoder is None:
+            pytest.fail(f"{self.plugin.__name__}.rillet_replay_decoder returned None for {case.interaction.request.uri}")
+        return decoder
+
+    def decode(self, case: Case, chunks: Sequence[bytes] | None = None) -> list[Any]:
+        """Decode the recorded response of ``case`` (fed as ``chunks``, default whole)."""
+        from .._decoding import decode_response
+
+        response = case.interaction.response
+        return decode_response(
+            self.make_decoder(case),
+            response.status,
+            _first_values(response.headers),
+            [response.body] if chunks is None else chunks,
+            provider=self.provider,
+            model=case.model_name,
+        )
+
+    def declared_capabilities(self) -> Any:
+        """The capabilities under test: declared on the class, else from the plugin."""
+        if self.capabilities is not None:
+            return self.capabilities
+        return self.provider_info().capabilities
+
+    def provider_info(self) -> Any:
+        """The plugin's ``ProviderInfo`` for ``provider``."""
+        infos = self.plugin.rillet_providers() if hasattr(self.plugin, "rillet_providers") else []
+        for info in infos or []:
+            if info.name == self.provider:
+                return info
+        pytest.fail(f"{self.plugin.__name__}.rillet_providers() describes no provider named {self.provider!r}")
+
+    def token_stream(self, case: Case, base_url: str) -> Any:
+        """A real :class:`rillet.TokenStream` for the recorded request, aimed at ``base_url``."""
+        import httpx
+
+        from .._model import StreamingChatModel
+        from .._providers import ProviderInfo
+        from .._stream import TokenStream
+        from .._transport import StreamOptions
+
+        recorded = case.interaction.request
+        parts = urlsplit(recorded.uri)
+        target = base_url + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {"content-type": "application/json"} if recorded.body else {}
+        request = httpx.Request(recorded.method, target, content=recorded.body, headers=headers)
+        options = StreamOptions(max_retries=0, connect_timeout=10.0, first_token_timeout=30.0, gap_timeout=30.0)
+        model = StreamingChatModel(ProviderInfo(name=self.provider), case.model_name, key="conformance", options=options)
+        return TokenStream(model, request, lambda: self.make_decoder(case))
+
+    def truncation_cuts(self, case: Case) -> list[tuple[str, int]]:
+        """Where to cut the body: 25/50/75 % of the way to the terminal frame, just before
+        it, and inside it. The terminal frame is the one whose bytes produced the ``end``
+        (or in-band ``error``) event, else the last frame."""
+        from .._decoding import EventSequencer, decode_step
+
+        frames = split_frames(case.body)
+        decoder, sequencer = self.make_decoder(case), EventSequencer(self.provider, case.model_name)
+        offset, terminal_start, terminal_size = 0, None, 0
+        for frame in frames:
+            sequencer.accept(decode_step(decoder, frame, self.provider))
+            if sequencer.finished:
+                terminal_start, terminal_size = offset, len(frame)
+                break
+            offset += len(frame)
+        if terminal_start is None:
+            meaningful = [i for i, frame in enumerate(frames) if frame.strip()]
+            last = meaningful[-1] if meaningful else 0
+            terminal_start = sum(len(frame) for frame in frames[:last])
+            terminal_size = len(frames[last]) if frames else 0
+        cuts = {
+            "25%": terminal_start // 4,
+            "50%": terminal_start // 2,
+            "75%": terminal_start * 3 // 4,
+            "before-terminal-frame": terminal_start,
+            "inside-terminal-frame": terminal_start + terminal_size // 2,
+        }
+        seen: set[int] = set()
+        chosen = []
+        for label, cut in cuts.items():
+            if 0 < cut < len(case.body) and cut not in seen:
+                seen.add(cut)
+                chosen.append((label, cut))
+        return chosen
+
+    def _require_owner(self, case: Case) -> None:
+        if case.marked_unowned:
+            pytest.fail(f"{case.id}: the plugin decodes this URL, but the expected file says \"owner\": null")
+
+    # standard tests ------------------------------------------------------------------
+
+    def test_plugin_manifest(self) -> None:
+        """The plugin describes the provider, its capabilities agree, it has a replay hook."""
+        info = self.provider_info()
+        assert callable(getattr(self.plugin, "rillet_replay_decoder", None)), (
+            f"{self.plugin.__name__} needs a rillet_replay_decoder hook so cassettes can be decoded"
+        )
+        if self.capabilities is not None:
+            assert info.capabilities == self.capabilities, (
+                f"the plugin advertises {info.capabilities} but the test class declares {self.capabilities}"
+            )
+
+    def test_interaction_owner(self, any_case: Case) -> None:
+        """Every interaction is decoded by the plugin, or its expected file says ``"owner": null``."""
+        case = any_case
+        if case.owned:
+            self._require_owner(case)
+        else:
+            assert case.marked_unowned, (
+                f"{case.id}: {self.plugin.__name__}.rillet_replay_decoder returns None for "
+                f"{case.interaction.request.method} {case.interaction.request.uri}; fix the URL match, or mark the "
+                f'interaction {{"owner": null}} in its expected file if it is not this provider\'s stream'
+            )
+
+    def test_event_grammar(self, cassette_case: Case) -> None:
+        """One ``start``, deltas, exactly one terminal event; the provider name is right."""
+        check_grammar(self.decode(cassette_case), self.provider)
+
+    def test_stream_invariants(self, cassette_case: Case) -> None:
+        """Deltas concatenate to the aggregate; one finished ``tool_call`` per index, never early."""
+        check_invariants(self.decode(cassette_case))
+
+    def test_split_anywhere(self, cassette_case: Case) -> None:
+        """The same events whole, one byte at a time, inside UTF-8 characters and CRLF, and
+        at seeded random split points."""
+        body = cassette_case.body
+        reference = dump_events(self.decode(cassette_case))
+        differing = []
+        for label, cuts in split_points(body, seeds=self.split_seeds):
+            got = dump_events(self.decode(cassette_case, chunks_at(body, cuts)))
+            if got != reference:
+                first = next((i for i, (a, b) in enumerate(zip(got, reference)) if a != b), min(len(got), len(reference)))
+                shown = got[first] if first < len(got) else "<missing>"
+                wanted = reference[first] if first < len(reference) else "<missing>"
+                differing.append(f"{label} (cuts {cuts[:8]}…): event {first} is {shown!r}, whole body gives {wanted!r}")
+        assert not differing, "splitting the body changes the events:\n  " + "\n  ".join(differing)
+
+    def test_truncation(self, stream_case: Case) -> None:
+        """The body cut before its terminal marker ends in ``error`` code ``truncated``
+        carrying the partial result, never in ``end`` (cut inside an in-band error frame,
+        any error will do)."""
+        from .._aggregate import StreamAggregator
+
+        case = stream_case
+        full = self.decode(case)
+        full_message = StreamAggregator.fold(full).message
+        problems = []
+        cuts = self.truncation_cuts(case)
+        if not cuts:
+            pytest.skip(f"{case.id}: the body is too short to cut")
+        for label, cut in cuts:
+            events = self.decode(case, [case.body[:cut]])
+            check_grammar(events, self.provider)
+            last = events[-1]
+            where = f"cut {label} (byte {cut} of {len(case.body)})"
+            if last.type != "error":
+                problems.append(f"{where}: ended with {last.type!r}; a body without its terminal marker must be an error")
+                continue
+            in_band_error = label == "inside-terminal-frame" and full[-1].type == "error"
+            if last.code != "truncated" and not in_band_error:
+                hint = (
+                    " — a body that ends inside a frame is truncated, not malformed: report an unparseable "
+                    "final frame at close() as TruncatedStreamError"
+                    if last.code == "protocol"
+                    else ""
+                )
+                problems.append(f"{where}: error code {last.code!r} ({last.message[:160]}); expected 'truncated'{hint}")
+            problems += [f"{where}: {problem}" for problem in _partial_problems(last.partial, full_message)]
+        assert not problems, f"{case.id} truncation:\n  " + "\n  ".join(problems)
+
+    def test_expected_outcome(self, cassette_case: Case, request: Any) -> None:
+        """The folded result matches the stored expected outcome (text, reasoning, tool
+        calls, finish reasons, usage, error). ``--rillet-draft-expected`` drafts a missing one."""
+        from .._aggregate import StreamAggregator
+
+        case = cassette_case
+        self._require_owner(case)
+        if case.expected_error:
+            pytest.fail(f"{case.id}: the expected file is malformed: {case.expected_error}")
+        result = StreamAggregator.fold(self.decode(case))
+        if case.expected is None:
+            target = case.expected_path or (
+                Path(self.expected_dirs[0]) / f"{case.stem}.json"
+                if self.expected_dirs
+                else case.path.with_name(f"{case.stem}.expected.json")
+            )
+            if request.config.getoption("rillet_draft_expected", default=False):
+                write_draft(Path(target), case.number, draft_expected(result))
+                pytest.fail(f"{case.id}: drafted an expected outcome in {target}; check it against the recorded body, then delete \"draft\": true")
+            pytest.fail(
+                f"{case.id}: no expected outcome (looked for {target}); write it from the recorded body, or run "
+                "pytest --rillet-draft-expected to draft one for review"
+            )
+        if case.expected.draft:
+            pytest.fail(f"{case.id}: the expected outcome in {case.expected_path} is an unreviewed draft; review it and delete \"draft\": true")
+        mismatches = case.expected.mismatches(result)
+        assert not mismatches, f"{case.id} differs from {case.expected_path}:\n  " + "\n  ".join(mismatches)
+
+    def test_recorded_http_error(self, http_error_case: Case) -> None:
+        """A recorded HTTP error maps to the right code, status and ``Retry-After``."""
+        from .._http_errors import parse_retry_after
+
+        case = http_error_case
+        events = self.decode(case)
+        check_grammar(events, self.provider)
+        self._check_error_event(events[-1], case.status, parse_retry_after(_first_values(case.interaction.response.headers)))
+
+    def test_http_error_statuses(self, error_status: int) -> None:
+        """Synthetic 400/401/403/404/429 (with Retry-After)/500/503 responses map to the
+        right error codes through the plugin's decoder."""
+        from .._decoding import decode_response
+
+        owned = [case for case in self.cases() if case.owned]
+        if not owned:
+            pytest.fail("no cassette is decoded by the plugin, so there is no decoder to test")
+        headers = {"content-type": "application/json"}
+        if error_status == 429:
+            headers["retry-after"] = "7"
+        case = owned[0]
+        events = decode_response(
+            self.make_decoder(case), error_status, headers, [self.synthetic_error_body],
+            provider=self.provider, model=case.model_name,
+        )
+        check_grammar(events, self.provider)
+        self._check_error_event(events[-1], error_status, 7.0 if error_status == 429 else None)
+
+    def _check_error_event(self, event: Any, status: int, retry_after: float | None) -> None:
+        assert event.type == "error", f"HTTP {status} gave {event.type!r}, not an error"
+        allowed = ERROR_CODES_FOR_STATUS.get(status) or (_SERVER_CODES if status >= 500 else frozenset({"bad_request"}))
+        assert event.code in allowed, f"HTTP {status} became {event.code!r}; expected one of {sorted(allowed)}"
+        assert event.status_code == status, f"status_code is {event.status_code}, the response said {status}"
+        if retry_after is not None and event.code == "rate_limit":
+            assert event.retry_after == pytest.approx(retry_after, abs=2), (
+                f"Retry-After said {retry_after}s, the error says {event.retry_after}"
+            )
+        if event.code in _RETRYABLE:
+            assert event.retryable is _RETRYABLE[event.code], f"{event.code} should have retryable={_RETRYABLE[event.code]}"
+
+    def test_sync_async_parity(self, cassette_case: Case) -> None:
+        """Served from a loopback socket through the real transport, ``for`` and
+        ``async for`` give the events the sans-IO decode gives (timing aside)."""
+        case = cassette_case
+        expected = dump_events(self.decode(case))
+        response = case.interaction.response
+        with _server(response.status, response.headers, split_frames(case.body)) as server:
+            synchronous = dump_events(list(self.token_stream(case, server.url)))
+            asynchronous = dump_events(asyncio.run(self._collect_async(case, server.url)))
+        assert synchronous == expected, f"{case.id}: sync events differ from the decoded recording"
+        assert asynchronous == synchronous, f"{case.id}: async events differ from sync events"
+
+    async def _collect_async(self, case: Case, base_url: str) -> list[Any]:
+        from .._clients import async_client
+
+        try:
+            return [event async for event in self.token_stream(case, base_url)]
+        finally:
+            await async_client().aclose()
+
+    def _cancellable(self) -> tuple[Case, int]:
+        """A streamed case and how many frames hold its first delta (with frames left after)."""
+        from .._decoding import EventSequencer, decode_step
+
+        for case in self.cases():
+            if not case.owned or case.status >= 400:
+                continue
+            frames = split_frames(case.body)
+            decoder, sequencer = self.make_decoder(case), EventSequencer(self.provider, case.model_name)
+            for number, frame in enumerate(frames[:-1]):
+                events = sequencer.accept(decode_step(decoder, frame, self.provider))
+                if sequencer.finished:
+                    break
+                if any(event.type not in ("start", "end", "error") for event in events):
+                    return case, number + 1
+        pytest.fail("no cassette streams a delta before its last frame, so cancellation cannot be tested")
+
+    def test_cancellation_sync(self) -> None:
+        """Leaving ``with stream:`` (``close()``) after the first delta closes the HTTP
+        connection at once."""
+        case, frames_before_hold = self._cancellable()
+        response = case.interaction.response
+        with _server(response.status, response.headers, split_frames(case.body), hold_after=frames_before_hold) as server:
+            seen = []
+            with self.token_stream(case, server.url) as stream:
+                for event in stream:
+                    seen.append(event.type)
+                    if event.type != "start":
+                        break
+            assert server.client_closed.wait(5.0), f"{case.id}: the connection stayed open after close()"
+        assert stream.cancelled, "the stream does not say it was cancelled"
+        assert seen[-1] not in ("end", "error"), f"{case.id}: the stream ended ({seen}) before it could be cancelled"
+
+    def test_cancellation_async(self) -> None:
+        """``aclose()`` (leaving ``async with``) after the first delta closes the connection."""
+        case, frames_before_hold = self._cancellable()
+        response = case.interaction.response
+
+        async def consume(url: str) -> tuple[Any, list[str]]:
+            from .._clients import async_client
+
+            seen = []
+            stream = self.token_stream(case, url)
+            try:
+                async with stream:
+                    async for event in stream:
+                        seen.append(event.type)
+                        if event.type != "start":
+                            break
+            finally:
+                await async_client().aclose()
+            return stream, seen
+
+        with _server(response.status, response.headers, split_frames(case.body), hold_after=frames_before_hold) as server:
+            stream, seen = asyncio.run(consume(server.url))
+            assert server.client_closed.wait(5.0), f"{case.id}: the connection stayed open after aclose()"
+        assert stream.cancelled, "the stream does not say it was cancelled"
+        assert seen[-1] not in ("end", "error"), f"{case.id}: the stream ended ({seen}) before it could be cancelled"
+
+    def test_capabilities_match_cassettes(self) -> None:
+        """A capability a cassette shows is declared (and, with
+        ``require_capability_evidence``, a declared one is shown by some cassette)."""
+        declared = self.declared_capabilities().as_dict()
+        shown_by: dict[str, list[str]] = {}
+        for case in self.cases():
+            if not case.owned:
+                continue
+            for capability, shown in capability_evidence([self.decode(case)]).items():
+                if shown:
+                    shown_by.setdefault(capability, []).append(case.id)
+        problems = [
+            f"{', '.join(ids[:3])} show {capability} but capabilities.{capability} is False"
+            for capability, ids in shown_by.items()
+            if not declared.get(capability)
+        ]
+        if self.require_capability_evidence:
+            problems += [
+                f"capabilities.{capability} is True but no cassette shows it"
+                for capability, value in declared.items()
+                if value and capability != "vision" and capability not in shown_by
+            ]
+        assert not problems, "capabilities and cassettes disagree:\n  " + "\n  ".join(problems)
+
+    def test_no_secrets(self, cassette_file: Path) -> None:
+        """No key or auth header value, ``key=`` query value or key-shaped string is recorded."""
+        from ._secrets import secret_problems
+
+        problems = secret_problems(cassette_file)
+        assert not problems, f"{cassette_file} holds credentials; re-record with the kit's vcr_config():\n  " + "\n  ".join(problems)
+
+    def test_scenario_replays(self, scenario: Any, request: Any) -> None:
+        """A live scenario replays from its cassette through the plugin's real request
+        builder, transport and decoder, every recorded interaction is played, and the
+        events equal the sans-IO decode of the recording. Record anew with
+        ``--rillet-record-mode=rewrite`` and the provider's key in its env var."""
+        from ._vcr import resolve_record_mode
+
+        name, prompt = scenario
+        mode = resolve_record_mode(request.config)
+        directory = Path(self.scenario_cassette_dir or (Path(str(self.cassette_paths[0])) if self.cassette_paths else "."))
+        path = directory / f"{name}.yaml"
+        if mode == "none" and not path.is_file():
+            pytest.fail(f"no cassette {path}; record it: {self._record_command()}")
+        events = self._run_scenario(path, prompt, mode)
+        check_grammar(events, self.provider)
+        check_invariants(events)
+        from ..cassettes import load_cassette
+
+        recorded = load_cassette(path)
+        last = Case(path, name, recorded[-1].number, recorded[-1])
+        assert dump_events(events) == dump_events(self.decode(last)), (
+            f"{path}: streaming through the plugin and decoding the recording give different events"
+        )
+
+    def _record_command(self) -> str:
+        info = self.provider_info()
+        key = f"{info.key_env_var}=… " if info.key_env_var else ""
+        return f"{key}pytest {type(self).__module__.replace('.', '/')}.py -k test_scenario_replays --rillet-record-mode=rewrite"
+
+    def _run_scenario(self, path: Path, prompt: Any, mode: str) -> list[Any]:
+        from .._model import StreamingChatModel
+        from .._transport import StreamOptions
+        from ._vcr import make_vcr
+
+        info = self.provider_info()
+        key = os.environ.get(info.key_env_var) if (info.key_env_var and mode != "none") else None
+        model = StreamingChatModel(info, self.scenario_model or (info.models[0] if info.models else "model"),
+                                   key=key or "rillet-conformance-placeholder", options=StreamOptions(max_retries=0))
+        chat_request = model.request(prompt) if isinstance(prompt, str) else prompt
+        recorder = make_vcr(mode, path)
+        with recorder.use_cassette(str(path)) as cassette:
+            stream = self.plugin.stream_tokens(model=model, request=chat_request)
+            assert stream is not None, f"{self.plugin.__name__}.stream_tokens returned None for {model.id}"
+            events = list(stream)
+            if mode == "none":
+                assert cassette.all_played, f"{path}: {len(cassette) - cassette.play_count} recorded interaction(s) went unplayed"
+        return events
+
+
+def _partial_problems(partial: Any, full: Any) -> list[str]:
+    """How a truncated stream's partial message fails to be a prefix of the full one,
+    block by block (text and reasoning blocks in the order they began)."""
+    if partial is None:
+        return ["the error carries no partial result"]
+    problems = []
+    for kind in ("text", "reasoning"):
+        got = [part.text for part in partial.content if part.type == kind]
+        whole = [part.text for part in full.content if part.type == kind]
+        for number, text in enumerate(got):
+            if number >= len(whole) or not whole[number].startswith(text):
+                problems.append(f"partial {kind} block {number} {text[-60:]!r} is not a prefix of the full one")
+    return problems
+
+
+def _server(status: int, headers: dict[str, list[str]], frames: list[bytes], hold_after: int | None = None) -> Any:
+    from ._server import RecordedResponseServer
+
+    return RecordedResponseServer(status, headers, frames, hold_after=hold_after)

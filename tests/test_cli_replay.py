@@ -1,0 +1,148 @@
+"""``rillet replay`` on the shared real recordings: split-invariant, unknown URLs reported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from cli_support import run, shared_cassettes_dir
+
+from rillet.cli.replay import split_body
+
+SHARED = shared_cassettes_dir()
+CASSETTES = sorted(SHARED.glob("*/*.yaml"))
+
+
+def test_shared_cassettes_are_present() -> None:
+    assert SHARED.is_dir(), f"the shared recordings are missing: {SHARED} (set RILLET_SHARED_CASSETTES)"
+    assert len(CASSETTES) >= 10
+
+
+def test_split_body() -> None:
+    body = bytes(range(200))
+    assert split_body(body) == [body]
+    assert split_body(b"") == []
+    assert split_body(body, chunk_size=1) == [bytes([b]) for b in body]
+    assert [len(piece) for piece in split_body(body, chunk_size=64)] == [64, 64, 64, 8]
+    seeded = split_body(body, seed=7)
+    assert b"".join(seeded) == body and len(seeded) > 3
+    assert seeded == split_body(body, seed=7)
+    assert seeded != split_body(body, seed=8)
+
+
+@pytest.mark.parametrize("cassette", CASSETTES, ids=lambda path: f"{path.parent.name}/{path.stem}")
+def test_replay_is_identical_however_the_body_is_split(cassette: Path) -> None:
+    whole = run("replay", str(cassette), "--json")
+    assert whole.exit_code in (0, 1), whole.output
+    for split in (["--chunk-size", "1"], ["--chunk-size", "7"], ["--split-seed", "1"], ["--split-seed", "1234"]):
+        result = run("replay", str(cassette), "--json", *split)
+        assert (result.exit_code, result.stdout, result.stderr) == (whole.exit_code, whole.stdout, whole.stderr), split
+    text_whole = run("replay", str(cassette))
+    text_bytes = run("replay", str(cassette), "--chunk-size", "1")
+    assert text_bytes.stdout == text_whole.stdout
+    if whole.exit_code == 0:
+        events = [json.loads(line) for line in whole.stdout.splitlines()]
+        assert events[0]["type"] == "start"
+        assert events[-1]["type"] in ("end", "error")
+        assert all(value is not None for event in events for value in event.values())  # exclude_none
+        assert text_whole.stdout.startswith("=== interaction ")
+    else:
+        assert whole.stdout == ""
+        assert "no installed plugin decodes" in whole.stderr
+
+
+def _anthropic(name: str) -> Path:
+    path = SHARED / "anthropic" / name
+    assert path.is_file(), f"missing shared recording {path}"
+    return path
+
+
+def test_replay_text_mode_shows_text_reasoning_usage_and_finish() -> None:
+    result = run("replay", str(_anthropic("pydanticai_anthropic_thinking_signature.yaml")))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "=== interaction 0: POST https://api.anthropic.com/v1/messages -> 200 (anthropic)"
+    assert lines[1].startswith("[start] anthropic/claude-")
+    assert lines[2].startswith("[reasoning] This is a straightforward question")
+    assert "Here are the basic steps for safely crossing the street:" in lines
+    assert any(line.startswith("[usage] ") and "input" in line for line in lines)
+    assert lines[-1].startswith("[end] ")
+
+
+def test_replay_shows_tool_calls_and_numbers_interactions() -> None:
+    cassette = _anthropic("crewai_anthropic_tool_use_input_json_delta.yaml")
+    result = run("replay", str(cassette))
+    assert result.exit_code == 0, result.output
+    assert "[tool call] " in result.stdout
+    headers = [line for line in result.stdout.splitlines() if line.startswith("=== interaction")]
+    assert [h.split(":")[0] for h in headers] == [f"=== interaction {n}" for n in range(len(headers))]
+    assert len(headers) >= 2
+    only = run("replay", str(cassette), "--interaction", "1")
+    assert only.exit_code == 0
+    assert only.stdout.startswith("=== interaction 1:")
+    assert only.stdout.count("=== interaction") == 1
+    events = [json.loads(line) for line in run("replay", str(cassette), "-i", "1", "--json").stdout.splitlines()]
+    assert [e["type"] for e in events].count("start") == 1
+
+
+def test_replay_of_an_error_response() -> None:
+    path = SHARED / "errors" / "mirascope_anthropic_401_stream_request.yaml"
+    result = run("replay", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["type"] for e in events] == ["start", "error"]
+    assert events[-1]["code"] == "authentication"
+    assert "[error] authentication: " in run("replay", str(path)).stdout
+
+
+def test_interaction_out_of_range(tmp_path: Path) -> None:
+    result = run("replay", str(_anthropic("simonw_anthropic_text_stream.yaml")), "--interaction", "99")
+    assert result.exit_code == 2
+    assert "numbered 0 to" in result.stderr
+
+
+def test_chunk_size_and_split_seed_exclude_each_other() -> None:
+    result = run("replay", str(_anthropic("simonw_anthropic_text_stream.yaml")), "--chunk-size", "2", "--split-seed", "3")
+    assert result.exit_code == 2
+    assert "not both" in result.stderr
+
+
+def _foreign_interaction() -> dict:
+    return {
+        "request": {"method": "POST", "uri": "https://llm.example.invalid/v9/generate?key=SECRET-IN-URL", "body": "{}", "headers": {}},
+        "response": {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": "hello"}},
+    }
+
+
+def test_an_interaction_no_plugin_owns_is_reported(tmp_path: Path) -> None:
+    document = yaml.safe_load(_anthropic("simonw_anthropic_text_stream.yaml").read_text())
+    document["interactions"] = [_foreign_interaction(), *document["interactions"]]
+    mixed = tmp_path / "mixed.yaml"
+    mixed.write_text(yaml.safe_dump(document))
+    result = run("replay", str(mixed))
+    assert result.exit_code == 0, result.output
+    assert "Skipped interaction 0: POST https://llm.example.invalid/v9/generate -> 200: no installed plugin decodes this URL" in result.stderr
+    assert "SECRET-IN-URL" not in result.output
+    assert result.stdout.startswith("=== interaction 1:")
+
+    alone = tmp_path / "foreign.yaml"
+    alone.write_text(yaml.safe_dump({"interactions": [_foreign_interaction()], "version": 1}))
+    result = run("replay", str(alone), "--json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "Error: no installed plugin decodes the interactions" in result.stderr
+    assert "Traceback" not in result.output
+    explicit = run("replay", str(alone), "--interaction", "0")
+    assert explicit.exit_code == 1 and "Skipped interaction 0" in explicit.stderr
+
+
+def test_not_a_cassette_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "not.yaml"
+    path.write_text("just: a mapping\n")
+    result = run("replay", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: {path} is not a vcrpy cassette (no 'interactions' list)"
+    missing = run("replay", str(tmp_path / "missing.yaml"))
+    assert missing.exit_code == 2
