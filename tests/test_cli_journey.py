@@ -10,15 +10,12 @@ import json
 import os
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
 from cli_support import REPO_ROOT
 
-with warnings.catch_warnings():  # the marker is not registered in pyproject.toml (yet)
-    warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
-    journey = pytest.mark.journey
+journey = pytest.mark.journey
 
 
 def _scripts(venv: Path) -> Path:
