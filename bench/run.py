@@ -344,6 +344,14 @@ def main(argv: list[str] | None = None) -> None:
             report += [""] + ttft_table(ttft, args.pause)
         if not args.no_startup:
             report += [""] + startup_table(args.python, args.repeat)
+        failures = [
+            f"- {section} / {name}: {entry.get('detail', '')}"
+            for section in ("stream", "decode", "ttft")
+            for name, entry in everything.get(section, {}).items()
+            if entry["status"] == "error"
+        ]
+        if failures:
+            report += ["", "Failures:", *failures]
     finally:
         server.close()
     print("\n".join(report))

@@ -128,3 +128,34 @@ def test_stream_with_aggregation_adds_snapshots_and_the_final_message(server, fa
     snapshots = [e.message.text for e in events if e.type == "content"]
     assert snapshots == ["Hel", "Hello"]
     assert events[-1].type == "end" and events[-1].message.text == "Hello"
+
+
+def test_a_malformed_frame_found_at_close_is_truncation() -> None:
+    from rillet.framing import SSEParser
+
+    class Sse:
+        def __init__(self) -> None:
+            self.parser = SSEParser()
+
+        def _events(self, frames: list) -> list:
+            import json
+
+            out = []
+            for frame in frames:
+                try:
+                    out.append(TokenEvent(text=json.loads(frame.data)["t"]))
+                except ValueError:
+                    out.append(ErrorEvent.from_exception(rillet.RemoteProtocolError(f"bad frame {frame.data!r}")))
+            return out
+
+        def feed(self, data: bytes) -> list:
+            return self._events(self.parser.feed(data))
+
+        def close(self) -> list:
+            return self._events(self.parser.close())
+
+    events = rillet.decode_chunks(Sse(), [b'data: {"t": "a"}\n\ndata: {"t": "b'])
+    assert [e.type for e in events] == ["start", "token", "error"]
+    assert events[-1].code == "truncated" and events[-1].partial.text == "a"
+    mid_body = rillet.decode_chunks(Sse(), [b'data: {"t": "a"}\n\ndata: {"t\n\n'])
+    assert mid_body[-1].code == "protocol"  # a bad frame followed by more data is the peer's fault

@@ -38,9 +38,13 @@ def decode_step(decoder: Decoder, chunk: bytes, provider: str | None = None) -> 
 
     A decoder bug on unexpected data (``KeyError``, ``TypeError`` …) becomes a
     ``RemoteProtocolError`` so the caller still gets a typed error and the partial result.
+    At close, a protocol error means the body was cut inside a frame: it becomes
+    ``TruncatedStreamError``.
     """
+    if not chunk:
+        return _close(decoder, provider)
     try:
-        return decoder.feed(chunk) if chunk else decoder.close()
+        return decoder.feed(chunk)
     except RilletError:
         raise
     except Exception as exc:
@@ -48,6 +52,27 @@ def decode_step(decoder: Decoder, chunk: bytes, provider: str | None = None) -> 
             f"the {provider or 'provider'} decoder could not handle the data it received "
             f"({type(exc).__name__}: {exc}); please report this with the recorded body"
         ) from exc
+
+
+def _close(decoder: Decoder, provider: str | None) -> list[Any]:
+    """Close ``decoder``; a malformed frame found at the end of the body means it was cut."""
+    try:
+        events = decoder.close()
+    except RemoteProtocolError as error:
+        raise TruncatedStreamError(f"the body ended inside a frame: {error.message}") from error
+    except RilletError:
+        raise
+    except Exception as exc:
+        raise TruncatedStreamError(
+            f"the body ended inside a frame the {provider or 'provider'} decoder could not read "
+            f"({type(exc).__name__}: {exc})"
+        ) from exc
+    if events and events[-1].type == "error" and events[-1].code == "protocol":
+        last = events[-1]
+        events[-1] = last.model_copy(
+            update={"code": "truncated", "retryable": True, "message": f"the body ended inside a frame: {last.message}"}
+        )
+    return events
 
 
 def parse_tool_arguments(raw: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import glob
 import inspect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -40,7 +40,6 @@ class Case:
     expected: ExpectedOutcome | None = None
     expected_path: Path | None = None
     expected_error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Sequence
-from urllib.parse import urlsplit
 
 import pytest
 
 from ._cases import Case, call_replay_decoder, collect_cases, find_cassettes, split_frames
-from ._checks import (
-    capability_evidence,
-    check_grammar,
-    check_invariants,
-    chunks_at,
-    dump_events,
-    split_points,
-)
+from ._checks import capability_evidence, check_grammar, check_invariants, chunks_at, dump_events, split_points
 from ._expected import draft_expected, write_draft
+from ._scenario_tests import ScenarioTests
+from ._transport_tests import TransportTests
 
 __all__ = ["ERROR_CODES_FOR_STATUS", "ProviderConformance", "standard_test_violations"]
 
@@ -53,7 +45,8 @@ def _xfail_reason(function: Any) -> str | None:
 def standard_test_violations(cls: type) -> list[str]:
     """Standard tests ``cls`` removed, or overrode without ``@pytest.mark.xfail(reason=…)``."""
     problems = []
-    for name, original in vars(ProviderConformance).items():
+    for name in dir(ProviderConformance):
+        original = getattr(ProviderConformance, name)
         if not name.startswith("test_") or not callable(original):
             continue
         current = getattr(cls, name, None)
@@ -71,7 +64,7 @@ def _first_values(headers: dict[str, list[str]]) -> dict[str, str]:
     return {name: ", ".join(values) for name, values in headers.items()}
 
 
-class ProviderConformance:
+class ProviderConformance(TransportTests, ScenarioTests):
     """Subclass me (as ``Test<Provider>Conformance``) to run the conformance kit on a plugin.
 
     Declare on the subclass:
@@ -104,6 +97,8 @@ class ProviderConformance:
     scenarios: ClassVar[dict[str, Any]] = {}
     scenario_model: ClassVar[str] = ""
     scenario_cassette_dir: ClassVar[str | Path | None] = None
+    #: Base URL for live scenarios (``None``: the provider's default or its env var).
+    scenario_base_url: ClassVar[str | None] = None
     synthetic_error_body: ClassVar[bytes] = b'{"error": {"message": "rillet conformance kit: synthetic error"}}'
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -188,24 +183,6 @@ class ProviderConformance:
             if info.name == self.provider:
                 return info
         pytest.fail(f"{self.plugin.__name__}.rillet_providers() describes no provider named {self.provider!r}")
-
-    def token_stream(self, case: Case, base_url: str) -> Any:
-        """A real :class:`rillet.TokenStream` for the recorded request, aimed at ``base_url``."""
-        import httpx
-
-        from .._model import StreamingChatModel
-        from .._providers import ProviderInfo
-        from .._stream import TokenStream
-        from .._transport import StreamOptions
-
-        recorded = case.interaction.request
-        parts = urlsplit(recorded.uri)
-        target = base_url + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        headers = {"content-type": "application/json"} if recorded.body else {}
-        request = httpx.Request(recorded.method, target, content=recorded.body, headers=headers)
-        options = StreamOptions(max_retries=0, connect_timeout=10.0, first_token_timeout=30.0, gap_timeout=30.0)
-        model = StreamingChatModel(ProviderInfo(name=self.provider), case.model_name, key="conformance", options=options)
-        return TokenStream(model, request, lambda: self.make_decoder(case))
 
     def truncation_cuts(self, case: Case) -> list[tuple[str, int]]:
         """Where to cut the body: 25/50/75 % of the way to the terminal frame, just before
@@ -395,85 +372,6 @@ class ProviderConformance:
         if event.code in _RETRYABLE:
             assert event.retryable is _RETRYABLE[event.code], f"{event.code} should have retryable={_RETRYABLE[event.code]}"
 
-    def test_sync_async_parity(self, cassette_case: Case) -> None:
-        """Served from a loopback socket through the real transport, ``for`` and
-        ``async for`` give the events the sans-IO decode gives (timing aside)."""
-        case = cassette_case
-        expected = dump_events(self.decode(case))
-        response = case.interaction.response
-        with _server(response.status, response.headers, split_frames(case.body)) as server:
-            synchronous = dump_events(list(self.token_stream(case, server.url)))
-            asynchronous = dump_events(asyncio.run(self._collect_async(case, server.url)))
-        assert synchronous == expected, f"{case.id}: sync events differ from the decoded recording"
-        assert asynchronous == synchronous, f"{case.id}: async events differ from sync events"
-
-    async def _collect_async(self, case: Case, base_url: str) -> list[Any]:
-        from .._clients import async_client
-
-        try:
-            return [event async for event in self.token_stream(case, base_url)]
-        finally:
-            await async_client().aclose()
-
-    def _cancellable(self) -> tuple[Case, int]:
-        """A streamed case and how many frames hold its first delta (with frames left after)."""
-        from .._decoding import EventSequencer, decode_step
-
-        for case in self.cases():
-            if not case.owned or case.status >= 400:
-                continue
-            frames = split_frames(case.body)
-            decoder, sequencer = self.make_decoder(case), EventSequencer(self.provider, case.model_name)
-            for number, frame in enumerate(frames[:-1]):
-                events = sequencer.accept(decode_step(decoder, frame, self.provider))
-                if sequencer.finished:
-                    break
-                if any(event.type not in ("start", "end", "error") for event in events):
-                    return case, number + 1
-        pytest.fail("no cassette streams a delta before its last frame, so cancellation cannot be tested")
-
-    def test_cancellation_sync(self) -> None:
-        """Leaving ``with stream:`` (``close()``) after the first delta closes the HTTP
-        connection at once."""
-        case, frames_before_hold = self._cancellable()
-        response = case.interaction.response
-        with _server(response.status, response.headers, split_frames(case.body), hold_after=frames_before_hold) as server:
-            seen = []
-            with self.token_stream(case, server.url) as stream:
-                for event in stream:
-                    seen.append(event.type)
-                    if event.type != "start":
-                        break
-            assert server.client_closed.wait(5.0), f"{case.id}: the connection stayed open after close()"
-        assert stream.cancelled, "the stream does not say it was cancelled"
-        assert seen[-1] not in ("end", "error"), f"{case.id}: the stream ended ({seen}) before it could be cancelled"
-
-    def test_cancellation_async(self) -> None:
-        """``aclose()`` (leaving ``async with``) after the first delta closes the connection."""
-        case, frames_before_hold = self._cancellable()
-        response = case.interaction.response
-
-        async def consume(url: str) -> tuple[Any, list[str]]:
-            from .._clients import async_client
-
-            seen = []
-            stream = self.token_stream(case, url)
-            try:
-                async with stream:
-                    async for event in stream:
-                        seen.append(event.type)
-                        if event.type != "start":
-                            break
-            finally:
-                await async_client().aclose()
-            return stream, seen
-
-        with _server(response.status, response.headers, split_frames(case.body), hold_after=frames_before_hold) as server:
-            stream, seen = asyncio.run(consume(server.url))
-            assert server.client_closed.wait(5.0), f"{case.id}: the connection stayed open after aclose()"
-        assert stream.cancelled, "the stream does not say it was cancelled"
-        assert seen[-1] not in ("end", "error"), f"{case.id}: the stream ended ({seen}) before it could be cancelled"
-
     def test_capabilities_match_cassettes(self) -> None:
         """A capability a cassette shows is declared (and, with
         ``require_capability_evidence``, a declared one is shown by some cassette)."""
@@ -505,55 +403,6 @@ class ProviderConformance:
         problems = secret_problems(cassette_file)
         assert not problems, f"{cassette_file} holds credentials; re-record with the kit's vcr_config():\n  " + "\n  ".join(problems)
 
-    def test_scenario_replays(self, scenario: Any, request: Any) -> None:
-        """A live scenario replays from its cassette through the plugin's real request
-        builder, transport and decoder, every recorded interaction is played, and the
-        events equal the sans-IO decode of the recording. Record anew with
-        ``--rillet-record-mode=rewrite`` and the provider's key in its env var."""
-        from ._vcr import resolve_record_mode
-
-        name, prompt = scenario
-        mode = resolve_record_mode(request.config)
-        directory = Path(self.scenario_cassette_dir or (Path(str(self.cassette_paths[0])) if self.cassette_paths else "."))
-        path = directory / f"{name}.yaml"
-        if mode == "none" and not path.is_file():
-            pytest.fail(f"no cassette {path}; record it: {self._record_command()}")
-        events = self._run_scenario(path, prompt, mode)
-        check_grammar(events, self.provider)
-        check_invariants(events)
-        from ..cassettes import load_cassette
-
-        recorded = load_cassette(path)
-        last = Case(path, name, recorded[-1].number, recorded[-1])
-        assert dump_events(events) == dump_events(self.decode(last)), (
-            f"{path}: streaming through the plugin and decoding the recording give different events"
-        )
-
-    def _record_command(self) -> str:
-        info = self.provider_info()
-        key = f"{info.key_env_var}=… " if info.key_env_var else ""
-        return f"{key}pytest {type(self).__module__.replace('.', '/')}.py -k test_scenario_replays --rillet-record-mode=rewrite"
-
-    def _run_scenario(self, path: Path, prompt: Any, mode: str) -> list[Any]:
-        from .._model import StreamingChatModel
-        from .._transport import StreamOptions
-        from ._vcr import make_vcr
-
-        info = self.provider_info()
-        key = os.environ.get(info.key_env_var) if (info.key_env_var and mode != "none") else None
-        model = StreamingChatModel(info, self.scenario_model or (info.models[0] if info.models else "model"),
-                                   key=key or "rillet-conformance-placeholder", options=StreamOptions(max_retries=0))
-        chat_request = model.request(prompt) if isinstance(prompt, str) else prompt
-        recorder = make_vcr(mode, path)
-        with recorder.use_cassette(str(path)) as cassette:
-            stream = self.plugin.stream_tokens(model=model, request=chat_request)
-            assert stream is not None, f"{self.plugin.__name__}.stream_tokens returned None for {model.id}"
-            events = list(stream)
-            if mode == "none":
-                assert cassette.all_played, f"{path}: {len(cassette) - cassette.play_count} recorded interaction(s) went unplayed"
-        return events
-
-
 def _partial_problems(partial: Any, full: Any) -> list[str]:
     """How a truncated stream's partial message fails to be a prefix of the full one,
     block by block (text and reasoning blocks in the order they began)."""
@@ -567,9 +416,3 @@ def _partial_problems(partial: Any, full: Any) -> list[str]:
             if number >= len(whole) or not whole[number].startswith(text):
                 problems.append(f"partial {kind} block {number} {text[-60:]!r} is not a prefix of the full one")
     return problems
-
-
-def _server(status: int, headers: dict[str, list[str]], frames: list[bytes], hold_after: int | None = None) -> Any:
-    from ._server import RecordedResponseServer
-
-    return RecordedResponseServer(status, headers, frames, hold_after=hold_after)

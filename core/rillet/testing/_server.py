@@ -48,7 +48,7 @@ class RecordedResponseServer:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> RecordedResponseServer:
-        threading.Thread(target=self._server.serve_forever, name="rillet-conformance-server", daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="rillet-conformance-server", daemon=True).start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -126,4 +126,6 @@ def make_vcr(record_mode: str | None = None, cassette: str | os.PathLike[str] | 
     mode = record_mode or resolve_record_mode()
     if mode == "rewrite" and cassette is not None:
         Path(cassette).unlink(missing_ok=True)
-    return register_serializer(vcr.VCR(**vcr_config(mode)))
+    config = vcr_config(mode)
+    config.pop("allow_playback_repeats")  # a use_cassette() option, False by default
+    return register_serializer(vcr.VCR(**config))

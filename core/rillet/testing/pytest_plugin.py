@@ -44,11 +44,6 @@ def pytest_addoption(parser: Any) -> None:
         )
 
 
-def pytest_configure(config: Any) -> None:
-    """Declare the marker the kit puts on nothing but documents."""
-    config.addinivalue_line("markers", "rillet_conformance: a rillet provider conformance test")
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_recording_configure(config: Any, vcr: Any) -> None:
     """With pytest-recording, register the kit's ``rillet-yaml`` serializer on its VCR."""

@@ -1,0 +1,21 @@
+"""rillet-gemini under the conformance kit: its own cassettes and every shared recording of its wire format."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import rillet_gemini
+
+from rillet.testing import ProviderConformance
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+
+
+class TestGeminiConformance(ProviderConformance):
+    plugin = rillet_gemini
+    provider = "gemini"
+    cassette_paths = [REPO / "cassettes" / "gemini", SHARED / "gemini", str(SHARED / "errors" / "*gemini*.yaml")]
+    expected_dirs = [HERE / "expected"]

@@ -1,0 +1,21 @@
+"""rillet-ollama under the conformance kit: its own cassettes and every shared recording of its wire format."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import rillet_ollama
+
+from rillet.testing import ProviderConformance
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+
+
+class TestOllamaConformance(ProviderConformance):
+    plugin = rillet_ollama
+    provider = "ollama"
+    cassette_paths = [REPO / "cassettes" / "ollama", SHARED / "ollama"]
+    expected_dirs = [HERE / "expected"]

@@ -1,0 +1,48 @@
+"""rillet-openai under the conformance kit: Chat Completions and the Responses API, each over
+its own cassettes and every shared recording of its wire format."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import rillet_openai
+
+from rillet.testing import ProviderConformance
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+OWN = REPO / "cassettes" / "openai"
+
+
+class TestOpenAIChatConformance(ProviderConformance):
+    plugin = rillet_openai
+    provider = "openai"
+    cassette_paths = [
+        str(OWN / "openai_chat_*.yaml"),
+        str(OWN / "vllm*.yaml"),
+        SHARED / "openai_chat",
+        str(SHARED / "errors" / "*openai*.yaml"),
+        str(SHARED / "errors" / "*openrouter*.yaml"),
+    ]
+    expected_dirs = [HERE / "expected"]
+
+    def truncation_cuts(self, case: Any) -> list[tuple[str, int]]:
+        """All of the kit's cuts but the one just before ``data: [DONE]``.
+
+        Real OpenAI-compatible servers omit ``[DONE]`` (the shared HF-router/Cerebras
+        recording), so a body in which every choice finished — and whose usage arrived when
+        ``include_usage`` asked for it — ends cleanly without it. Cutting right before
+        ``[DONE]`` leaves exactly such a body. Cuts before the finish or the usage chunk are
+        still required to be ``truncated``.
+        """
+        return [cut for cut in super().truncation_cuts(case) if cut[0] != "before-terminal-frame"]
+
+
+class TestOpenAIResponsesConformance(ProviderConformance):
+    plugin = rillet_openai
+    provider = "openai-responses"
+    cassette_paths = [str(OWN / "responses_*.yaml"), SHARED / "openai_responses"]
+    expected_dirs = [HERE / "expected"]
