@@ -270,10 +270,17 @@ def _stamp(state: StreamState, events: list[Any], clock: Callable[[], float]) ->
 # Drivers ---------------------------------------------------------------------------------
 
 
+def _read_timeout(operation: Read) -> StreamTimeoutError:
+    """The error for a ``Read`` that got no data within its timeout."""
+    return StreamTimeoutError(
+        f"no data within the {operation.phase.replace('_', ' ')} timeout ({operation.timeout:g}s)",
+        phase=operation.phase,
+    )
+
+
 def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterator[Any]:
     """Run ``flow`` with a sync client, yielding its events."""
-    iterators: dict[int, Iterator[bytes]] = {}
-    open_responses: list[httpx.Response] = []
+    bodies: dict[httpx.Response, Iterator[bytes]] = {}  # open responses and their body iterators
     try:
         operation = next(flow)
         while True:
@@ -282,7 +289,7 @@ def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterato
                 operation = next(flow)
                 continue
             try:
-                result = _perform_sync(operation, client, iterators, open_responses)
+                result = _perform_sync(operation, client, bodies)
             except (httpx.HTTPError, RilletError) as exc:
                 operation = flow.throw(exc)
             else:
@@ -291,30 +298,27 @@ def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterato
         return
     finally:
         flow.close()
-        for response in open_responses:
+        for response in bodies:
             response.close()
 
 
-def _perform_sync(operation: Any, client: httpx.Client, iterators: dict[int, Iterator[bytes]], open_responses: list[httpx.Response]) -> Any:
+def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Response, Iterator[bytes]]) -> Any:
     kind = type(operation)
     if kind is Read:
         start = time.monotonic()
-        chunk = next(iterators[id(operation.response)], b"")
+        chunk = next(bodies[operation.response], b"")
         if operation.timeout is not None and time.monotonic() - start > operation.timeout:
-            raise StreamTimeoutError(f"no data within the {operation.phase.replace('_', ' ')} timeout ({operation.timeout:g}s)", phase=operation.phase)
+            raise _read_timeout(operation)
         return chunk
     if kind is Send:
         response = client.send(operation.request, stream=True)
-        open_responses.append(response)
-        iterators[id(response)] = response.iter_bytes()
+        bodies[response] = response.iter_bytes()
         return response
     if kind is ReadAll:
         return operation.response.read()
     if kind is Close:
         operation.response.close()
-        iterators.pop(id(operation.response), None)
-        if operation.response in open_responses:
-            open_responses.remove(operation.response)
+        bodies.pop(operation.response, None)
         return None
     if kind is Sleep:
         time.sleep(operation.seconds)
@@ -324,8 +328,7 @@ def _perform_sync(operation: Any, client: httpx.Client, iterators: dict[int, Ite
 
 async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient) -> AsyncIterator[Any]:
     """Run ``flow`` with an async client, yielding its events."""
-    iterators: dict[int, AsyncIterator[bytes]] = {}
-    open_responses: list[httpx.Response] = []
+    bodies: dict[httpx.Response, AsyncIterator[bytes]] = {}  # open responses and their body iterators
     try:
         operation = next(flow)
         while True:
@@ -335,7 +338,7 @@ async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient
                 operation = next(flow)
                 continue
             try:
-                result = await _perform_async(operation, client, iterators, open_responses)
+                result = await _perform_async(operation, client, bodies)
             except (httpx.HTTPError, RilletError) as exc:
                 operation = flow.throw(exc)
             else:
@@ -344,37 +347,32 @@ async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient
         return
     finally:
         flow.close()
-        for response in open_responses:
+        for response in bodies:
             await response.aclose()
 
 
-async def _perform_async(operation: Any, client: httpx.AsyncClient, iterators: dict[int, AsyncIterator[bytes]], open_responses: list[httpx.Response]) -> Any:
+async def _perform_async(operation: Any, client: httpx.AsyncClient, bodies: dict[httpx.Response, AsyncIterator[bytes]]) -> Any:
     import anyio
 
     kind = type(operation)
     if kind is Read:
-        iterator = iterators[id(operation.response)]
+        body = bodies[operation.response]
         if operation.timeout is None:
-            return await anext(iterator, b"")
+            return await anext(body, b"")
         try:
             with anyio.fail_after(operation.timeout):
-                return await anext(iterator, b"")
+                return await anext(body, b"")
         except TimeoutError:
-            raise StreamTimeoutError(
-                f"no data within the {operation.phase.replace('_', ' ')} timeout ({operation.timeout:g}s)", phase=operation.phase
-            ) from None
+            raise _read_timeout(operation) from None
     if kind is Send:
         response = await client.send(operation.request, stream=True)
-        open_responses.append(response)
-        iterators[id(response)] = response.aiter_bytes()
+        bodies[response] = response.aiter_bytes()
         return response
     if kind is ReadAll:
         return await operation.response.aread()
     if kind is Close:
         await operation.response.aclose()
-        iterators.pop(id(operation.response), None)
-        if operation.response in open_responses:
-            open_responses.remove(operation.response)
+        bodies.pop(operation.response, None)
         return None
     if kind is Sleep:
         await anyio.sleep(operation.seconds)
