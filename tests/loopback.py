@@ -13,6 +13,8 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
+from rillet.testing._server import read_request, wait_for_close
+
 
 @dataclass
 class Reply:
@@ -59,26 +61,17 @@ class LoopbackServer:
         with self._lock:
             self.open_connections += 1
         try:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                data = sock.recv(65536)
-                if not data:
-                    return
-                head += data
-            head, _, body = head.partition(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
-            length = int(headers.get("content-length", "0"))
-            while len(body) < length:
-                body += sock.recv(65536)
-            self.requests.append((lines[0], headers, body))
+            request = read_request(sock)
+            if request is None:
+                return
+            self.requests.append(request)
             reply = self.replies.popleft() if self.replies else Reply(status=500, body=[b'{"error":"no reply queued"}'])
             status_line = f"HTTP/1.1 {reply.status} X\r\n"
             header_lines = "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items())
             sock.sendall((status_line + header_lines + "transfer-encoding: chunked\r\nconnection: close\r\n\r\n").encode())
             for item in reply.body:
                 if isinstance(item, float):
-                    if self._wait_for_close(sock, item):
+                    if self._client_closed_within(sock, item):
                         return
                     continue
                 try:
@@ -86,7 +79,7 @@ class LoopbackServer:
                 except OSError:
                     self.client_closed.set()
                     return
-            if reply.hold and self._wait_for_close(sock, reply.hold):
+            if reply.hold and self._client_closed_within(sock, reply.hold):
                 return
             if reply.complete:
                 sock.sendall(b"0\r\n\r\n")
@@ -98,18 +91,9 @@ class LoopbackServer:
             except OSError:
                 pass
 
-    def _wait_for_close(self, sock: socket.socket, seconds: float) -> bool:
+    def _client_closed_within(self, sock: socket.socket, seconds: float) -> bool:
         """Pause up to ``seconds``; return True (and record it) if the client closed."""
-        sock.settimeout(seconds)
-        try:
-            data = sock.recv(1)
-        except (socket.timeout, TimeoutError):
-            return False
-        except OSError:
-            data = b""
-        finally:
-            sock.settimeout(None)
-        if data == b"":
+        if wait_for_close(sock, seconds):
             self.client_closed.set()
             return True
         return False

@@ -13,7 +13,7 @@ import socketserver
 import threading
 from typing import Sequence
 
-__all__ = ["RecordedResponseServer"]
+__all__ = ["RecordedResponseServer", "read_request", "wait_for_close"]
 
 _SKIPPED_HEADERS = {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
 
@@ -57,15 +57,18 @@ class RecordedResponseServer:
 
     def _serve(self, sock: socket.socket) -> None:
         try:
-            if not self._read_request(sock):
+            request = read_request(sock)
+            if request is None:
                 return
+            self.requests.append((request[0], request[2]))
             head = [f"HTTP/1.1 {self.status} Recorded\r\n"]
             head += [f"{name}: {value}\r\n" for name, value in self.headers]
             head.append("transfer-encoding: chunked\r\nconnection: close\r\n\r\n")
             sock.sendall("".join(head).encode("latin-1"))
             for number, frame in enumerate(self.frames):
                 if self.hold_after is not None and number == self.hold_after:
-                    if self._wait_for_close(sock):
+                    if wait_for_close(sock, self.hold_seconds):
+                        self.client_closed.set()
                         return
                 sock.sendall(b"%x\r\n%s\r\n" % (len(frame), frame))
             sock.sendall(b"0\r\n\r\n")
@@ -77,37 +80,40 @@ class RecordedResponseServer:
             except OSError:
                 pass
 
-    def _read_request(self, sock: socket.socket) -> bool:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            more = sock.recv(65536)
-            if not more:
-                return False
-            data += more
-        head, _, body = data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
-        length = int(headers.get("content-length", "0") or 0)
-        while len(body) < length:
-            more = sock.recv(65536)
-            if not more:
-                break
-            body += more
-        self.requests.append((lines[0], body))
-        return True
 
-    def _wait_for_close(self, sock: socket.socket) -> bool:
-        """Wait up to ``hold_seconds`` for the client to close; True (recorded) if it did."""
-        sock.settimeout(self.hold_seconds)
-        try:
-            data = sock.recv(1)
-        except (socket.timeout, TimeoutError):
-            return False
-        except OSError:
-            data = b""
-        finally:
-            sock.settimeout(None)
-        if data == b"":
-            self.client_closed.set()
-            return True
+def read_request(sock: socket.socket) -> tuple[str, dict[str, str], bytes] | None:
+    """Read one HTTP/1.1 request: ``(request_line, lower-cased headers, body)``.
+
+    ``None`` when the client closed before sending a whole head; a body cut short by the
+    client is returned as it arrived.
+    """
+    data = b""
+    while b"\r\n\r\n" not in data:
+        more = sock.recv(65536)
+        if not more:
+            return None
+        data += more
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    length = int(headers.get("content-length", "0") or 0)
+    while len(body) < length:
+        more = sock.recv(65536)
+        if not more:
+            break
+        body += more
+    return lines[0], headers, body
+
+
+def wait_for_close(sock: socket.socket, seconds: float) -> bool:
+    """Wait up to ``seconds`` for the client to close the connection; True if it did."""
+    sock.settimeout(seconds)
+    try:
+        data = sock.recv(1)
+    except (socket.timeout, TimeoutError):
         return False
+    except OSError:
+        data = b""
+    finally:
+        sock.settimeout(None)
+    return data == b""
