@@ -55,6 +55,7 @@ def test_retry_after_in_seconds_milliseconds_and_http_date() -> None:
     assert parse_retry_after({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
     assert parse_retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
     assert parse_retry_after({}) is None
+    assert parse_retry_after({"retry-after": "soon"}) is None  # garbage is ignored, not raised
     assert error_from_response(429, {"retry-after": "4"}, b"{}").retry_after == 4.0
 
 

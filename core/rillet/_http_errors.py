@@ -118,8 +118,12 @@ def parse_retry_after(headers: Mapping[str, Any]) -> float | None:
     try:
         return max(float(value), 0.0)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):  # neither seconds nor an HTTP date: ignore it
+        return None
+    return max(parsed.timestamp() - time.time(), 0.0)
 
 
 _DECISIVE = {"insufficient_quota", "overloaded_error", "invalid_api_key", "model_not_found"}

@@ -97,9 +97,5 @@ def error_from_response(status: int, headers: Mapping[str, Any], body: bytes) ->
         payload = json.loads(body) if body.strip() else None
     except ValueError:
         return None
-    flat = {name: (value[0] if isinstance(value, list) and value else value) for name, value in headers.items()}
-    try:
-        retry_after = parse_retry_after(flat)
-    except (TypeError, ValueError):
-        retry_after = None
+    retry_after = parse_retry_after(headers)
     return anthropic_error(payload, status=status, retry_after=retry_after, where=f"(HTTP {status})")

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
+from typing import Any
 
 import pytest
 
 import rillet
 
 import rillet_ollama
+from ollama_loopback import ollama_server
 from rillet_ollama.models import list_models
 
 TAGS = {
@@ -24,31 +22,9 @@ TAGS = {
 }
 
 
-@contextmanager
-def server(status: int = 200, body: bytes = json.dumps(TAGS).encode()) -> Iterator[tuple[str, list[str]]]:
-    seen: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            seen.append(self.path)
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+def server(status: int = 200, body: bytes = json.dumps(TAGS).encode()) -> Any:
+    """A server answering ``/api/tags``; yields its URL and the ``(path, body)`` requests."""
+    return ollama_server(status, body, "application/json")
 
 
 def closed_port() -> int:
@@ -61,7 +37,7 @@ def test_lists_model_names_from_api_tags() -> None:
     with server() as (url, seen):
         names = rillet_ollama.rillet_list_models(provider=rillet_ollama.PROVIDER, base_url=url)
     assert names == ["llama3.1:latest", "qwen3:8b"]
-    assert seen == ["/api/tags"]
+    assert seen == [("/api/tags", None)]
 
 
 def test_scheme_less_ollama_host_without_explicit_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,7 +47,7 @@ def test_scheme_less_ollama_host_without_explicit_url(monkeypatch: pytest.Monkey
         assert rillet_ollama.rillet_list_models(provider=rillet_ollama.PROVIDER, base_url=model.base_url) == [
             "llama3.1:latest", "qwen3:8b",
         ]
-    assert seen == ["/api/tags"]
+    assert seen == [("/api/tags", None)]
 
 
 def test_closed_port_raises_connect_error_saying_what_to_do() -> None:

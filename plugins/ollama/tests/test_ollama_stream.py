@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 import rillet
+from ollama_loopback import ollama_server
 
 LINES = [
     {"model": "m", "message": {"role": "assistant", "content": "", "thinking": "hm"}, "done": False},
@@ -21,31 +19,9 @@ LINES = [
 NDJSON = b"".join(json.dumps(line).encode() + b"\n" for line in LINES)
 
 
-@contextmanager
-def server(status: int = 200, body: bytes = NDJSON) -> Iterator[tuple[str, list[Any]]]:
-    seen: list[Any] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            seen.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
-            self.send_response(status)
-            self.send_header("Content-Type", "application/x-ndjson" if status == 200 else "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+def server(status: int = 200, body: bytes = NDJSON) -> Any:
+    """A server answering ``/api/chat``; yields its URL and the ``(path, JSON body)`` requests."""
+    return ollama_server(status, body, "application/x-ndjson" if status == 200 else "application/json")
 
 
 def test_sync_stream_with_aggregation() -> None:
