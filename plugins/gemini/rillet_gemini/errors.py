@@ -137,11 +137,7 @@ def error_from_response(status: int, headers: Mapping[str, Any], body: bytes) ->
     payload = parse_error_body(body)
     if payload is None:
         return None
-    flat = {str(k): (v[0] if isinstance(v, list) and v else v) for k, v in headers.items()}
-    try:
-        retry_after = parse_retry_after(flat)
-    except (TypeError, ValueError):
-        retry_after = None
+    retry_after = parse_retry_after(headers)
     return gemini_error(payload, status=status, retry_after=retry_after, where=f"(HTTP {status})")
 
 

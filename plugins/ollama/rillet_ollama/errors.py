@@ -113,17 +113,5 @@ def error_from_response(status: int, headers: Mapping[str, str], body: bytes) ->
     if not isinstance(parsed, dict) or not isinstance(parsed.get("error"), str) or not text:
         return None
     cls = error_class(text, status)
-    retry_after = parse_retry_after(_first_values(headers)) if headers else None
+    retry_after = parse_retry_after(headers) if headers else None
     return _build(text, f"ollama answered HTTP {status}", cls, status_code=status, retry_after=retry_after, raw=parsed)
-
-
-def _first_values(headers: Mapping[str, Any]) -> dict[str, str]:
-    """Headers as ``name -> first value`` (recorded headers hold lists)."""
-    flat: dict[str, str] = {}
-    for name, value in headers.items():
-        if isinstance(value, (list, tuple)):
-            if value:
-                flat[name] = str(value[0])
-        else:
-            flat[name] = str(value)
-    return flat
