@@ -144,6 +144,20 @@ def rillet_async(url: str) -> Callable[[], Any]:
     return once
 
 
+def _openai_chunks_text(chunks: Any) -> tuple[str, float | None]:
+    """The text of OpenAI-SDK-shaped chunks (the openai SDK's, LiteLLM's) and when it began."""
+    parts: list[str] = []
+    first = None
+    for chunk in chunks:
+        if chunk.choices:
+            content = chunk.choices[0].delta.content
+            if content:
+                if first is None:
+                    first = perf_counter()
+                parts.append(content)
+    return "".join(parts), first
+
+
 def openai_sdk(url: str) -> Callable[[], tuple[str, float | None]]:
     """``openai.OpenAI().chat.completions.create(stream=True)``."""
     import openai
@@ -151,19 +165,10 @@ def openai_sdk(url: str) -> Callable[[], tuple[str, float | None]]:
     client = openai.OpenAI(base_url=url, api_key=KEY, max_retries=0)
 
     def once(tokens: int) -> tuple[str, float | None]:
-        parts: list[str] = []
-        first = None
         stream = client.chat.completions.create(
             model=MODEL, messages=MESSAGES, max_tokens=tokens, stream=True, stream_options={"include_usage": True}
         )
-        for chunk in stream:
-            if chunk.choices:
-                content = chunk.choices[0].delta.content
-                if content:
-                    if first is None:
-                        first = perf_counter()
-                    parts.append(content)
-        return "".join(parts), first
+        return _openai_chunks_text(stream)
 
     return once
 
@@ -202,8 +207,6 @@ def litellm_sync(url: str) -> Callable[[], tuple[str, float | None]]:
     litellm.suppress_debug_info = True
 
     def once(tokens: int) -> tuple[str, float | None]:
-        parts: list[str] = []
-        first = None
         response = litellm.completion(
             model=f"openai/{MODEL}",
             api_base=url,
@@ -213,14 +216,7 @@ def litellm_sync(url: str) -> Callable[[], tuple[str, float | None]]:
             stream=True,
             stream_options={"include_usage": True},
         )
-        for chunk in response:
-            if chunk.choices:
-                content = chunk.choices[0].delta.content
-                if content:
-                    if first is None:
-                        first = perf_counter()
-                    parts.append(content)
-        return "".join(parts), first
+        return _openai_chunks_text(response)
 
     return once
 
