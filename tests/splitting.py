@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from typing import Any, Callable, Iterator
 
 
@@ -10,6 +11,8 @@ def chunkings(body: bytes, *, seeds: int = 20) -> Iterator[tuple[str, list[bytes
     """Yield ``(label, chunks)``: whole, bytewise, and ``seeds`` random splittings."""
     yield "whole", [body]
     yield "bytewise", [body[i : i + 1] for i in range(len(body))]
+    frames = re.split(rb"(?<=\n\n)", body)  # one SSE event per chunk, as servers flush
+    yield "frames", [frame for frame in frames if frame]
     for seed in range(seeds):
         rng = random.Random(seed)
         cuts = sorted(rng.sample(range(1, len(body)), min(len(body) - 1, rng.randint(1, 12)))) if len(body) > 1 else []

@@ -143,3 +143,16 @@ def test_values_before_a_malformed_one_survive_every_chunking(make_parser: objec
 def test_sse_bare_data_line_dispatches_an_empty_event_as_whatwg_says() -> None:
     # The data buffer holds "\n" (not ""), so the event is dispatched; its trailing LF is removed.
     assert sse(b"data:\n\ndata\n\n") == [ServerSentEvent("message", ""), ServerSentEvent("message", "")]
+
+
+def test_sse_one_event_per_chunk_keeps_event_types_ids_and_pending_lines() -> None:
+    parser = SSEParser()
+    assert parser.feed(b"id: 1\n") == []
+    assert parser.feed(b"data: a\n\n") == [ServerSentEvent("message", "a", "1")]  # id from an earlier chunk
+    assert parser.feed(b"event: add\n") == []
+    assert parser.feed(b"data: b\n\n") == [ServerSentEvent("add", "b", "1")]  # type from an earlier chunk
+    assert parser.feed(b"data: c") == []
+    assert parser.feed(b"data: d\n\n") == [ServerSentEvent("message", "cdata: d", "1")]  # a line was pending
+    parser.close()
+    with pytest.raises(LocalProtocolError):
+        parser.feed(b"data: e\n\n")  # closed, even on the fast path

@@ -79,14 +79,19 @@ class Send:
 
 
 class Read:
-    """Read the next body chunk (``b""`` at the end) within ``timeout`` seconds."""
+    """Read the next body chunk (``b""`` at the end) within ``timeout`` seconds.
 
-    __slots__ = ("response", "timeout", "phase")
+    ``events``, when set, are delivered to the caller before the read: the flow hands
+    over a chunk's events and asks for the next chunk in one step.
+    """
+
+    __slots__ = ("response", "timeout", "phase", "events")
 
     def __init__(self, response: httpx.Response, timeout: float | None, phase: str) -> None:
         self.response = response
         self.timeout = timeout
         self.phase = phase
+        self.events: list[Any] | None = None
 
 
 class ReadAll:
@@ -200,12 +205,24 @@ def stream_flow(
                     body = yield ReadAll(response)
                     raise error_for_status(decoder, response.status_code, response.headers, body, provider)
                 phase = "first_token"
+                read = None
+                pending: list[Any] | None = None  # events the driver delivers before the next read
                 while True:
-                    timeout, phase = _read_budget(options, deadline, clock, sequencer.started)
-                    chunk = yield Read(response, timeout, phase)
+                    # One Read per phase (first token, then gap); rebuilt every time only
+                    # when a total deadline shrinks the budget.
+                    if read is None or deadline is not None or (read.phase == "first_token" and sequencer.started):
+                        timeout, phase = _read_budget(options, deadline, clock, sequencer.started)
+                        read = Read(response, timeout, phase)
+                    read.events = pending
+                    chunk = yield read
                     events = sequencer.accept(decode_step(decoder, chunk, provider))
+                    pending = None
                     if events:
-                        _stamp(state, events, clock)
+                        if state.first_event_at is None or sequencer.finished:
+                            _stamp(state, events, clock)
+                        if not sequencer.finished:
+                            pending = events
+                            continue
                         yield events
                     if sequencer.finished:
                         yield Close(response)
@@ -288,6 +305,8 @@ def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterato
                 yield from operation
                 operation = next(flow)
                 continue
+            if type(operation) is Read and operation.events:
+                yield from operation.events
             try:
                 result = _perform_sync(operation, client, bodies)
             except (httpx.HTTPError, RilletError) as exc:
@@ -337,6 +356,9 @@ async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient
                     yield event
                 operation = next(flow)
                 continue
+            if type(operation) is Read and operation.events:
+                for event in operation.events:
+                    yield event
             try:
                 result = await _perform_async(operation, client, bodies)
             except (httpx.HTTPError, RilletError) as exc:

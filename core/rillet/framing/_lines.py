@@ -55,6 +55,11 @@ class LineSplitter:
             self._fragments.append(rest)
         return lines
 
+    @property
+    def at_line_start(self) -> bool:
+        """Whether the next byte fed starts a fresh line (nothing pending, not closed)."""
+        return not (self._fragments or self._skip_lf or self._bom_pending or self._closed)
+
     def close(self) -> list[bytes]:
         """End of input: return the unterminated last line, if any."""
         if self._closed:
