@@ -42,8 +42,12 @@ class TestFakeConformance(ProviderConformance):
     plugin = fake_kit_plugin
     provider = "fake"
     capabilities = fake_provider.INFO.capabilities
-    cassette_paths = [KIT / "cassettes"]
+    cassette_paths = [KIT / "cassettes", KIT / "scenarios"]
     expected_dirs = [KIT / "expected"]
+    scenarios = {"fake_scenario_hello": "Say hello"}
+    scenario_model = "fake-1"
+    scenario_cassette_dir = KIT / "scenarios"
+    scenario_base_url = "http://fake.test"
 
 
 # Helpers ---------------------------------------------------------------------------------
@@ -168,13 +172,20 @@ class TestProbe(ProviderConformance):
     expected_dirs = {expected}
 {body}
 """
+#: The fake plugin's live scenario, replayed from ``fixtures/kit/scenarios``.
+_SCENARIO = (
+    "    scenarios = {'fake_scenario_hello': 'Say hello'}\n"
+    "    scenario_model = 'fake-1'\n"
+    "    scenario_cassette_dir = KIT / 'scenarios'\n"
+    "    scenario_base_url = 'http://fake.test'\n"
+)
 
 
 def _write(pytester: pytest.Pytester, *, plugin: str = "fake_kit_plugin", cassettes: str = "[KIT / 'cassettes']",
-           expected: str = "[KIT / 'expected']", body: str = "") -> None:
+           expected: str = "[KIT / 'expected']", body: str = "", scenario: str = _SCENARIO) -> None:
     pytester.syspathinsert(str(KIT))
     pytester.syspathinsert(str(Path(__file__).resolve().parent))
-    source = _SUBCLASS.format(plugin=plugin, kit=str(KIT), cassettes=cassettes, expected=expected, body=body)
+    source = _SUBCLASS.format(plugin=plugin, kit=str(KIT), cassettes=cassettes, expected=expected, body=scenario + body)
     pytester.makepyfile(test_probe=source)
 
 
@@ -194,11 +205,34 @@ def _outcomes(result: pytest.RunResult) -> dict[str, str]:
 def test_kit_passes_a_good_plugin_in_a_fresh_session(pytester: pytest.Pytester) -> None:
     _write(pytester)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rA")
-    result.assert_outcomes(passed=result.parseoutcomes()["passed"], skipped=1)
+    result.assert_outcomes(passed=result.parseoutcomes()["passed"])  # nothing skipped
     outcomes = _outcomes(result)
+    assert outcomes["test_scenario_replays"] == "PASSED"
     assert outcomes["test_split_anywhere"] == "PASSED"
     assert outcomes["test_truncation"] == "PASSED"
     assert outcomes["test_sync_async_parity"] == "PASSED"
+
+
+def test_a_kit_test_with_nothing_to_run_on_fails_and_says_what_to_add(pytester: pytest.Pytester) -> None:
+    import yaml
+
+    document = yaml.safe_load((KIT / "cassettes" / "fake_text.yaml").read_text())
+    document["interactions"] = document["interactions"][:1]  # the 200 stream only: no HTTP error
+    (pytester.path / "fake_text.yaml").write_text(yaml.safe_dump(document))
+    expected = json.loads((KIT / "expected" / "fake_text.json").read_text())
+    expected["interactions"] = {"0": expected["interactions"]["0"]}
+    (pytester.path / "fake_text.json").write_text(json.dumps(expected))
+    _write(pytester, cassettes=f"[Path({str(pytester.path / 'fake_text.yaml')!r})]",
+           expected=f"[Path({str(pytester.path)!r})]", scenario="")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rA")
+    result.stdout.fnmatch_lines([
+        "*no live `scenarios` declared: declare at least one*record it with: FAKE_API_KEY=*--rillet-record-mode=rewrite*",
+    ])
+    result.stdout.fnmatch_lines(["*no recorded HTTP error (4xx/5xx) in cassette_paths*"])
+    outcomes = _outcomes(result)
+    assert outcomes["test_scenario_replays"] == "ERROR" and outcomes["test_recorded_http_error"] == "ERROR"
+    assert outcomes["test_split_anywhere"] == "PASSED"
+    assert "SKIPPED" not in outcomes.values()
 
 
 def test_kit_fails_a_broken_decoder(pytester: pytest.Pytester) -> None:
@@ -330,7 +364,7 @@ def test_scenario_records_filtered_then_replays_every_interaction(pytester: pyte
             f"    scenario_cassette_dir = {str(recordings)!r}\n"
             f"    scenario_base_url = {server.url!r}\n"
         )
-        _write(pytester, body=body)
+        _write(pytester, body=body, scenario="")
         result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "scenario")
         result.stdout.fnmatch_lines(["*no cassette*fake_live_hello.yaml; record it: *--rillet-record-mode=rewrite*"])
         result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "scenario", "--rillet-record-mode=rewrite")

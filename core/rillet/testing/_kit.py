@@ -31,6 +31,27 @@ _SYNTHETIC_STATUSES = (400, 401, 403, 404, 429, 500, 503)
 _RETRYABLE = {"rate_limit": True, "overloaded": True, "server": True, "authentication": False,
               "permission": False, "not_found": False, "bad_request": False}
 _CACHE_ATTRIBUTE = "_rillet_cases_cache"
+_MISSING = {
+    "any_case": "no interaction in cassette_paths",
+    "cassette_case": "no interaction in cassette_paths is decoded by the plugin: check the URL match of its "
+    "rillet_replay_decoder hook",
+    "stream_case": "no successful (2xx) streamed response in cassette_paths: record one (a live scenario), or "
+    "write one by hand from the provider's documented wire format and say so in the file",
+    "http_error_case": "no recorded HTTP error (4xx/5xx) in cassette_paths: record one (a wrong key gives 401, an "
+    "unknown model 404), or write one by hand from the provider's documented error format and say so in the file",
+    "scenario": "no live `scenarios` declared: declare at least one (cassette name -> prompt or ChatRequest) with "
+    "`scenario_model`, and record it with: ",
+}
+
+
+class MissingParameter:
+    """Stands in for an empty parameter list: the test it reaches fails with ``message``."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __repr__(self) -> str:
+        return "<missing>"
 
 
 def _xfail_reason(function: Any) -> str | None:
@@ -135,7 +156,10 @@ class ProviderConformance(TransportTests, ScenarioTests):
         }
         for name, values in parameters.items():
             if name in names:
-                metafunc.parametrize(name, values, ids=[case.id for case in values])
+                if values:
+                    metafunc.parametrize(name, values, ids=[case.id for case in values])
+                else:
+                    metafunc.parametrize(name, [MissingParameter(_MISSING[name])], ids=["missing"])
         if "cassette_file" in names:
             files = sorted({case.path for case in cases}) or find_cassettes(self.cassette_paths)
             metafunc.parametrize("cassette_file", files, ids=[path.name.rsplit(".", 1)[0] for path in files])
@@ -143,9 +167,17 @@ class ProviderConformance(TransportTests, ScenarioTests):
             metafunc.parametrize("error_status", _SYNTHETIC_STATUSES, ids=[str(s) for s in _SYNTHETIC_STATUSES])
         if "scenario" in names:
             scenarios = [pytest.param(item, id=item[0]) for item in self.scenarios.items()] or [
-                pytest.param(None, id="none", marks=pytest.mark.skip(reason="no live `scenarios` declared"))
+                pytest.param(MissingParameter(_MISSING["scenario"] + self._record_command()), id="missing")
             ]
             metafunc.parametrize("scenario", scenarios)
+
+    @pytest.fixture(autouse=True)
+    def _fail_when_nothing_to_test(self, request: Any) -> None:
+        """A standard test with nothing to run on fails and says what to add: a skip is not a pass."""
+        callspec = getattr(request.node, "callspec", None)
+        for value in callspec.params.values() if callspec else ():
+            if isinstance(value, MissingParameter):
+                pytest.fail(value.message, pytrace=False)
 
     # helpers (not tests; a subclass may override them) ------------------------------
 

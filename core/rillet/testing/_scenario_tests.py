@@ -53,7 +53,7 @@ class ScenarioTests:
     def _record_command(self) -> str:
         info = self.provider_info()
         key = f"{info.key_env_var}=… " if info.key_env_var else ""
-        return f"{key}pytest {type(self).__module__.replace('.', '/')}.py -k test_scenario_replays --rillet-record-mode=rewrite"
+        return f"{key}pytest {_test_file(type(self))} -k test_scenario_replays --rillet-record-mode=rewrite"
 
     def _run_scenario(self, path: Path, prompt: Any, mode: str) -> list[Any]:
         from .._model import StreamingChatModel
@@ -70,11 +70,35 @@ class ScenarioTests:
             options=StreamOptions(max_retries=0),
         )
         chat_request = model.request(prompt) if isinstance(prompt, str) else prompt
+        from vcr.errors import CannotOverwriteExistingCassetteException
+
         recorder = make_vcr(mode, path)
         with recorder.use_cassette(str(path)) as cassette:
             stream = self.plugin.stream_tokens(model=model, request=chat_request)
             assert stream is not None, f"{self.plugin.__name__}.stream_tokens returned None for {model.id}"
-            events = list(stream)
+            try:
+                events = list(stream)
+            except CannotOverwriteExistingCassetteException as exc:
+                pytest.fail(
+                    f"{path}: the request the plugin sends matches no recorded interaction, so the plugin's "
+                    f"request changed since the recording. If the change is meant, record it anew: "
+                    f"{self._record_command()}\n\n{exc}",
+                    pytrace=False,
+                )
             if mode == "none":
                 assert cassette.all_played, f"{path}: {len(cassette) - cassette.play_count} recorded interaction(s) went unplayed"
         return events
+
+
+def _test_file(cls: type) -> str:
+    """Where ``cls`` is defined, relative to the working directory when it is below it."""
+    import inspect
+
+    try:
+        path = Path(inspect.getfile(cls)).resolve()
+    except (TypeError, OSError):
+        return f"{cls.__module__.replace('.', '/')}.py"
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -73,8 +73,9 @@ def vcr_config(record_mode: str | None = None) -> dict[str, Any]:
     (``authorization``, ``x-api-key``, ``x-goog-api-key``, ``api-key``, organisation and
     project headers, cookies) replaced by ``<filtered>``; the ``key`` query parameter
     filtered; compressed bodies stored decoded; each recorded interaction plays at most
-    once (the kit fails when one goes unplayed); requests matched on method and URL
-    without the query (which held the key).
+    once (the kit fails when one goes unplayed); requests matched on method, URL without
+    the query (which held the key) and body (JSON bodies compared as JSON), so a change to
+    what the plugin sends shows up as a cassette that no longer matches.
     """
     mode = record_mode or resolve_record_mode()
     return {
@@ -83,7 +84,7 @@ def vcr_config(record_mode: str | None = None) -> dict[str, Any]:
         "filter_query_parameters": [("key", FILTERED)],
         "decode_compressed_response": True,
         "before_record_response": _scrub_response,
-        "match_on": ["method", "scheme", "host", "port", "path"],
+        "match_on": ["method", "scheme", "host", "port", "path", "body"],
         "allow_playback_repeats": False,
         "serializer": SERIALIZER,
     }

@@ -19,3 +19,6 @@ class TestGeminiConformance(ProviderConformance):
     provider = "gemini"
     cassette_paths = [REPO / "cassettes" / "gemini", SHARED / "gemini", str(SHARED / "errors" / "*gemini*.yaml")]
     expected_dirs = [HERE / "expected"]
+    scenarios = {"gemini_scenario_text": "Say hello in three words."}
+    scenario_model = "gemini-2.5-flash"
+    scenario_cassette_dir = REPO / "cassettes" / "gemini"

@@ -19,3 +19,6 @@ class TestOllamaConformance(ProviderConformance):
     provider = "ollama"
     cassette_paths = [REPO / "cassettes" / "ollama", SHARED / "ollama"]
     expected_dirs = [HERE / "expected"]
+    scenarios = {"ollama_scenario_text": "Say hello in three words."}
+    scenario_model = "llama3.2"
+    scenario_cassette_dir = REPO / "cassettes" / "ollama"
