@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 from pathlib import Path
 from typing import Any
 
@@ -43,45 +42,6 @@ def decode(interaction: Interaction, chunks: list[bytes]) -> list[Any]:
     return rillet.decode_response(
         decoder, interaction.response.status, flat_headers(interaction), chunks, provider="anthropic", model=model
     )
-
-
-def splits(body: bytes, seed: int, count: int = 20) -> list[bytes]:
-    """``body`` cut at ``count`` seeded random points."""
-    if not body:
-        return [body]
-    points = sorted(random.Random(seed).sample(range(1, len(body)), min(count, max(len(body) - 1, 0))))
-    return [body[start:end] for start, end in zip([0, *points], [*points, len(body)])]
-
-
-def dump(events: list[Any]) -> list[dict[str, Any]]:
-    """Events as plain dicts, for equality checks with readable diffs."""
-    return [event.model_dump() for event in events]
-
-
-def decode_every_way(interaction: Interaction) -> list[Any]:
-    """Decode whole, one byte at a time and at random split points; assert all agree."""
-    body = interaction.response.body
-    whole = decode(interaction, [body])
-    byte_by_byte = decode(interaction, [body[i : i + 1] for i in range(len(body))])
-    assert dump(byte_by_byte) == dump(whole), "one byte at a time differs from whole"
-    for seed in range(3):
-        assert dump(decode(interaction, splits(body, seed))) == dump(whole), f"random split (seed {seed}) differs"
-    return whole
-
-
-def outcome(events: list[Any]) -> dict[str, Any]:
-    """What the expected files describe, read from the folded events."""
-    result = rillet.StreamAggregator.fold(events)
-    usage = result.usage.model_dump() if result.usage is not None else {}
-    return {
-        "text": result.text,
-        "reasoning": result.message.reasoning,
-        "tool_calls": [{"name": call.name, "arguments": call.arguments} for call in result.message.tool_calls],
-        "finish_reason": result.finish_reason,
-        "raw_finish_reason": result.raw_finish_reason,
-        "usage": usage,
-        "error": result.error.code if result.error is not None else None,
-    }
 
 
 def expected_for(cassette: Path) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rillet import StreamAggregator, decode_response
+from rillet import decode_response
 from rillet.cassettes import Interaction, load_cassette
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rillet_openai without installing it
@@ -70,21 +70,6 @@ def decode_every_way(interaction: Interaction) -> list[Any]:
     for name, events in results.items():
         assert events == whole, f"{name} chunking changed the events"
     return whole
-
-
-def outcome(events: list[Any]) -> dict[str, Any]:
-    """The fields an expected file may check, from the folded events."""
-    result = StreamAggregator.fold(events)
-    usage = result.usage.model_dump() if result.usage is not None else None
-    return {
-        "text": result.text,
-        "reasoning": result.message.reasoning,
-        "tool_calls": [{"name": call.name, "arguments": call.arguments} for call in result.message.tool_calls],
-        "finish_reason": result.finish_reason,
-        "raw_finish_reason": result.raw_finish_reason,
-        "usage": usage,
-        "error": result.error.code if result.error is not None else None,
-    }
 
 
 def load(path: Path) -> list[Interaction]:
