@@ -157,7 +157,7 @@ def cli() -> None:
 
 
 def _register_builtin_commands() -> None:
-    from . import chat, install, keys, providers, replay
+    from . import chat, install, keys, plugin, providers, replay
 
     for command in (
         providers.providers,
@@ -168,6 +168,7 @@ def _register_builtin_commands() -> None:
         replay.replay,
         install.install,
         install.uninstall,
+        plugin.plugin,
     ):
         cli.add_command(command)
 

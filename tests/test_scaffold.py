@@ -1,0 +1,114 @@
+"""``rillet plugin new``: the generated package passes the conformance kit before anyone edits it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_support import run
+
+import rillet
+from rillet.scaffold import PluginSpec, create_plugin
+
+
+def _run_generated_tests(package: Path) -> subprocess.CompletedProcess[str]:
+    """pytest over the generated package, in a fresh interpreter, as its author would run it."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("RILLET_", "PYTEST_"))}
+    env["PYTHONPATH"] = str(package)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs", str(package)],
+        cwd=package, capture_output=True, text=True, env=env, timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        PluginSpec("acme"),
+        PluginSpec("my-provider", base_url="http://localhost:8080/v1/", key_env_var="MYP_KEY", model="org/model:7b"),
+    ],
+    ids=["defaults", "hyphenated-local-server"],
+)
+def test_the_generated_plugin_passes_every_kit_test_with_none_skipped(spec: PluginSpec, tmp_path: Path) -> None:
+    package = create_plugin(spec, tmp_path)
+    done = _run_generated_tests(package)
+    summary = done.stdout.strip().splitlines()[-1]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "skipped" not in summary and "xfail" not in summary and "error" not in summary, summary
+    passed = int(summary.split()[0])
+    assert passed >= 50, summary  # the kit's standard tests over four cassettes, two scenarios, three request tests
+    assert "test_scenario_replays[" in _collected(package), "the live scenarios were not collected"
+
+
+def _collected(package: Path) -> str:
+    env = {**os.environ, "PYTHONPATH": str(package)}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", str(package)],
+        cwd=package, capture_output=True, text=True, env=env, timeout=120,
+    ).stdout
+
+
+def test_the_generated_package_is_named_and_wired_for_discovery(tmp_path: Path) -> None:
+    package = create_plugin(PluginSpec("my-provider", model="mp-1"), tmp_path)
+    assert package.name == "rillet-my-provider"
+    pyproject = (package / "pyproject.toml").read_text()
+    assert 'name = "rillet-my-provider"' in pyproject
+    assert '[project.entry-points.rillet]\nmy-provider = "rillet_my_provider"' in pyproject
+    assert f'"rillet>={rillet.__version__}"' in pyproject
+    assert (package / "rillet_my_provider" / "py.typed").exists()
+    source = (package / "rillet_my_provider" / "__init__.py").read_text()
+    assert 'key_env_var="MY_PROVIDER_API_KEY"' in source and 'default_base_url="https://api.my-provider.example/v1"' in source
+    assert "{{" not in "".join(path.read_text() for path in package.rglob("*") if path.is_file())
+
+
+def test_a_broken_generated_decoder_fails_the_kit(tmp_path: Path) -> None:
+    package = create_plugin(PluginSpec("acme"), tmp_path)
+    decoder = package / "rillet_acme" / "decoder.py"
+    source = decoder.read_text()
+    lenient = 'if not self._done:\n            return events + self._end()  # wrong: a cut body would look complete\n'
+    decoder.write_text(source.replace("if not self._done:\n", lenient, 1))
+    assert decoder.read_text() != source
+    done = _run_generated_tests(package)
+    assert done.returncode != 0
+    assert "FAILED tests/test_rillet_acme_conformance.py::TestAcmeConformance::test_truncation[acme_text#0]" in done.stdout
+    assert "ended with 'end'; a body without its terminal marker must be an error" in done.stdout
+
+
+def test_nothing_is_overwritten(tmp_path: Path) -> None:
+    create_plugin(PluginSpec("acme"), tmp_path)
+    marker = tmp_path / "rillet-acme" / "README.md"
+    marker.write_text("mine")
+    with pytest.raises(rillet.ConfigurationError, match="already exists; remove it or pass another --directory"):
+        create_plugin(PluginSpec("acme"), tmp_path)
+    assert marker.read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["Mistral"], "is not a plugin name: use lowercase letters"),
+        (["two--hyphens"], "is not a plugin name"),
+        (["anthropic"], "rillet already ships a provider named 'anthropic'; choose another name"),
+        (["acme", "--base-url", "api.acme.com"], "is not an API root URL: give scheme, host and path"),
+        (["acme", "--base-url", "https://api.acme.com/v1?key=1"], "is not an API root URL"),
+        (["acme", "--key-env-var", "acme-key"], "is not an environment variable name"),
+        (["acme", "--model", "has space"], "is not a model name"),
+    ],
+)
+def test_bad_input_is_one_line_saying_what_to_do(arguments: list[str], message: str, tmp_path: Path) -> None:
+    result = run("plugin", "new", *arguments, "--directory", str(tmp_path))
+    assert result.exit_code == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_says_what_it_made_and_what_to_run_next(tmp_path: Path) -> None:
+    result = run("plugin", "new", "acme", "--directory", str(tmp_path), "--base-url", "https://api.acme.dev/v2")
+    assert result.exit_code == 0, result.stderr
+    assert f"Created {tmp_path / 'rillet-acme'} (16 files) for provider 'acme' at https://api.acme.dev/v2." in result.stdout
+    assert "pip install -e '.[test]'" in result.stdout and "pytest" in result.stdout
+    cassette = (tmp_path / "rillet-acme" / "cassettes" / "acme_text.yaml").read_text()
+    assert "uri: https://api.acme.dev/v2/chat/completions" in cassette
