@@ -29,9 +29,9 @@ def fake_plugin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Non
 
     monkeypatch.setenv("RILLET_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("FAKE_API_KEY", "sk-fake-SECRET-123")
-    _discovery.register(fake_provider, name="fake-test")
+    _discovery.register_plugin(fake_provider, name="fake-test")
     yield
-    _discovery.unregister("fake-test")
+    _discovery.unregister_plugin("fake-test")
 
 
 @pytest.fixture

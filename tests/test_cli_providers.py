@@ -134,9 +134,9 @@ class LiveModels:
 
 @pytest.fixture
 def live_plugin() -> Iterator[None]:
-    _discovery.register(LiveModels(), name="live-models-test")
+    _discovery.register_plugin(LiveModels(), name="live-models-test")
     yield
-    _discovery.unregister("live-models-test")
+    _discovery.unregister_plugin("live-models-test")
 
 
 def test_models_lists_every_provider(fake_plugin: None, live_plugin: None) -> None:
@@ -244,7 +244,7 @@ class _ProvidersRaise:
 
 def test_plugin_whose_providers_hook_raises_is_reported() -> None:
     _discovery.reset_plugins()
-    _discovery.register(_ProvidersRaise(), name="raising-providers-test")
+    _discovery.register_plugin(_ProvidersRaise(), name="raising-providers-test")
     try:
         result = run("providers", "--json")
         assert result.exit_code == 0
@@ -283,7 +283,7 @@ class CommandsPlugin:
 def commands_plugin() -> Iterator[CommandsPlugin]:
     plugin = CommandsPlugin()
     _discovery.reset_plugins()
-    _discovery.register(plugin, name="commands-test")
+    _discovery.register_plugin(plugin, name="commands-test")
     before = set(cli.commands)
     yield plugin
     for name in set(cli.commands) - before:

@@ -85,6 +85,8 @@ _EXPORTS = {
     "StreamingChatModel": "._model",
     "get_model": "._model",
     "providers": "._discovery",
+    "register_plugin": "._discovery",
+    "unregister_plugin": "._discovery",
 }
 
 __all__ = sorted(["__version__", *_EXPORTS])
@@ -106,7 +108,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from ._aggregate import ChatResult, StreamAggregator
     from ._decoding import Decoder, EventSequencer, decode_chunks, decode_response, parse_tool_arguments
-    from ._discovery import providers
+    from ._discovery import providers, register_plugin, unregister_plugin
     from ._errors import (
         AuthenticationError,
         BadRequestError,

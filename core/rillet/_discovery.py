@@ -135,15 +135,16 @@ def _with_plugin(info: ProviderInfo, plugin: LoadedPlugin) -> ProviderInfo:
     return replace(info, plugin=plugin.distribution, plugin_version=plugin.version)
 
 
-def register(plugin: Any, name: str | None = None) -> None:
-    """Register a plugin object by hand (tests, applications embedding rillet)."""
+def register_plugin(plugin: Any, name: str | None = None) -> None:
+    """Register a plugin object (a module, or any object with ``@rillet.hookimpl`` methods) by
+    hand, without an entry point: for tests and applications embedding rillet."""
     registry = _get()
     registry.manager.register(plugin, name=name)
     registry.providers = None
 
 
-def unregister(name: str) -> None:
-    """Remove a plugin registered under ``name``."""
+def unregister_plugin(name: str) -> None:
+    """Remove the plugin registered under ``name`` (by :func:`register_plugin` or discovery)."""
     registry = _get()
     registry.manager.unregister(name=name)
     registry.providers = None

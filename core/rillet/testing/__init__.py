@@ -23,11 +23,11 @@ interaction of your cassettes::
         capabilities = rillet.Capabilities(tools=True, parallel_tools=True, usage_in_stream=True)
         cassette_paths = [REPO / "cassettes" / "mistral", str(SHARED / "errors" / "*mistral*.yaml")]
         expected_dirs = [HERE / "expected"]          # <cassette-stem>.json files
-        # optional:
-        require_capability_evidence = True           # a declared capability must show in some cassette
         scenarios = {"mistral_text": "Say hello."}   # live requests, recorded with a real key
         scenario_model = "mistral-small-latest"
         scenario_cassette_dir = REPO / "cassettes" / "mistral"
+        # optional:
+        require_capability_evidence = True           # a declared capability must show in some cassette
 
 Run ``pytest plugins/mistral``. For each interaction ``stem#N`` the kit checks the event
 grammar and the invariants of DESIGN §5; the same events whole, byte by byte, inside
@@ -36,7 +36,10 @@ terminal marker gives ``error`` code ``truncated`` with the partial result); syn
 parity and cancellation through the real transport and a loopback socket; HTTP error
 mapping (recorded and synthetic 400/401/403/404/429/5xx); that the capabilities match what
 the cassettes show; that no credential is recorded; and that the outcome matches the
-expected file (``pytest --rillet-draft-expected`` drafts missing ones for review).
+expected file (``pytest --rillet-draft-expected`` drafts missing ones for review). Each live
+scenario replays through the plugin's real ``stream_tokens`` with vcrpy, its request
+matched on method, URL and body. A standard test with nothing to run on (no scenario, no
+recorded HTTP error) errors and says what to add instead of being skipped.
 
 Removing a standard test, or overriding it without ``@pytest.mark.xfail(reason=…)``,
 makes the class fail to import. Re-record the live scenarios with a real key::

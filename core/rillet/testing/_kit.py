@@ -97,8 +97,10 @@ class ProviderConformance(TransportTests, ScenarioTests):
     * ``cassette_paths`` — files, directories and globs of vcrpy cassettes;
     * ``expected_dirs`` — where ``<cassette-stem>.json`` expected files live (else the kit
       looks for ``<stem>.expected.json`` beside the cassette);
+    * ``scenarios`` — live requests (cassette name -> prompt or ``ChatRequest``) with
+      ``scenario_model`` and ``scenario_cassette_dir``; at least one;
     * optionally ``interactions_filter`` (a function ``Case -> bool``),
-      ``require_capability_evidence``, ``split_seeds``, and live ``scenarios`` to record.
+      ``require_capability_evidence``, ``split_seeds`` and ``scenario_base_url``.
 
     Every ``test_*`` method here is a standard test: removing one, or overriding it
     without ``@pytest.mark.xfail(reason=…)``, makes the class fail to import.
