@@ -7,29 +7,15 @@ from typing import Any, Callable, ClassVar, Sequence
 
 import pytest
 
-from ._cases import Case, call_replay_decoder, collect_cases, find_cassettes, split_frames
+from ._cases import Case, call_replay_decoder, collect_cases, find_cassettes, first_header_values, split_frames
 from ._checks import capability_evidence, check_grammar, check_invariants, chunks_at, dump_events, split_points
+from ._error_tests import SYNTHETIC_STATUSES, HTTPErrorTests
 from ._expected import draft_expected, write_draft
 from ._scenario_tests import ScenarioTests
 from ._transport_tests import TransportTests
 
-__all__ = ["ERROR_CODES_FOR_STATUS", "ProviderConformance", "standard_test_violations"]
+__all__ = ["ProviderConformance", "standard_test_violations"]
 
-#: The error codes an HTTP status may map to (a decoder's refinement may pick among them).
-ERROR_CODES_FOR_STATUS: dict[int, frozenset[str]] = {
-    400: frozenset({"bad_request", "authentication", "content_filter", "quota"}),
-    401: frozenset({"authentication"}),
-    403: frozenset({"permission", "authentication", "quota"}),
-    404: frozenset({"not_found"}),
-    413: frozenset({"bad_request"}),
-    422: frozenset({"bad_request"}),
-    429: frozenset({"rate_limit", "quota"}),
-    529: frozenset({"overloaded"}),
-}
-_SERVER_CODES = frozenset({"server", "overloaded"})
-_SYNTHETIC_STATUSES = (400, 401, 403, 404, 429, 500, 503)
-_RETRYABLE = {"rate_limit": True, "overloaded": True, "server": True, "authentication": False,
-              "permission": False, "not_found": False, "bad_request": False}
 _CACHE_ATTRIBUTE = "_rillet_cases_cache"
 _MISSING = {
     "any_case": "no interaction in cassette_paths",
@@ -81,11 +67,7 @@ def standard_test_violations(cls: type) -> list[str]:
     return problems
 
 
-def _first_values(headers: dict[str, list[str]]) -> dict[str, str]:
-    return {name: ", ".join(values) for name, values in headers.items()}
-
-
-class ProviderConformance(TransportTests, ScenarioTests):
+class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
     """Subclass me (as ``Test<Provider>Conformance``) to run the conformance kit on a plugin.
 
     Declare on the subclass:
@@ -166,7 +148,7 @@ class ProviderConformance(TransportTests, ScenarioTests):
             files = sorted({case.path for case in cases}) or find_cassettes(self.cassette_paths)
             metafunc.parametrize("cassette_file", files, ids=[path.name.rsplit(".", 1)[0] for path in files])
         if "error_status" in names:
-            metafunc.parametrize("error_status", _SYNTHETIC_STATUSES, ids=[str(s) for s in _SYNTHETIC_STATUSES])
+            metafunc.parametrize("error_status", SYNTHETIC_STATUSES, ids=[str(s) for s in SYNTHETIC_STATUSES])
         if "scenario" in names:
             scenarios = [pytest.param(item, id=item[0]) for item in self.scenarios.items()] or [
                 pytest.param(MissingParameter(_MISSING["scenario"] + self._record_command()), id="missing")
@@ -198,7 +180,7 @@ class ProviderConformance(TransportTests, ScenarioTests):
         return decode_response(
             self.make_decoder(case),
             response.status,
-            _first_values(response.headers),
+            first_header_values(response.headers),
             [response.body] if chunks is None else chunks,
             provider=self.provider,
             model=case.model_name,
@@ -365,46 +347,6 @@ class ProviderConformance(TransportTests, ScenarioTests):
             pytest.fail(f"{case.id}: the expected outcome in {case.expected_path} is an unreviewed draft; review it and delete \"draft\": true")
         mismatches = case.expected.mismatches(result)
         assert not mismatches, f"{case.id} differs from {case.expected_path}:\n  " + "\n  ".join(mismatches)
-
-    def test_recorded_http_error(self, http_error_case: Case) -> None:
-        """A recorded HTTP error maps to the right code, status and ``Retry-After``."""
-        from .._http_errors import parse_retry_after
-
-        case = http_error_case
-        events = self.decode(case)
-        check_grammar(events, self.provider)
-        self._check_error_event(events[-1], case.status, parse_retry_after(_first_values(case.interaction.response.headers)))
-
-    def test_http_error_statuses(self, error_status: int) -> None:
-        """Synthetic 400/401/403/404/429 (with Retry-After)/500/503 responses map to the
-        right error codes through the plugin's decoder."""
-        from .._decoding import decode_response
-
-        owned = [case for case in self.cases() if case.owned]
-        if not owned:
-            pytest.fail("no cassette is decoded by the plugin, so there is no decoder to test")
-        headers = {"content-type": "application/json"}
-        if error_status == 429:
-            headers["retry-after"] = "7"
-        case = owned[0]
-        events = decode_response(
-            self.make_decoder(case), error_status, headers, [self.synthetic_error_body],
-            provider=self.provider, model=case.model_name,
-        )
-        check_grammar(events, self.provider)
-        self._check_error_event(events[-1], error_status, 7.0 if error_status == 429 else None)
-
-    def _check_error_event(self, event: Any, status: int, retry_after: float | None) -> None:
-        assert event.type == "error", f"HTTP {status} gave {event.type!r}, not an error"
-        allowed = ERROR_CODES_FOR_STATUS.get(status) or (_SERVER_CODES if status >= 500 else frozenset({"bad_request"}))
-        assert event.code in allowed, f"HTTP {status} became {event.code!r}; expected one of {sorted(allowed)}"
-        assert event.status_code == status, f"status_code is {event.status_code}, the response said {status}"
-        if retry_after is not None and event.code == "rate_limit":
-            assert event.retry_after == pytest.approx(retry_after, abs=2), (
-                f"Retry-After said {retry_after}s, the error says {event.retry_after}"
-            )
-        if event.code in _RETRYABLE:
-            assert event.retryable is _RETRYABLE[event.code], f"{event.code} should have retryable={_RETRYABLE[event.code]}"
 
     def test_capabilities_match_cassettes(self) -> None:
         """A capability a cassette shows is declared (and, with
