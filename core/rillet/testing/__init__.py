@@ -10,7 +10,7 @@ interaction of your cassettes::
 
     import rillet
     import rillet_mistral
-    from rillet.testing import ProviderConformance
+    from rillet.testing import GREETING, WEATHER_QUESTION, ProviderConformance
 
     HERE = Path(__file__).resolve().parent
     REPO = HERE.parents[2]
@@ -23,7 +23,7 @@ interaction of your cassettes::
         capabilities = rillet.Capabilities(tools=True, parallel_tools=True, usage_in_stream=True)
         cassette_paths = [REPO / "cassettes" / "mistral", str(SHARED / "errors" / "*mistral*.yaml")]
         expected_dirs = [HERE / "expected"]          # <cassette-stem>.json files
-        scenarios = {"mistral_text": "Say hello."}   # live requests, recorded with a real key
+        scenarios = {"mistral_text": GREETING, "mistral_tools": WEATHER_QUESTION}  # recorded with a real key
         scenario_model = "mistral-small-latest"
         scenario_cassette_dir = REPO / "cassettes" / "mistral"
         # optional:
@@ -58,7 +58,9 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "Case": "._cases",
     "ExpectedOutcome": "._expected",
+    "GREETING": "._standard_requests",
     "ProviderConformance": "._kit",
+    "WEATHER_QUESTION": "._standard_requests",
     "RecordedResponseServer": "._server",
     "capability_evidence": "._checks",
     "check_grammar": "._checks",
@@ -97,4 +99,5 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._kit import ProviderConformance, standard_test_violations
     from ._secrets import secret_problems
     from ._server import RecordedResponseServer
+    from ._standard_requests import GREETING, WEATHER_QUESTION
     from ._vcr import make_vcr, vcr_config

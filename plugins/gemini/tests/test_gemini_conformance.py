@@ -7,7 +7,7 @@ from pathlib import Path
 
 import rillet_gemini
 
-from rillet.testing import ProviderConformance
+from rillet.testing import GREETING, ProviderConformance
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -19,6 +19,6 @@ class TestGeminiConformance(ProviderConformance):
     provider = "gemini"
     cassette_paths = [REPO / "cassettes" / "gemini", SHARED / "gemini", str(SHARED / "errors" / "*gemini*.yaml")]
     expected_dirs = [HERE / "expected"]
-    scenarios = {"gemini_scenario_text": "Say hello in three words."}
+    scenarios = {"gemini_scenario_text": GREETING}
     scenario_model = "gemini-2.5-flash"
     scenario_cassette_dir = REPO / "cassettes" / "gemini"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import rillet_ollama
 
-from rillet.testing import ProviderConformance
+from rillet.testing import GREETING, ProviderConformance
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -19,6 +19,6 @@ class TestOllamaConformance(ProviderConformance):
     provider = "ollama"
     cassette_paths = [REPO / "cassettes" / "ollama", SHARED / "ollama"]
     expected_dirs = [HERE / "expected"]
-    scenarios = {"ollama_scenario_text": "Say hello in three words."}
+    scenarios = {"ollama_scenario_text": GREETING}
     scenario_model = "llama3.2"
     scenario_cassette_dir = REPO / "cassettes" / "ollama"

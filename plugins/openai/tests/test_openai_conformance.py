@@ -7,26 +7,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-import rillet
 import rillet_openai
 
-from rillet.testing import ProviderConformance
+from rillet.testing import GREETING, WEATHER_QUESTION, ProviderConformance
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
 OWN = REPO / "cassettes" / "openai"
-
-WEATHER_QUESTION = rillet.ChatRequest(
-    messages=[rillet.Message.user("What is the weather in Paris?")],
-    tools=[
-        rillet.Tool(
-            name="get_weather",
-            description="Current weather in a city.",
-            parameters={"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-        )
-    ],
-)
 
 
 class TestOpenAIChatConformance(ProviderConformance):
@@ -40,7 +28,7 @@ class TestOpenAIChatConformance(ProviderConformance):
         str(SHARED / "errors" / "*openrouter*.yaml"),
     ]
     expected_dirs = [HERE / "expected"]
-    scenarios = {"openai_chat_scenario_text": "Say hello in three words.", "openai_chat_scenario_tool_call": WEATHER_QUESTION}
+    scenarios = {"openai_chat_scenario_text": GREETING, "openai_chat_scenario_tool_call": WEATHER_QUESTION}
     scenario_model = "gpt-4o-mini"
     scenario_cassette_dir = OWN
 
@@ -61,6 +49,6 @@ class TestOpenAIResponsesConformance(ProviderConformance):
     provider = "openai-responses"
     cassette_paths = [str(OWN / "responses_*.yaml"), SHARED / "openai_responses"]
     expected_dirs = [HERE / "expected"]
-    scenarios = {"responses_scenario_text": "Say hello in three words."}
+    scenarios = {"responses_scenario_text": GREETING}
     scenario_model = "gpt-4o-mini"
     scenario_cassette_dir = OWN
