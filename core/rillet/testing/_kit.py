@@ -233,6 +233,8 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
             if 0 < cut < len(case.body) and cut not in seen:
                 seen.add(cut)
                 chosen.append((label, cut))
+        if not chosen and len(case.body) > 1:
+            chosen.append(("first-byte", 1))  # a body whose terminal frame is all of it
         return chosen
 
     def _require_owner(self, case: Case) -> None:
@@ -299,7 +301,7 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
         problems = []
         cuts = self.truncation_cuts(case)
         if not cuts:
-            pytest.skip(f"{case.id}: the body is too short to cut")
+            pytest.fail(f"{case.id}: a {len(case.body)}-byte body cannot be cut; a 2xx stream cassette needs a real body")
         for label, cut in cuts:
             events = self.decode(case, [case.body[:cut]])
             check_grammar(events, self.provider)
