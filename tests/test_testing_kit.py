@@ -295,6 +295,20 @@ def test_missing_expected_outcome_fails_and_can_be_drafted(pytester: pytest.Pyte
     assert result.ret == 0
 
 
+def test_a_stale_expected_entry_is_reported(pytester: pytest.Pytester) -> None:
+    expected = pytester.path / "expected"
+    expected.mkdir()
+    for source in (KIT / "expected").iterdir():
+        (expected / source.name).write_text(source.read_text())
+    data = json.loads((expected / "fake_text.json").read_text())
+    data["interactions"]["7"] = {"text": "from a cassette recorded long ago"}
+    (expected / "fake_text.json").write_text(json.dumps(data))
+    _write(pytester, expected=f"[Path({str(expected)!r})]")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "expected_outcome and fake_text")
+    result.stdout.fnmatch_lines(["*fake_text.json has entries 7 for interactions fake_text.yaml does not record*delete the stale entries*"])
+    assert result.parseoutcomes()["failed"] == 3  # every interaction of that cassette
+
+
 def test_wrong_expected_outcome_is_reported(pytester: pytest.Pytester) -> None:
     expected = pytester.path / "expected"
     expected.mkdir()

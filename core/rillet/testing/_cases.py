@@ -136,7 +136,14 @@ def collect_cases(
                 entries = load_expected(expected_path)
             except ValueError as exc:
                 error = str(exc)
-        for interaction in load_cassette(path):
+        interactions = load_cassette(path)
+        stale = sorted(set(entries) - {str(interaction.number) for interaction in interactions}, key=str)
+        if stale and error is None:
+            error = (
+                f"{expected_path} has entries {', '.join(stale)} for interactions {path.name} does not record "
+                f"(it has {len(interactions)}, numbered from 0); delete the stale entries"
+            )
+        for interaction in interactions:
             case = Case(path, stem, interaction.number, interaction, expected_path=expected_path, expected_error=error)
             entry = entries.get(str(interaction.number))
             if entry is not None:
