@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -295,29 +296,29 @@ def test_missing_expected_outcome_fails_and_can_be_drafted(pytester: pytest.Pyte
     assert result.ret == 0
 
 
-def test_a_stale_expected_entry_is_reported(pytester: pytest.Pytester) -> None:
+def _edited_expected(pytester: pytest.Pytester, stem: str, edit: Callable[[dict], object]) -> str:
+    """Copy the kit's expected files into the pytester directory, apply ``edit`` to the
+    interactions of ``<stem>.json``; return the ``expected`` argument of :func:`_write`."""
     expected = pytester.path / "expected"
     expected.mkdir()
     for source in (KIT / "expected").iterdir():
         (expected / source.name).write_text(source.read_text())
-    data = json.loads((expected / "fake_text.json").read_text())
-    data["interactions"]["7"] = {"text": "from a cassette recorded long ago"}
-    (expected / "fake_text.json").write_text(json.dumps(data))
-    _write(pytester, expected=f"[Path({str(expected)!r})]")
+    data = json.loads((expected / f"{stem}.json").read_text())
+    edit(data["interactions"])
+    (expected / f"{stem}.json").write_text(json.dumps(data))
+    return f"[Path({str(expected)!r})]"
+
+
+def test_a_stale_expected_entry_is_reported(pytester: pytest.Pytester) -> None:
+    stale = {"text": "from a cassette recorded long ago"}
+    _write(pytester, expected=_edited_expected(pytester, "fake_text", lambda interactions: interactions.update({"7": stale})))
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "expected_outcome and fake_text")
     result.stdout.fnmatch_lines(["*fake_text.json has entries 7 for interactions fake_text.yaml does not record*delete the stale entries*"])
     assert result.parseoutcomes()["failed"] == 3  # every interaction of that cassette
 
 
 def test_wrong_expected_outcome_is_reported(pytester: pytest.Pytester) -> None:
-    expected = pytester.path / "expected"
-    expected.mkdir()
-    for source in (KIT / "expected").iterdir():
-        (expected / source.name).write_text(source.read_text())
-    data = json.loads((expected / "fake_text.json").read_text())
-    data["interactions"]["0"]["text"] = "Hello"
-    (expected / "fake_text.json").write_text(json.dumps(data))
-    _write(pytester, expected=f"[Path({str(expected)!r})]")
+    _write(pytester, expected=_edited_expected(pytester, "fake_text", lambda interactions: interactions["0"].update(text="Hello")))
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "expected_outcome")
     result.stdout.fnmatch_lines(["*text: expected 'Hello', got 'Héllo, wörld ✓ 🎉'*"])
     result.assert_outcomes(passed=3, failed=1)
@@ -334,13 +335,7 @@ def test_capability_mismatch_is_reported(pytester: pytest.Pytester) -> None:
 
 
 def test_unowned_interaction_must_be_marked(pytester: pytest.Pytester) -> None:
-    expected = pytester.path / "expected"
-    expected.mkdir()
-    (expected / "fake_text.json").write_text((KIT / "expected" / "fake_text.json").read_text())
-    data = json.loads((KIT / "expected" / "fake_inband_error.json").read_text())
-    del data["interactions"]["1"]
-    (expected / "fake_inband_error.json").write_text(json.dumps(data))
-    _write(pytester, expected=f"[Path({str(expected)!r})]")
+    _write(pytester, expected=_edited_expected(pytester, "fake_inband_error", lambda interactions: interactions.pop("1")))
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "owner")
     result.stdout.fnmatch_lines(["*fake_inband_error#1: *rillet_replay_decoder returns None for HEAD https://tokenizers.example*"])
     result.assert_outcomes(passed=4, failed=1)
