@@ -143,28 +143,21 @@ class OllamaDecoder:
             events.append(ErrorEvent.from_exception(errors.error_from_line(payload)))
             self._finished = True
             return
-        if self._generate:
-            thinking = payload.get("thinking")
+        # /api/generate puts thinking and text at the top level; /api/chat in `message`.
+        message = payload if self._generate else payload.get("message")
+        if message:
+            if not isinstance(message, dict):
+                raise TypeError("message is not an object")
+            thinking = message.get("thinking")
             if thinking:
                 events.append(ReasoningEvent(text=thinking))
-            text = payload.get("response")
+            text = message.get("response" if self._generate else "content")
             if text:
                 events.append(TokenEvent(text=text))
-        else:
-            message = payload.get("message")
-            if message:
-                if not isinstance(message, dict):
-                    raise TypeError("message is not an object")
-                thinking = message.get("thinking")
-                if thinking:
-                    events.append(ReasoningEvent(text=thinking))
-                text = message.get("content")
-                if text:
-                    events.append(TokenEvent(text=text))
-                calls = message.get("tool_calls")
-                if calls:
-                    for call in calls:
-                        self._tool_call(call, payload, events)
+            calls = None if self._generate else message.get("tool_calls")
+            if calls:
+                for call in calls:
+                    self._tool_call(call, payload, events)
         if payload.get("done"):
             self._done(payload, events)
 
