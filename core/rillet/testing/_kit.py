@@ -31,7 +31,7 @@ _MISSING = {
 
 
 class MissingParameter:
-    """Stands in for an empty parameter list: the test it reaches fails with ``message``."""
+    """Stands in for an empty parameter list: the test it reaches errors at set-up with ``message``."""
 
     def __init__(self, message: str) -> None:
         self.message = message
@@ -157,7 +157,7 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
 
     @pytest.fixture(autouse=True)
     def _fail_when_nothing_to_test(self, request: Any) -> None:
-        """A standard test with nothing to run on fails and says what to add: a skip is not a pass."""
+        """A standard test with nothing to run on errors at set-up and says what to add: a skip is not a pass."""
         callspec = getattr(request.node, "callspec", None)
         for value in callspec.params.values() if callspec else ():
             if isinstance(value, MissingParameter):

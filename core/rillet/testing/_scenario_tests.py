@@ -56,6 +56,8 @@ class ScenarioTests:
         return f"{key}pytest {_test_file(type(self))} -k test_scenario_replays --rillet-record-mode=rewrite"
 
     def _run_scenario(self, path: Path, prompt: Any, mode: str) -> list[Any]:
+        from vcr.errors import CannotOverwriteExistingCassetteException
+
         from .._model import StreamingChatModel
         from .._transport import StreamOptions
         from ._vcr import make_vcr
@@ -70,8 +72,6 @@ class ScenarioTests:
             options=StreamOptions(max_retries=0),
         )
         chat_request = model.request(prompt) if isinstance(prompt, str) else prompt
-        from vcr.errors import CannotOverwriteExistingCassetteException
-
         recorder = make_vcr(mode, path)
         with recorder.use_cassette(str(path)) as cassette:
             stream = self.plugin.stream_tokens(model=model, request=chat_request)
