@@ -22,8 +22,6 @@ _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _ENV_VAR = re.compile(r"[A-Z_][A-Z0-9_]*")
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/-]*")
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
-#: Provider names rillet's own plugins use; a scaffold may not take them.
-RESERVED_NAMES = frozenset({"openai", "openai-responses", "anthropic", "gemini", "ollama", "replay"})
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,10 @@ class PluginSpec:
                 f"{self.name!r} is not a plugin name: use lowercase letters, digits and single hyphens, "
                 "starting with a letter (e.g. mistral, my-provider)"
             )
-        if self.name in RESERVED_NAMES:
+        from .._builtin import REPLAY
+        from .._model import KNOWN_PLUGINS
+
+        if self.name in KNOWN_PLUGINS or self.name == REPLAY.name:  # rillet's own provider names
             raise ConfigurationError(f"rillet already ships a provider named {self.name!r}; choose another name")
         object.__setattr__(self, "base_url", (self.base_url or f"https://api.{self.name}.example/v1").rstrip("/"))
         object.__setattr__(self, "key_env_var", self.key_env_var or f"{self.name.replace('-', '_').upper()}_API_KEY")
