@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from ..cassettes import Interaction, load_cassette
 from ._expected import ExpectedOutcome, expected_file_for, load_expected
 
-__all__ = ["Case", "call_replay_decoder", "collect_cases", "find_cassettes", "first_header_values", "split_frames"]
+__all__ = ["Case", "call_replay_decoder", "collect_cases", "find_cassettes", "split_frames"]
 
 _FRAME_END = re.compile(rb"(?<=\n\n)|(?<=\r\n\r\n)|(?<=\r\r)")
 
@@ -166,7 +166,3 @@ def split_frames(body: bytes) -> list[bytes]:
         frames = body.splitlines(keepends=True)
     return [frame for frame in frames if frame]
 
-
-def first_header_values(headers: dict[str, list[str]]) -> dict[str, str]:
-    """One value per header name (repeated values joined with ``, ``), as a response has them."""
-    return {name: ", ".join(values) for name, values in headers.items()}

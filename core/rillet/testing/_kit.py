@@ -7,7 +7,7 @@ from typing import Any, Callable, ClassVar, Sequence
 
 import pytest
 
-from ._cases import Case, call_replay_decoder, collect_cases, find_cassettes, first_header_values, split_frames
+from ._cases import Case, call_replay_decoder, collect_cases, find_cassettes, split_frames
 from ._checks import capability_evidence, check_grammar, check_invariants, chunks_at, dump_events, split_points
 from ._error_tests import SYNTHETIC_STATUSES, HTTPErrorTests
 from ._expected import draft_expected, write_draft
@@ -180,7 +180,7 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
         return decode_response(
             self.make_decoder(case),
             response.status,
-            first_header_values(response.headers),
+            response.headers,  # as recorded (lists), the way `rillet replay` passes them
             [response.body] if chunks is None else chunks,
             provider=self.provider,
             model=case.model_name,
