@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import rillet
+import rillet.provider
 from rillet._errors import error_class_for_code
 from rillet._http_errors import error_from_response, parse_retry_after
 
@@ -19,6 +20,15 @@ CODES = [
 def test_each_documented_code_has_its_own_class(code: str) -> None:
     cls = error_class_for_code(code)
     assert cls.code == code and issubclass(cls, rillet.RilletError) and cls is not rillet.RilletError
+
+
+def test_error_code_lists_every_class_code_and_nothing_else() -> None:
+    import typing
+
+    import rillet._errors as errors
+
+    classes = errors._all_subclasses(rillet.RilletError)
+    assert set(typing.get_args(rillet.provider.ErrorCode)) == {cls.code for cls in classes}
 
 
 def test_the_module_docstring_draws_every_class() -> None:

@@ -25,14 +25,15 @@
         ├── TruncatedStreamError ...... truncated
         └── RemoteProtocolError ....... protocol         (a malformed frame; says which bytes)
 
-Each class has a stable ``code`` (the ``code`` of an ``error`` event) and a default
+Each class has a stable ``code`` (the ``code`` of an ``error`` event; ``ErrorCode`` lists
+them all) and a default
 ``retryable``. An error raised from a stream carries ``partial``: the message received
 before the failure, so nothing already streamed is lost.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
     from ._messages import Message
@@ -43,6 +44,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectError",
     "ContentFilterError",
+    "ErrorCode",
     "LocalProtocolError",
     "MissingKeyError",
     "NotFoundError",
@@ -63,6 +65,32 @@ __all__ = [
     "error_class_for_code",
 ]
 
+#: The stable ``code`` of every error class: an ``error`` event's ``code`` is one of these.
+ErrorCode = Literal[
+    "error",
+    "local_protocol",
+    "configuration",
+    "missing_key",
+    "unknown_provider",
+    "unknown_model",
+    "provider",
+    "authentication",
+    "permission",
+    "not_found",
+    "bad_request",
+    "content_filter",
+    "rate_limit",
+    "quota",
+    "overloaded",
+    "server",
+    "transport",
+    "timeout",
+    "connection",
+    "stream",
+    "truncated",
+    "protocol",
+]
+
 
 class RilletError(Exception):
     """Base class of every error rillet raises.
@@ -78,7 +106,7 @@ class RilletError(Exception):
         raw: the provider's error payload, as received (never contains a key).
     """
 
-    code: ClassVar[str] = "error"
+    code: ClassVar[ErrorCode] = "error"
     default_retryable: ClassVar[bool] = False
 
     def __init__(

@@ -7,7 +7,7 @@ anywhere — inside a UTF-8 character, a line or a CRLF — without changing the
 
 from ._jsonarray import JSONArrayParser
 from ._lines import LineSplitter
-from ._ndjson import NDJSONParser
+from ._ndjson import NDJSONParser, quote_bytes
 from ._sse import ServerSentEvent, SSEParser
 
-__all__ = ["JSONArrayParser", "LineSplitter", "NDJSONParser", "SSEParser", "ServerSentEvent"]
+__all__ = ["JSONArrayParser", "LineSplitter", "NDJSONParser", "SSEParser", "ServerSentEvent", "quote_bytes"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from rillet._providers import Capabilities, ProviderInfo
-from rillet.hookspecs import hookimpl
+from rillet.provider import Capabilities, ProviderInfo
+from rillet.provider import hookimpl
 
 __all__ = ["PROVIDER", "rillet_providers", "rillet_replay_decoder", "stream_tokens"]
 
@@ -47,7 +47,7 @@ def stream_tokens(model: Any, request: Any) -> Any:
     """Stream ``request`` from an ``anthropic/…`` model; ``None`` for other providers."""
     if model.provider != PROVIDER.name:
         return None
-    from rillet._stream import TokenStream
+    from rillet.provider import TokenStream
 
     from .decoder import AnthropicDecoder
     from .request import build_http_request

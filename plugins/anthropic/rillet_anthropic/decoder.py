@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rillet._decoding import parse_tool_arguments
-from rillet._errors import RemoteProtocolError, RilletError, TruncatedStreamError
-from rillet._events import (
+from rillet.provider import parse_tool_arguments
+from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamError
+from rillet.provider import (
     EndEvent,
     ErrorEvent,
     ReasoningEvent,
@@ -32,7 +32,7 @@ from rillet._events import (
     Usage,
     UsageEvent,
 )
-from rillet.framing import SSEParser
+from rillet.provider import SSEParser
 
 from .errors import anthropic_error, error_from_response
 from .finish_reasons import finish_reason

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from rillet._errors import (
+from rillet.provider import (
     AuthenticationError,
     BadRequestError,
     NotFoundError,
@@ -24,7 +24,7 @@ from rillet._errors import (
     RateLimitError,
     ServerError,
 )
-from rillet._http_errors import parse_retry_after
+from rillet.provider import parse_retry_after
 
 __all__ = ["ERROR_TYPES", "anthropic_error", "error_from_response"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rillet._events import FinishReason
+from rillet.provider import FinishReason
 
 __all__ = ["FINISH_REASONS", "finish_reason"]
 

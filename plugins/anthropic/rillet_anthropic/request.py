@@ -9,15 +9,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from rillet._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from rillet.provider import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
 from .decoder import PROVIDER_BLOCK_KEY
 
 if TYPE_CHECKING:
     import httpx
 
-    from rillet._model import StreamingChatModel
-    from rillet._request import ChatRequest, Reasoning
+    from rillet.provider import StreamingChatModel
+    from rillet.provider import ChatRequest, Reasoning
 
 __all__ = [
     "ANTHROPIC_VERSION",

@@ -8,9 +8,10 @@ import types
 from importlib.metadata import entry_points
 
 import pytest
+import rillet.provider
 from rillet import ChatRequest, Message
-from rillet._model import StreamingChatModel
-from rillet._providers import ProviderInfo
+from rillet.provider import StreamingChatModel
+from rillet.provider import ProviderInfo
 
 import rillet_anthropic
 from rillet_anthropic.decoder import AnthropicDecoder
@@ -49,9 +50,7 @@ def test_stream_tokens_hands_the_core_a_request_and_fresh_decoders(monkeypatch: 
         def __init__(self, model, request, make_decoder):
             captured.update(model=model, request=request, make_decoder=make_decoder)
 
-    fake = types.ModuleType("rillet._stream")
-    fake.TokenStream = FakeTokenStream
-    monkeypatch.setitem(sys.modules, "rillet._stream", fake)
+    monkeypatch.setattr(rillet.provider, "TokenStream", FakeTokenStream)
     model = StreamingChatModel(rillet_anthropic.PROVIDER, "claude-haiku-4-5", key="sk-ant-x")
     stream = rillet_anthropic.stream_tokens(model=model, request=ChatRequest(messages=[Message.user("hi")]))
     assert isinstance(stream, FakeTokenStream) and captured["model"] is model

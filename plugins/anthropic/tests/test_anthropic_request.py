@@ -7,7 +7,7 @@ import json
 import pytest
 import rillet
 from rillet import ChatRequest, Message, Reasoning, ReasoningPart, TextPart, Tool, ToolCallPart, ToolResultPart
-from rillet._model import StreamingChatModel
+from rillet.provider import StreamingChatModel
 from rillet_anthropic import PROVIDER
 from rillet_anthropic.request import (
     DEFAULT_MAX_TOKENS,

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import rillet
 from rillet import ChatRequest, Message, StreamOptions, TokenStream
-from rillet._model import StreamingChatModel
+from rillet.provider import StreamingChatModel
 from rillet_anthropic import PROVIDER
 from rillet_anthropic.decoder import AnthropicDecoder
 from rillet_anthropic.request import build_http_request

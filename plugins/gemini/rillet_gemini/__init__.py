@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rillet._providers import Capabilities, ProviderInfo
-from rillet.hookspecs import hookimpl
+from rillet.provider import Capabilities, ProviderInfo
+from rillet.provider import hookimpl
 
 if TYPE_CHECKING:
-    from rillet._decoding import Decoder
+    from rillet.provider import Decoder
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -67,7 +67,7 @@ def stream_tokens(model: Any, request: Any) -> Any:
     """Stream ``request`` from Gemini when ``model.provider`` is ``gemini``."""
     if model.provider != PROVIDER.name:
         return None
-    from rillet._stream import TokenStream
+    from rillet.provider import TokenStream
 
     from .decoder import GeminiDecoder
     from .keys import resolve_gemini_key

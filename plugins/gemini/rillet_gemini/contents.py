@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from rillet._errors import LocalProtocolError
-from rillet._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from rillet.provider import LocalProtocolError
+from rillet.provider import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
 from .decoder import METADATA_KEY
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from rillet._errors import ContentFilterError, RemoteProtocolError, RilletError, TruncatedStreamError
-from rillet._events import (
+from rillet.provider import ContentFilterError, RemoteProtocolError, RilletError, TruncatedStreamError
+from rillet.provider import (
     EndEvent,
     ErrorEvent,
     ReasoningEvent,
@@ -32,7 +32,7 @@ from rillet._events import (
     Usage,
     UsageEvent,
 )
-from rillet.framing import JSONArrayParser, SSEParser
+from rillet.provider import JSONArrayParser, SSEParser
 
 from .errors import error_from_response, gemini_error
 from .finish_reasons import finish_reason

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any, Mapping
 
-from rillet._errors import (
+from rillet.provider import (
     AuthenticationError,
     BadRequestError,
     NotFoundError,
@@ -27,7 +27,7 @@ from rillet._errors import (
     RateLimitError,
     ServerError,
 )
-from rillet._http_errors import parse_retry_after
+from rillet.provider import parse_retry_after
 
 __all__ = ["STATUSES", "error_from_response", "gemini_error", "parse_error_body"]
 

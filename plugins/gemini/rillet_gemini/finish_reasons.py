@@ -5,7 +5,7 @@ https://ai.google.dev/api/generate-content#FinishReason
 
 from __future__ import annotations
 
-from rillet._events import FinishReason
+from rillet.provider import FinishReason
 
 __all__ = ["FINISH_REASONS", "finish_reason"]
 

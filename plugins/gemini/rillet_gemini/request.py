@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
-from rillet._request import ChatRequest, Reasoning, Tool
+from rillet.provider import ChatRequest, Reasoning, Tool
 
 from .contents import build_contents, build_system_instruction
 

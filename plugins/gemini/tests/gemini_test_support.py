@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from rillet import StreamAggregator
-from rillet._decoding import decode_chunks, decode_response
+from rillet.provider import decode_chunks, decode_response
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))

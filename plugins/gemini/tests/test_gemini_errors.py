@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from rillet._decoding import error_for_status
-from rillet._errors import (
+from rillet.provider import decode_response
+from rillet.provider import (
     AuthenticationError,
     BadRequestError,
     NotFoundError,
@@ -69,8 +69,8 @@ def test_sse_and_array_framed_error_bodies_are_read() -> None:
 
 def test_non_gemini_bodies_fall_back_to_the_core() -> None:
     assert error_from_response(502, {}, b"<html>Bad gateway</html>") is None
-    error = error_for_status(GeminiDecoder(), 502, {}, b"<html>Bad gateway</html>", "gemini")
-    assert error.code == "server" and error.provider == "gemini"
+    error = decode_response(GeminiDecoder(), 502, {}, [b"<html>Bad gateway</html>"], provider="gemini")[-1]
+    assert error.code == "server" and "gemini answered HTTP 502" in error.message
 
 
 def test_in_band_payload_without_http_status() -> None:

@@ -8,7 +8,7 @@ from gemini_test_support import SHARED
 
 import rillet_gemini
 from rillet import ChatRequest, Message, StreamingChatModel
-from rillet._stream import TokenStream
+from rillet.provider import TokenStream
 from rillet.cassettes import load_cassette
 from rillet_gemini.decoder import GeminiDecoder
 
@@ -41,7 +41,7 @@ def test_replay_decoder_refuses_other_urls() -> None:
 
 
 def test_registered_through_entry_points() -> None:
-    from rillet._discovery import providers
+    from rillet import providers
 
     assert providers()["gemini"].name == "gemini"
 

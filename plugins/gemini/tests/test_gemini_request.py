@@ -10,8 +10,8 @@ from gemini_test_support import OWN, SHARED, decode, fold
 
 import rillet_gemini
 from rillet import ChatRequest, Message, Reasoning, StreamingChatModel, Tool
-from rillet._errors import LocalProtocolError, MissingKeyError
-from rillet._messages import ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from rillet.provider import LocalProtocolError, MissingKeyError
+from rillet.provider import ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 from rillet.cassettes import load_cassette
 from rillet_gemini.request import build_body, build_request, stream_url
 

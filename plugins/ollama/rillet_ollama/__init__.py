@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rillet._providers import Capabilities, ProviderInfo
-from rillet.hookspecs import hookimpl
+from rillet.provider import Capabilities, ProviderInfo
+from rillet.provider import hookimpl
 
 if TYPE_CHECKING:
-    from rillet._decoding import Decoder
+    from rillet.provider import Decoder
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -59,7 +59,7 @@ def stream_tokens(model: Any, request: Any) -> Any:
     """Stream ``request`` from an Ollama server when ``model.provider`` is ``ollama``."""
     if model.provider != PROVIDER.name:
         return None
-    from rillet._stream import TokenStream
+    from rillet.provider import TokenStream
 
     from .base_url import model_base_url
     from .decoder import OllamaDecoder

@@ -16,9 +16,9 @@ import json
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from rillet._decoding import parse_tool_arguments
-from rillet._errors import RemoteProtocolError, RilletError, TruncatedStreamError
-from rillet._events import (
+from rillet.provider import parse_tool_arguments
+from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamError
+from rillet.provider import (
     EndEvent,
     ErrorEvent,
     ReasoningEvent,
@@ -30,7 +30,7 @@ from rillet._events import (
     Usage,
     UsageEvent,
 )
-from rillet.framing import LineSplitter
+from rillet.provider import LineSplitter
 
 from . import errors
 from .finish_reasons import map_done_reason

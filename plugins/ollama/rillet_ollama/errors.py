@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from rillet._errors import (
+from rillet.provider import (
     AuthenticationError,
     BadRequestError,
     NotFoundError,
@@ -22,7 +22,7 @@ from rillet._errors import (
     RilletError,
     ServerError,
 )
-from rillet._http_errors import error_payload, parse_retry_after
+from rillet.provider import error_payload, parse_retry_after
 
 __all__ = ["error_from_line", "error_from_response", "error_class", "hint_for"]
 

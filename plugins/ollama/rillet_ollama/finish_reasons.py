@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rillet._events import FinishReason
+from rillet.provider import FinishReason
 
 __all__ = ["map_done_reason"]
 

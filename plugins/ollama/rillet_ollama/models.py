@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from rillet._errors import ConnectError, RemoteProtocolError, StreamTimeoutError
+from rillet.provider import ConnectError, RemoteProtocolError, StreamTimeoutError
 
 __all__ = ["list_models"]
 
@@ -44,7 +44,7 @@ def list_models(base_url: str, *, timeout: float = TIMEOUT) -> list[str]:
     except httpx.TransportError as exc:
         raise ConnectError(f"{_no_server(base_url)} ({type(exc).__name__}: {exc})", provider="ollama") from exc
     if response.status_code >= 400:
-        from rillet._http_errors import error_from_response as generic
+        from rillet.provider import error_from_response as generic
 
         error = error_from_response(response.status_code, dict(response.headers), response.content)
         raise error or generic(response.status_code, dict(response.headers), response.content, provider="ollama")

@@ -31,12 +31,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from rillet._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from rillet.provider import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
 if TYPE_CHECKING:
     import httpx
 
-    from rillet._request import ChatRequest, Reasoning
+    from rillet.provider import ChatRequest, Reasoning
 
 __all__ = ["LEVEL_MODELS", "OPTION_NAMES", "build_body", "build_request", "convert_messages", "think_value"]
 

@@ -8,6 +8,7 @@ import sys
 import types
 
 import pytest
+import rillet.provider
 
 import rillet
 
@@ -77,7 +78,7 @@ def test_stream_tokens_builds_the_request_and_decoder_factory(monkeypatch: pytes
         def __init__(self, model, request, make_decoder) -> None:
             captured.update(model=model, request=request, make_decoder=make_decoder)
 
-    monkeypatch.setitem(sys.modules, "rillet._stream", types.SimpleNamespace(TokenStream=FakeTokenStream))
+    monkeypatch.setattr(rillet.provider, "TokenStream", FakeTokenStream)
     monkeypatch.setenv("OLLAMA_HOST", "gpu-box")
     model = rillet.StreamingChatModel(rillet_ollama.PROVIDER, "qwen3:8b")
     stream = rillet_ollama.stream_tokens(model=model, request=model.request("hi", max_tokens=5))
@@ -95,10 +96,8 @@ def test_stream_tokens_ignores_other_providers() -> None:
     assert rillet_ollama.stream_tokens(model=model, request=model.request("hi")) is None
 
 
-def test_hooks_answer_through_the_plugin_manager() -> None:
-    from rillet._discovery import plugin_manager
-
-    hook = plugin_manager().hook
+def test_replay_decoder_claims_ollama_paths_only() -> None:
+    hook = rillet_ollama
     decoder = hook.rillet_replay_decoder(method="POST", url="http://localhost:11434/api/generate", request_body=None)
     assert isinstance(decoder, OllamaDecoder)
     assert hook.rillet_replay_decoder(method="HEAD", url="https://huggingface.co/x/tokenizer.json", request_body=None) is None

@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from rillet._providers import Capabilities, ProviderInfo
-from rillet.hookspecs import hookimpl
+from rillet.provider import Capabilities, ProviderInfo
+from rillet.provider import hookimpl
 
 __all__ = ["PROVIDER", "RESPONSES_PROVIDER", "rillet_providers", "rillet_replay_decoder", "stream_tokens"]
 
@@ -71,7 +71,7 @@ def rillet_providers() -> list[ProviderInfo]:
 def stream_tokens(model: Any, request: Any) -> Any:
     """Stream ``request`` from an ``openai/…`` or ``openai-responses/…`` model; else ``None``."""
     if model.provider == PROVIDER.name:
-        from rillet._stream import TokenStream
+        from rillet.provider import TokenStream
 
         from .chat_decoder import ChatCompletionsDecoder
         from .chat_request import build_chat_request
@@ -86,13 +86,13 @@ def stream_tokens(model: Any, request: Any) -> Any:
             model, http_request, lambda: ChatCompletionsDecoder(provider, include_usage=include_usage, model=name)
         )
     if model.provider == RESPONSES_PROVIDER.name:
-        from rillet._stream import TokenStream
+        from rillet.provider import TokenStream
 
         try:
             from .responses_decoder import ResponsesDecoder
             from .responses_request import build_responses_request
         except ImportError as exc:  # the Responses part is not installed in this build
-            from rillet._errors import UnknownProviderError
+            from rillet.provider import UnknownProviderError
 
             raise UnknownProviderError(f"the openai-responses provider is unavailable: {exc}") from None
         return TokenStream(

@@ -28,9 +28,9 @@ from json import loads
 from json.decoder import scanstring
 from typing import Any
 
-from rillet._decoding import parse_tool_arguments
-from rillet._errors import RemoteProtocolError, RilletError, TruncatedStreamError
-from rillet._events import (
+from rillet.provider import parse_tool_arguments
+from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamError
+from rillet.provider import (
     EndEvent,
     ErrorEvent,
     ReasoningEvent,
@@ -42,8 +42,8 @@ from rillet._events import (
     Usage,
     UsageEvent,
 )
-from rillet.framing import SSEParser
-from rillet.framing._ndjson import quote_bytes
+from rillet.provider import SSEParser
+from rillet.provider import quote_bytes
 
 from .chat_errors import inband_error
 from .chat_wire import TEXT_FIELDS, FrameTemplate, text_of, usage_from_wire

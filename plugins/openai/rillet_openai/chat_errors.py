@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from rillet._errors import (
+from rillet.provider import (
     AuthenticationError,
     BadRequestError,
     ContentFilterError,
@@ -23,7 +23,7 @@ from rillet._errors import (
     RateLimitError,
     ServerError,
 )
-from rillet._http_errors import error_payload, parse_retry_after
+from rillet.provider import error_payload, parse_retry_after
 
 __all__ = ["classify_error", "error_from_response", "inband_error"]
 

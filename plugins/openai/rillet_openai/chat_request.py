@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     import httpx
 
-    from rillet._messages import Message
-    from rillet._model import StreamingChatModel
-    from rillet._request import ChatRequest
+    from rillet.provider import Message
+    from rillet.provider import StreamingChatModel
+    from rillet.provider import ChatRequest
 
 __all__ = ["build_chat_body", "build_chat_request", "chat_headers", "is_openai_host", "messages_to_wire"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from json.decoder import scanstring
 from typing import Any
 
-from rillet._events import Usage
+from rillet.provider import Usage
 
 __all__ = ["FrameTemplate", "TEXT_FIELDS", "text_of", "usage_from_wire"]
 

@@ -26,16 +26,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rillet._decoding import parse_tool_arguments
-from rillet._errors import (
+from rillet.provider import parse_tool_arguments
+from rillet.provider import (
     AuthenticationError, BadRequestError, ContentFilterError, NotFoundError, ProviderError, QuotaExceededError,
     RateLimitError, RemoteProtocolError, RilletError, ServerError, TruncatedStreamError,
 )
-from rillet._events import (
+from rillet.provider import (
     EndEvent, ErrorEvent, ReasoningEvent, StartEvent, TokenEvent, ToolCallDeltaEvent, ToolCallEvent,
     ToolCallStartEvent, Usage, UsageEvent,
 )
-from rillet.framing import SSEParser
+from rillet.provider import SSEParser
 
 from .responses_request import METADATA_KEY
 

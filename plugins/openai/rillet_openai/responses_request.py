@@ -22,13 +22,13 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from rillet._errors import ConfigurationError
-from rillet._messages import ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from rillet.provider import ConfigurationError
+from rillet.provider import ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
 if TYPE_CHECKING:
-    from rillet._messages import Message
-    from rillet._model import StreamingChatModel
-    from rillet._request import ChatRequest
+    from rillet.provider import Message
+    from rillet.provider import StreamingChatModel
+    from rillet.provider import ChatRequest
 
 __all__ = ["METADATA_KEY", "build_responses_body", "build_responses_request", "input_items"]
 

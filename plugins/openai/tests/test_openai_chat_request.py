@@ -8,7 +8,7 @@ import pytest
 
 import rillet
 from rillet import ChatRequest, Message, Reasoning, ReasoningPart, TextPart, Tool, ToolCallPart, ToolResultPart
-from rillet._model import StreamingChatModel
+from rillet.provider import StreamingChatModel
 from rillet_openai import PROVIDER, RESPONSES_PROVIDER, rillet_providers, rillet_replay_decoder, stream_tokens
 from rillet_openai.chat_decoder import ChatCompletionsDecoder
 from rillet_openai.chat_request import build_chat_body, build_chat_request
@@ -144,7 +144,7 @@ def test_providers_hook() -> None:
 
 
 def test_stream_tokens_hook_owns_only_its_providers() -> None:
-    from rillet._providers import ProviderInfo
+    from rillet.provider import ProviderInfo
 
     other = StreamingChatModel(ProviderInfo(name="anthropic"), "x", key="k")
     assert stream_tokens(model=other, request=ChatRequest(messages=[Message.user("hi")])) is None
@@ -186,7 +186,7 @@ SSE_BODY = (
 def test_token_stream_end_to_end_sync_and_async() -> None:
     import asyncio
 
-    from rillet._stream import TokenStream
+    from rillet.provider import TokenStream
 
     chat_model = model()
     request = ChatRequest(messages=[Message.user("hi")])

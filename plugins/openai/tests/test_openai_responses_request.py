@@ -19,8 +19,8 @@ from rillet import (
     ToolCallPart,
     ToolResultPart,
 )
-from rillet._model import StreamingChatModel
-from rillet._providers import ProviderInfo
+from rillet.provider import StreamingChatModel
+from rillet.provider import ProviderInfo
 
 from test_openai_responses_support import SHARED_RESPONSES, decode_every_way, load
 from rillet_openai.responses_request import build_responses_request

@@ -1,0 +1,179 @@
+"""The public plugin API: everything a provider plugin needs, in one place.
+
+A plugin imports from here and from nothing else in rillet (``rillet.testing`` aside, in
+its tests); our own four plugins do the same, and a test forbids ``rillet._…`` imports
+under ``plugins/``. Names are imported on first use, so a plugin module that imports
+``hookimpl``, ``ProviderInfo`` and ``Capabilities`` at its top level stays cheap for
+``rillet providers``.
+
+::
+
+    from rillet.provider import Capabilities, ProviderInfo, TokenStream, hookimpl
+
+    @hookimpl
+    def rillet_providers() -> list[ProviderInfo]:
+        return [ProviderInfo("acme", key_env_var="ACME_API_KEY", capabilities=Capabilities(tools=True))]
+
+What is here, by concern:
+
+- the contract: :func:`hookimpl`, :class:`ProviderInfo`, :class:`Capabilities`,
+  :class:`StreamingChatModel`, :class:`ChatRequest` and its parts, :class:`TokenStream`,
+  :class:`AggregatedStream`, the :class:`Decoder` protocol;
+- events: every event class, :data:`Event`, :data:`FinishReason`, :class:`Usage`;
+- errors: the whole hierarchy, :data:`ErrorCode`, and the HTTP error helpers
+  (:func:`error_from_response`, :func:`error_payload`, :func:`parse_retry_after`,
+  :func:`flat_headers`, :class:`ErrorMapping`);
+- framing: :class:`SSEParser`, :class:`NDJSONParser`, :class:`JSONArrayParser`,
+  :class:`LineSplitter`, :func:`quote_bytes`;
+- decoding helpers: :func:`parse_tool_arguments`, :func:`decode_chunks`,
+  :func:`decode_response`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    # the contract
+    "hookimpl": "rillet.hookspecs",
+    "Capabilities": "rillet._providers",
+    "ProviderInfo": "rillet._providers",
+    "StreamingChatModel": "rillet._model",
+    "ChatRequest": "rillet._request",
+    "Reasoning": "rillet._request",
+    "Tool": "rillet._request",
+    "Message": "rillet._messages",
+    "ReasoningPart": "rillet._messages",
+    "TextPart": "rillet._messages",
+    "ToolCallPart": "rillet._messages",
+    "ToolResultPart": "rillet._messages",
+    "TokenStream": "rillet._stream",
+    "AggregatedStream": "rillet._stream",
+    "StreamOptions": "rillet._transport",
+    "Decoder": "rillet._decoding",
+    # decoding helpers
+    "parse_tool_arguments": "rillet._decoding",
+    "decode_chunks": "rillet._decoding",
+    "decode_response": "rillet._decoding",
+    # events
+    "ContentEvent": "rillet._events",
+    "EndEvent": "rillet._events",
+    "ErrorEvent": "rillet._events",
+    "Event": "rillet._events",
+    "FinishReason": "rillet._events",
+    "ReasoningEvent": "rillet._events",
+    "StartEvent": "rillet._events",
+    "Timing": "rillet._events",
+    "TokenEvent": "rillet._events",
+    "ToolCallDeltaEvent": "rillet._events",
+    "ToolCallEvent": "rillet._events",
+    "ToolCallStartEvent": "rillet._events",
+    "Usage": "rillet._events",
+    "UsageEvent": "rillet._events",
+    # errors
+    "AuthenticationError": "rillet._errors",
+    "BadRequestError": "rillet._errors",
+    "ConfigurationError": "rillet._errors",
+    "ConnectError": "rillet._errors",
+    "ContentFilterError": "rillet._errors",
+    "ErrorCode": "rillet._errors",
+    "LocalProtocolError": "rillet._errors",
+    "MissingKeyError": "rillet._errors",
+    "NotFoundError": "rillet._errors",
+    "OverloadedError": "rillet._errors",
+    "PermissionDeniedError": "rillet._errors",
+    "ProviderError": "rillet._errors",
+    "QuotaExceededError": "rillet._errors",
+    "RateLimitError": "rillet._errors",
+    "RemoteProtocolError": "rillet._errors",
+    "RilletError": "rillet._errors",
+    "ServerError": "rillet._errors",
+    "StreamError": "rillet._errors",
+    "StreamTimeoutError": "rillet._errors",
+    "TransportError": "rillet._errors",
+    "TruncatedStreamError": "rillet._errors",
+    "UnknownModelError": "rillet._errors",
+    "UnknownProviderError": "rillet._errors",
+    # HTTP error responses
+    "error_from_response": "rillet._http_errors",
+    "error_payload": "rillet._http_errors",
+    "flat_headers": "rillet._http_errors",
+    "parse_retry_after": "rillet._http_errors",
+    # framing
+    "JSONArrayParser": "rillet.framing",
+    "LineSplitter": "rillet.framing",
+    "NDJSONParser": "rillet.framing",
+    "SSEParser": "rillet.framing",
+    "ServerSentEvent": "rillet.framing",
+    "quote_bytes": "rillet.framing",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rillet.provider' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._decoding import Decoder, decode_chunks, decode_response, parse_tool_arguments
+    from ._errors import (
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ConnectError,
+        ContentFilterError,
+        ErrorCode,
+        LocalProtocolError,
+        MissingKeyError,
+        NotFoundError,
+        OverloadedError,
+        PermissionDeniedError,
+        ProviderError,
+        QuotaExceededError,
+        RateLimitError,
+        RemoteProtocolError,
+        RilletError,
+        ServerError,
+        StreamError,
+        StreamTimeoutError,
+        TransportError,
+        TruncatedStreamError,
+        UnknownModelError,
+        UnknownProviderError,
+    )
+    from ._events import (
+        ContentEvent,
+        EndEvent,
+        ErrorEvent,
+        Event,
+        FinishReason,
+        ReasoningEvent,
+        StartEvent,
+        Timing,
+        TokenEvent,
+        ToolCallDeltaEvent,
+        ToolCallEvent,
+        ToolCallStartEvent,
+        Usage,
+        UsageEvent,
+    )
+    from ._http_errors import error_from_response, error_payload, flat_headers, parse_retry_after
+    from ._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+    from ._model import StreamingChatModel
+    from ._providers import Capabilities, ProviderInfo
+    from ._request import ChatRequest, Reasoning, Tool
+    from ._stream import AggregatedStream, TokenStream
+    from ._transport import StreamOptions
+    from .framing import JSONArrayParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser, quote_bytes
+    from .hookspecs import hookimpl
