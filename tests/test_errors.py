@@ -73,3 +73,88 @@ def test_cassette_style_header_lists_are_accepted_and_hints_name_the_provider() 
     error = error_from_response(401, {"Retry-After": ["2"]}, b'{"error": {"message": "bad"}}', provider="gemini")
     assert error.retry_after == 2.0
     assert "rillet keys set gemini" in error.message
+
+
+# One rule per behaviour, the same input fed to every shipped plugin ------------------------
+
+from provider_streams import WIRES  # noqa: E402  (the plugins are installed in the dev environment)
+
+PLUGINS = sorted(WIRES)
+SSE_PLUGINS = sorted(name for name, wire in WIRES.items() if wire.sse)
+
+
+def _decode(wire, chunks: list[bytes]) -> list:
+    return rillet.provider.decode_chunks(wire.make_decoder(), chunks, provider=wire.provider, model="m")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        # a proxy in front of the provider: its body says nothing the status does not
+        (401, b'{"error": {"type": "invalid_request_error", "message": "proxy: bad key"}}', "authentication"),
+        (401, b"<html>401 Authorization Required</html>", "authentication"),
+        (401, b"", "authentication"),
+        (403, b'{"error": {"type": "authentication_error", "message": "forbidden"}}', "permission"),
+        (404, b"<html>not here</html>", "not_found"),
+        (429, b'{"error": {"type": "invalid_request_error", "message": "slow"}}', "rate_limit"),
+        (500, b'{"error": {"type": "rate_limit_error", "message": "odd"}}', "server"),
+        (502, b"<html>Bad gateway</html>", "server"),
+        # a more specific kind refines the status
+        (400, b'{"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "API key not valid",'
+              b' "details": [{"reason": "API_KEY_INVALID"}]}}', "authentication"),
+        (400, b'{"error": {"type": "invalid_request_error", "code": "invalid_api_key", "message": "bad key"}}', "authentication"),
+        (429, b'{"error": {"type": "insufficient_quota", "message": "no credit"}}', "quota"),
+        (500, b'{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}', "overloaded"),
+    ],
+)
+@pytest.mark.parametrize("plugin", PLUGINS)
+def test_the_http_status_decides_and_the_error_kind_only_refines_it_in_every_plugin(
+    plugin: str, status: int, body: bytes, code: str
+) -> None:
+    wire = WIRES[plugin]
+    events = rillet.provider.decode_response(wire.make_decoder(), status, {}, [body], provider=wire.provider)
+    assert [event.type for event in events] == ["start", "error"]
+    assert events[-1].code == code and events[-1].status_code == status
+    assert events[-1].message.startswith(f"{wire.provider} answered HTTP {status}")
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        ({"type": "rate_limit_error", "message": "slow down"}, "rate_limit"),
+        ({"type": "overloaded_error", "message": "Overloaded"}, "overloaded"),
+        ({"code": "insufficient_quota", "message": "no credit"}, "quota"),
+        ({"code": 503, "message": "upstream busy"}, "overloaded"),  # a numeric code reads as a status
+        ({"message": "something broke"}, "server"),
+    ],
+)
+@pytest.mark.parametrize("plugin", PLUGINS)
+def test_an_error_inside_the_stream_maps_the_same_in_every_plugin(plugin: str, error: dict, code: str) -> None:
+    wire = WIRES[plugin]
+    first_token = next(count for count in range(1, len(wire.frames)) if "token" in [e.type for e in _decode(wire, wire.frames[:count])])
+    events = _decode(wire, [*wire.frames[:first_token], wire.error_frame(error)])
+    assert events[-1].type == "error" and "end" not in [event.type for event in events]
+    assert events[-1].code == code and error["message"] in events[-1].message
+    assert events[-1].status_code is None and events[-1].partial.text == "Hi"
+
+
+@pytest.mark.parametrize("plugin", SSE_PLUGINS)
+def test_blank_data_events_are_skipped_in_every_sse_plugin(plugin: str) -> None:
+    wire = WIRES[plugin]
+    blanks = [b"data:\n\n", b"data: \n\n", b"event: ping\ndata:\n\n", b"event: error\ndata:\n\n", b"data:\ndata:\n\n"]
+    padded = [chunk for frame in wire.frames for chunk in (*blanks, frame)] + blanks
+    clean = _decode(wire, wire.frames)
+    assert clean[-1].type == "end"
+    assert [event.model_dump() for event in _decode(wire, padded)] == [event.model_dump() for event in clean]
+    assert [event.model_dump() for event in _decode(wire, [b"".join(padded)])] == [event.model_dump() for event in clean]
+
+
+@pytest.mark.parametrize("plugin", PLUGINS)
+def test_a_body_ends_cleanly_only_once_the_plugins_terminal_condition_holds(plugin: str) -> None:
+    wire = WIRES[plugin]
+    for count in range(len(wire.frames) + 1):
+        last = _decode(wire, wire.frames[:count])[-1]
+        if count >= wire.frames_to_end:
+            assert last.type == "end", f"{count} frames: {last}"
+        else:
+            assert (last.type, last.code) == ("error", "truncated"), f"{count} frames: {last}"

@@ -140,9 +140,14 @@ def test_values_before_a_malformed_one_survive_every_chunking(make_parser: objec
         assert values == [{"a": 1}, {"b": 2}], label
 
 
-def test_sse_bare_data_line_dispatches_an_empty_event_as_whatwg_says() -> None:
-    # The data buffer holds "\n" (not ""), so the event is dispatched; its trailing LF is removed.
-    assert sse(b"data:\n\ndata\n\n") == [ServerSentEvent("message", ""), ServerSentEvent("message", "")]
+def test_sse_blank_data_events_are_not_dispatched_whatever_their_name() -> None:
+    # WHATWG would dispatch these with data ""; rillet's one rule for every provider skips
+    # them like keep-alive comments (the fast path, the line path, named events, close()).
+    blank = b"data:\n\ndata\n\ndata: \n\ndata:  \t\n\nevent: ping\ndata:\n\nevent: error\ndata:\ndata:\n\n"
+    assert sse(blank + b"data: x\n\n" + b"data:") == [ServerSentEvent("message", "x")]
+    parser = SSEParser()
+    assert parser.feed(b"data: \n\n") == [] and parser.feed(b"event: ping\ndata:\n\n") == []
+    assert parser.feed(b"data: y\n\n") == [ServerSentEvent("message", "y")]  # the skipped event left no type behind
 
 
 def test_sse_one_event_per_chunk_keeps_event_types_ids_and_pending_lines() -> None:

@@ -22,6 +22,10 @@ class Decoder(Protocol):
     ``TruncatedStreamError`` (or returns an ``error`` event with code ``truncated``). A
     malformed frame raises ``RemoteProtocolError`` quoting the bytes. The core turns those
     exceptions into ``error`` events carrying the partial result.
+
+    Optional, for HTTP error responses: an ``error_mapping`` attribute (an
+    :class:`~rillet.provider.ErrorMapping` with the provider's overrides and hints) and an
+    ``error_from_response(status, headers, body)`` method for quirks the table cannot say.
     """
 
     def feed(self, data: bytes) -> list[Any]:
@@ -169,13 +173,16 @@ def decode_chunks(decoder: Decoder, chunks: Iterable[bytes], *, provider: str = 
 
 
 def error_for_status(decoder: Any, status: int, headers: Any, body: bytes, provider: str | None) -> RilletError:
-    """The error for an HTTP error response: the decoder's own mapping if it has one."""
+    """The error for an HTTP error response: the decoder's ``error_from_response`` method if
+    it has one (``None`` from it keeps the core's), else the core's reading with the
+    decoder's ``error_mapping`` (an :class:`~rillet.provider.ErrorMapping`), if any."""
     from ._http_errors import error_from_response
 
     refine = getattr(decoder, "error_from_response", None)
     error = refine(status, headers, body) if refine is not None else None
     if error is None:
-        error = error_from_response(status, headers, body, provider=provider)
+        mapping = getattr(decoder, "error_mapping", None)
+        error = error_from_response(status, headers, body, provider=provider, mapping=mapping)
     if error.provider is None:
         error.provider = provider
     return error

@@ -3,8 +3,9 @@
 Works for the JSON error bodies of every shipped provider: OpenAI
 ``{"error": {"message", "type", "code"}}``, Anthropic ``{"type": "error", "error":
 {"type", "message"}}``, Gemini ``{"error": {"code", "message", "status"}}``, Ollama
-``{"error": "…"}``. A decoder may refine the result with an ``error_from_response``
-method (Gemini reports a bad key as HTTP 400).
+``{"error": "…"}``. Which class and hint an error gets is :mod:`rillet._error_mapping`'s
+rule; a decoder passes its :class:`ErrorMapping` and quirks through an
+``error_from_response`` method (Gemini error bodies may be SSE-framed, say).
 """
 
 from __future__ import annotations
@@ -12,87 +13,55 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
-from ._errors import (
-    AuthenticationError,
-    BadRequestError,
-    NotFoundError,
-    OverloadedError,
-    PermissionDeniedError,
-    ProviderError,
-    QuotaExceededError,
-    RateLimitError,
-    RilletError,
-    ServerError,
-)
+from ._error_mapping import ErrorMapping
+from ._errors import ProviderError
 
-__all__ = ["error_from_response", "error_payload", "flat_headers", "parse_retry_after"]
+__all__ = ["error_from_payload", "error_from_response", "error_payload", "flat_headers", "parse_retry_after", "read_error"]
 
-_BY_STATUS: dict[int, type[ProviderError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    413: BadRequestError,
-    422: BadRequestError,
-    429: RateLimitError,
-    503: OverloadedError,
-    529: OverloadedError,
-}
+_CORE = ErrorMapping()
 
-_BY_TYPE: dict[str, type[ProviderError]] = {
-    "authentication_error": AuthenticationError,
-    "invalid_api_key": AuthenticationError,
-    "permission_error": PermissionDeniedError,
-    "not_found_error": NotFoundError,
-    "model_not_found": NotFoundError,
-    "invalid_request_error": BadRequestError,
-    "rate_limit_error": RateLimitError,
-    "insufficient_quota": QuotaExceededError,
-    "overloaded_error": OverloadedError,
-    "api_error": ServerError,
-    "server_error": ServerError,
-    "RESOURCE_EXHAUSTED": RateLimitError,
-    "UNAUTHENTICATED": AuthenticationError,
-    "PERMISSION_DENIED": PermissionDeniedError,
-    "NOT_FOUND": NotFoundError,
-    "INVALID_ARGUMENT": BadRequestError,
-    "UNAVAILABLE": OverloadedError,
-    "INTERNAL": ServerError,
-}
 
-_HINTS = {
-    AuthenticationError: "check the key (rillet keys set {provider})",
-    PermissionDeniedError: "the key may not use this model or endpoint",
-    NotFoundError: "check the model name (rillet models)",
-    RateLimitError: "wait and retry",
-    QuotaExceededError: "add credit or raise the quota with the provider",
-}
+def read_error(payload: Any) -> tuple[str | None, list[str], int | None]:
+    """``(message, kinds, number)`` from a parsed error payload, best effort.
+
+    Reads ``{"error": {…}}``, ``{"error": "…"}``, a bare error object (``{"code",
+    "message"}``, ``{"detail"}``) and plain text. ``kinds`` are Google ``ErrorInfo`` reasons, then the
+    ``code``, ``type`` and ``status`` strings — most specific first; ``number`` is a numeric
+    ``code`` (an HTTP-like status some servers put in the payload).
+    """
+    if isinstance(payload, str):  # a body that is not JSON: its text is the message
+        return payload.strip() or None, [], None
+    if not isinstance(payload, dict):
+        return None, [], None
+    error = payload.get("error") or payload
+    if isinstance(error, str):
+        return error, [], None
+    if not isinstance(error, dict):
+        return None, [], None
+    message = error.get("message") or error.get("detail")
+    details = error.get("details")
+    kinds = [
+        item["reason"] for item in details if isinstance(item, dict) and isinstance(item.get("reason"), str)
+    ] if isinstance(details, list) else []
+    kinds += [error[key] for key in ("code", "type", "status") if isinstance(error.get(key), str) and error[key] != "error"]
+    code = error.get("code")
+    number = code if isinstance(code, int) and not isinstance(code, bool) else None
+    if isinstance(code, str) and code.isdigit():
+        number = int(code)
+    return (str(message) if message is not None else None), kinds, number
 
 
 def error_payload(body: bytes) -> tuple[Any, str | None, list[str]]:
-    """Return ``(parsed_json, message, kinds)`` from an error body, best effort.
-
-    ``kinds`` are the provider's error ``code``, ``type`` and ``status`` strings, most
-    specific first.
-    """
+    """Return ``(parsed_json, message, kinds)`` from an error body, best effort (see :func:`read_error`)."""
     try:
         parsed = json.loads(body) if body.strip() else None
     except ValueError:
         text = body.decode("utf-8", "replace").strip()
         return None, text[:500] or None, []
-    message = None
-    kinds: list[str] = []
-    error = parsed.get("error") if isinstance(parsed, dict) else None
-    if isinstance(error, dict):
-        message = error.get("message")
-        kinds = [str(error[k]) for k in ("code", "type", "status") if isinstance(error.get(k), str)]
-    elif isinstance(error, str):
-        message = error
-    elif isinstance(parsed, dict):
-        message = parsed.get("message") or parsed.get("detail")
-    return parsed, (str(message) if message is not None else None), kinds
+    message, kinds, _number = read_error(parsed)
+    return parsed, message, kinds
 
 
 def flat_headers(headers: Mapping[str, Any]) -> dict[str, str]:
@@ -126,37 +95,48 @@ def parse_retry_after(headers: Mapping[str, Any]) -> float | None:
     return max(parsed.timestamp() - time.time(), 0.0)
 
 
-_DECISIVE = {"insufficient_quota", "overloaded_error", "invalid_api_key", "model_not_found"}
+def error_from_payload(
+    payload: Any,
+    *,
+    provider: str | None,
+    mapping: ErrorMapping | None = None,
+    status: int | None = None,
+    kinds: Iterable[str] = (),
+    message: str | None = None,
+    retry_after: float | None = None,
+    raw: Any = None,
+) -> ProviderError:
+    """The typed error for a parsed error ``payload``: an HTTP error body (``status`` given)
+    or an error sent inside the stream (``status`` ``None``).
 
-
-def _classify(status: int, kinds: list[str]) -> type[ProviderError]:
-    """The status decides, unless the body names a more specific cause."""
-    for kind in kinds:
-        if kind in _DECISIVE:
-            return _BY_TYPE[kind]
-    if status in _BY_STATUS:
-        return _BY_STATUS[status]
-    for kind in kinds:
-        if kind in _BY_TYPE:
-            return _BY_TYPE[kind]
-    return ServerError if status >= 500 else BadRequestError
+    ``kinds`` are a plugin's quirks, read before the payload's own kinds (an Anthropic
+    "credit balance" message is a ``billing_error``); ``message`` replaces the payload's;
+    ``raw`` (kept on the error) defaults to ``payload``.
+    Classification and hint follow ``mapping`` (the core's tables when ``None``).
+    """
+    mapping = mapping or _CORE
+    wire_message, wire_kinds, number = read_error(payload)
+    cls = mapping.classify(status if status is not None else number, [*kinds, *wire_kinds])
+    return mapping.error(
+        cls,
+        message or wire_message,
+        provider=provider,
+        status=status,
+        kind=wire_kinds[0] if wire_kinds else None,
+        retry_after=retry_after,
+        raw=payload if raw is None else raw,
+    )
 
 
 def error_from_response(
-    status: int, headers: Mapping[str, Any], body: bytes, *, provider: str | None = None
-) -> RilletError:
+    status: int,
+    headers: Mapping[str, Any],
+    body: bytes,
+    *,
+    provider: str | None = None,
+    mapping: ErrorMapping | None = None,
+) -> ProviderError:
     """The typed error for an HTTP error response (status ≥ 400)."""
-    parsed, message, kinds = error_payload(body)
-    cls = _classify(status, kinds)
-    who = provider or "the provider"
-    text = f"{who} answered HTTP {status}: {message or 'no error message'}"
-    hint = _HINTS.get(cls)
-    if hint:
-        text += " — " + hint.format(provider=provider or "PROVIDER")
-    return cls(
-        text,
-        status_code=status,
-        retry_after=parse_retry_after(headers),
-        provider=provider,
-        raw=parsed if parsed is not None else body.decode("utf-8", "replace")[:2000],
-    )
+    parsed, message, _kinds = error_payload(body)
+    payload = parsed if parsed is not None else message
+    return error_from_payload(payload, provider=provider, mapping=mapping, status=status, retry_after=parse_retry_after(headers))

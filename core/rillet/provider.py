@@ -20,9 +20,10 @@ What is here, by concern:
   :class:`StreamingChatModel`, :class:`ChatRequest` and its parts, :class:`TokenStream`,
   :class:`AggregatedStream`, the :class:`Decoder` protocol;
 - events: every event class, :data:`Event`, :data:`FinishReason`, :class:`Usage`;
-- errors: the whole hierarchy, :data:`ErrorCode`, and the HTTP error helpers
-  (:func:`error_from_response`, :func:`error_payload`, :func:`parse_retry_after`,
-  :func:`flat_headers`, :class:`ErrorMapping`);
+- errors: the whole hierarchy, :data:`ErrorCode`, the error table a plugin extends
+  (:class:`ErrorMapping`, :func:`error_message`) and the helpers that read error payloads
+  (:func:`error_from_response`, :func:`error_from_payload`, :func:`read_error`,
+  :func:`error_payload`, :func:`parse_retry_after`, :func:`flat_headers`);
 - framing: :class:`SSEParser`, :class:`NDJSONParser`, :class:`JSONArrayParser`,
   :class:`LineSplitter`, :func:`quote_bytes`;
 - decoding helpers: :func:`parse_tool_arguments`, :func:`decode_chunks`,
@@ -96,10 +97,14 @@ _EXPORTS = {
     "UnknownModelError": "rillet._errors",
     "UnknownProviderError": "rillet._errors",
     # HTTP error responses
+    "ErrorMapping": "rillet._error_mapping",
+    "error_message": "rillet._error_mapping",
+    "error_from_payload": "rillet._http_errors",
     "error_from_response": "rillet._http_errors",
     "error_payload": "rillet._http_errors",
     "flat_headers": "rillet._http_errors",
     "parse_retry_after": "rillet._http_errors",
+    "read_error": "rillet._http_errors",
     # framing
     "JSONArrayParser": "rillet.framing",
     "LineSplitter": "rillet.framing",
@@ -168,7 +173,15 @@ if TYPE_CHECKING:  # pragma: no cover
         Usage,
         UsageEvent,
     )
-    from ._http_errors import error_from_response, error_payload, flat_headers, parse_retry_after
+    from ._error_mapping import ErrorMapping, error_message
+    from ._http_errors import (
+        error_from_payload,
+        error_from_response,
+        error_payload,
+        flat_headers,
+        parse_retry_after,
+        read_error,
+    )
     from ._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
     from ._model import StreamingChatModel
     from ._providers import Capabilities, ProviderInfo

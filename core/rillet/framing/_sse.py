@@ -29,9 +29,14 @@ class SSEParser:
     ``data`` (several lines joined with LF), ``id`` (ignored when it holds NUL) and ``retry``
     (digits only) fields; a leading BOM is dropped; unknown fields are ignored.
 
-    One deliberate leniency: at ``close()`` an event whose blank line never came is still
-    dispatched, because real servers end bodies with ``data: [DONE]\\n`` alone. Whether
-    the stream was complete is the provider decoder's judgement (its terminal marker).
+    Two deliberate departures from the standard, the same for every provider:
+
+    * an event whose data is blank (empty or only whitespace, e.g. ``data:`` alone) is not
+      dispatched, whatever its ``event`` name: it carries nothing, servers send it as a
+      keep-alive, and a decoder would only choke on it;
+    * at ``close()`` an event whose blank line never came is still dispatched, because real
+      servers end bodies with ``data: [DONE]\\n`` alone. Whether the stream was complete is
+      the provider decoder's judgement (its terminal condition).
     """
 
     __slots__ = ("_lines", "_data", "_event", "_last_id", "_retry")
@@ -50,6 +55,8 @@ class SSEParser:
             # servers flush them. Same result as the line-by-line path below.
             value = data[6:-2]
             if b"\n" not in value and b"\r" not in value and self._lines.at_line_start:
+                if not value or value.isspace():
+                    return []
                 return [_new_event(("message", value.decode("utf-8", "replace"), self._last_id, self._retry))]
         return self._process(self._lines.feed(data))
 
@@ -57,7 +64,7 @@ class SSEParser:
         """End of input: return the last event, if one was pending."""
         events = self._process(self._lines.close())
         if self._data:
-            events.append(self._dispatch())
+            self._dispatch(events)
         return events
 
     def _process(self, lines: list[bytes]) -> list[ServerSentEvent]:
@@ -68,7 +75,7 @@ class SSEParser:
                 self._data.append(value.decode("utf-8", "replace"))
             elif not line:
                 if self._data:
-                    events.append(self._dispatch())
+                    self._dispatch(events)
                 else:
                     self._event = ""
             elif line[:1] != b":":
@@ -90,9 +97,9 @@ class SSEParser:
             if value.isascii() and value.isdigit():
                 self._retry = int(value)
 
-    def _dispatch(self) -> ServerSentEvent:
+    def _dispatch(self, events: list[ServerSentEvent]) -> None:
         data = self._data[0] if len(self._data) == 1 else "\n".join(self._data)
-        event = _new_event((self._event or "message", data, self._last_id, self._retry))
+        if data and not data.isspace():
+            events.append(_new_event((self._event or "message", data, self._last_id, self._retry)))
         self._data = []
         self._event = ""
-        return event

@@ -9,23 +9,21 @@ import pytest
 from ._cases import Case
 from ._checks import check_grammar
 
-__all__ = ["ERROR_CODES_FOR_STATUS", "SYNTHETIC_STATUSES", "HTTPErrorTests"]
+__all__ = ["SYNTHETIC_STATUSES", "HTTPErrorTests", "allowed_codes"]
 
-#: The error codes an HTTP status may map to (a decoder's refinement may pick among them).
-ERROR_CODES_FOR_STATUS: dict[int, frozenset[str]] = {
-    400: frozenset({"bad_request", "authentication", "content_filter", "quota"}),
-    401: frozenset({"authentication"}),
-    403: frozenset({"permission", "authentication", "quota"}),
-    404: frozenset({"not_found"}),
-    413: frozenset({"bad_request"}),
-    422: frozenset({"bad_request"}),
-    429: frozenset({"rate_limit", "quota"}),
-    529: frozenset({"overloaded"}),
-}
-_SERVER_CODES = frozenset({"server", "overloaded"})
 SYNTHETIC_STATUSES = (400, 401, 403, 404, 429, 500, 503)
 _RETRYABLE = {"rate_limit": True, "overloaded": True, "server": True, "authentication": False,
               "permission": False, "not_found": False, "bad_request": False}
+
+
+def allowed_codes(status: int, mapping: Any = None) -> frozenset[str]:
+    """The error codes HTTP ``status`` may map to: the class the status decides and the
+    classes an error kind may refine it to (the core's rule, with the decoder's
+    ``error_mapping`` overrides)."""
+    from .._error_mapping import REFINEMENTS, ErrorMapping
+
+    decided = (mapping or ErrorMapping()).status_class(status)
+    return frozenset(cls.code for cls in (decided, *REFINEMENTS.get(decided, ())))
 
 
 class HTTPErrorTests:
@@ -44,7 +42,8 @@ class HTTPErrorTests:
         case = http_error_case
         events = self.decode(case)
         check_grammar(events, self.provider)
-        self._check_error_event(events[-1], case.status, parse_retry_after(case.interaction.response.headers))
+        mapping = getattr(self.make_decoder(case), "error_mapping", None)
+        self._check_error_event(events[-1], case.status, parse_retry_after(case.interaction.response.headers), mapping)
 
     def test_http_error_statuses(self, error_status: int) -> None:
         """Synthetic 400/401/403/404/429 (with Retry-After)/500/503 responses map to the
@@ -58,16 +57,18 @@ class HTTPErrorTests:
         if error_status == 429:
             headers["retry-after"] = "7"
         case = owned[0]
+        decoder = self.make_decoder(case)
         events = decode_response(
-            self.make_decoder(case), error_status, headers, [self.synthetic_error_body],
+            decoder, error_status, headers, [self.synthetic_error_body],
             provider=self.provider, model=case.model_name,
         )
         check_grammar(events, self.provider)
-        self._check_error_event(events[-1], error_status, 7.0 if error_status == 429 else None)
+        retry_after = 7.0 if error_status == 429 else None
+        self._check_error_event(events[-1], error_status, retry_after, getattr(decoder, "error_mapping", None))
 
-    def _check_error_event(self, event: Any, status: int, retry_after: float | None) -> None:
+    def _check_error_event(self, event: Any, status: int, retry_after: float | None, mapping: Any) -> None:
         assert event.type == "error", f"HTTP {status} gave {event.type!r}, not an error"
-        allowed = ERROR_CODES_FOR_STATUS.get(status) or (_SERVER_CODES if status >= 500 else frozenset({"bad_request"}))
+        allowed = allowed_codes(status, mapping)
         assert event.code in allowed, f"HTTP {status} became {event.code!r}; expected one of {sorted(allowed)}"
         assert event.status_code == status, f"status_code is {event.status_code}, the response said {status}"
         if retry_after is not None and event.code == "rate_limit":

@@ -109,8 +109,8 @@ class AnthropicDecoder:
             )
         return out
 
-    def error_from_response(self, status: int, headers: Any, body: bytes) -> RilletError | None:
-        """Refine the core's mapping of an HTTP error response (see :mod:`rillet_anthropic.errors`)."""
+    def error_from_response(self, status: int, headers: Any, body: bytes) -> RilletError:
+        """The typed error for an HTTP error response (see :mod:`rillet_anthropic.errors`)."""
         return error_from_response(status, headers, body)
 
     # -- frames ---------------------------------------------------------------------------
@@ -165,10 +165,7 @@ class AnthropicDecoder:
             if usage:
                 self._update_usage(usage, out)
         elif kind == "error":
-            self._fail(out, anthropic_error(payload) or RemoteProtocolError(
-                f"anthropic sent an error frame without an error object: {json.dumps(payload)[:200]!r}",
-                provider=self.provider,
-            ))
+            self._fail(out, anthropic_error(payload))
         # "ping" and event types added later are ignored.
 
     def _start(self, message: dict[str, Any] | None) -> StartEvent:

@@ -238,8 +238,7 @@ def test_http_error_refinement_through_decode_response_with_retry_after() -> Non
     assert events[-1].code == "rate_limit" and events[-1].retry_after == 7.0 and events[-1].retryable
 
 
-def test_http_error_refinement_leaves_foreign_bodies_to_the_core() -> None:
-    assert error_from_response(502, {}, b"<html>Bad gateway</html>") is None
-    assert error_from_response(500, {}, b"") is None
+def test_foreign_http_error_bodies_are_mapped_by_their_status() -> None:
+    assert error_from_response(500, {}, b"").code == "server"
     events = rillet.decode_response(AnthropicDecoder(), 502, {}, [b"<html>Bad gateway</html>"], provider="anthropic")
-    assert events[-1].code == "server"
+    assert events[-1].code == "server" and "<html>Bad gateway</html>" in events[-1].message

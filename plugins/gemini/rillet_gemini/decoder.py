@@ -34,7 +34,7 @@ from rillet.provider import (
 )
 from rillet.provider import JSONArrayParser, SSEParser
 
-from .errors import error_from_response, gemini_error
+from .errors import ERRORS, error_from_response, gemini_error
 from .finish_reasons import finish_reason
 
 __all__ = ["METADATA_KEY", "Framing", "GeminiDecoder"]
@@ -73,6 +73,9 @@ class GeminiDecoder:
         "_block", "_block_kind", "_block_signed", "_calls", "_pending", "_usage", "_usage_key",
         "_raw_finish", "_response_id",
     )
+
+    #: How the core maps an HTTP error body that holds no Google error object (a proxy's page).
+    error_mapping = ERRORS
 
     def __init__(self, provider: str = "gemini", model: str = "", *, framing: Framing = "sse") -> None:
         if framing not in ("sse", "json_array", "json"):
@@ -142,7 +145,7 @@ class GeminiDecoder:
         return out
 
     def error_from_response(self, status: int, headers: Any, body: bytes) -> RilletError | None:
-        """Refine the core's mapping of an HTTP error response (see :mod:`rillet_gemini.errors`)."""
+        """The typed error for a Google error body (see :mod:`rillet_gemini.errors`)."""
         return error_from_response(status, headers, body)
 
     # -- framing --------------------------------------------------------------------------

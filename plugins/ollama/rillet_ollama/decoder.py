@@ -121,7 +121,7 @@ class OllamaDecoder:
             self._fail(_shape_error(exc, b"".join(lines)), events)
         return events
 
-    def error_from_response(self, status: int, headers: Mapping[str, Any], body: bytes) -> RilletError | None:
+    def error_from_response(self, status: int, headers: Mapping[str, Any], body: bytes) -> RilletError:
         """Ollama's ``{"error": "…"}`` HTTP error bodies, with what to do next."""
         return errors.error_from_response(status, headers, body)
 

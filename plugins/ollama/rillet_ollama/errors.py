@@ -1,9 +1,11 @@
-"""Ollama's errors mapped to rillet's error types.
+"""Ollama's error quirks; the mapping itself is the core's (:class:`rillet.provider.ErrorMapping`).
 
 Ollama reports every failure as ``{"error": "<text>"}`` — as an HTTP error body (404 for an
 unknown model, 400 for a model that cannot do tools or thinking, 503 when its queue is
 full, 500 when the runner dies) and, once streaming has begun, as one NDJSON line in the
-body. There is no error type field, so the text is what we classify.
+body. There is no error type field, so the kinds are read from the text (:func:`text_kinds`;
+a proxy's own ``type`` / ``code`` comes first) and the core's rule applies: the status decides, a kind refines it; without a status the
+first kind decides. The hints name Ollama's commands.
 """
 
 from __future__ import annotations
@@ -11,107 +13,78 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from rillet.provider import (
-    AuthenticationError,
-    BadRequestError,
-    NotFoundError,
-    OverloadedError,
-    PermissionDeniedError,
-    ProviderError,
-    RateLimitError,
-    RilletError,
-    ServerError,
-)
-from rillet.provider import error_payload, parse_retry_after
+from rillet.provider import ErrorMapping, NotFoundError, OverloadedError, ProviderError, ServerError
+from rillet.provider import error_payload, parse_retry_after, read_error
 
-__all__ = ["error_from_line", "error_from_response", "error_class", "hint_for"]
+__all__ = ["ERRORS", "error_class", "error_from_line", "error_from_response", "text_kinds"]
+
+#: The core's error table with Ollama's hints (the not-found hint names the model: see :func:`_hint`).
+ERRORS = ErrorMapping(
+    hints={
+        OverloadedError: "the Ollama server's queue is full (OLLAMA_MAX_QUEUE); retry shortly",
+        ServerError: "see the Ollama server log (`ollama serve` output) for details",
+    },
+)
 
 _MODEL_NOT_FOUND = re.compile(r"""model ["']?([^"'\s]+?)["']? not found""", re.IGNORECASE)
 
-# (lower-case substring, error class), checked first: the text names the failure.
-_SPECIFIC: tuple[tuple[str, type[ProviderError]], ...] = (
-    ("error parsing tool call", ServerError),  # the model wrote a call Ollama cannot parse
-    ("not found", NotFoundError),
-    ("does not support", BadRequestError),
-    ("server busy", OverloadedError),
-    ("maximum pending requests", OverloadedError),
-    ("too many requests", RateLimitError),
-    ("unauthorized", AuthenticationError),
+# (lower-case words in the text, the error kind they name), most specific first; the
+# vague ones that only suggest a bad request come last.
+_TEXT_KINDS: tuple[tuple[str, str], ...] = (
+    ("error parsing tool call", "server_error"),  # the model wrote a call Ollama cannot parse
+    ("not found", "not_found_error"),
+    ("does not support", "invalid_request_error"),
+    ("server busy", "overloaded_error"),
+    ("maximum pending requests", "overloaded_error"),
+    ("too many requests", "rate_limit_error"),
+    ("unauthorized", "authentication_error"),
+    ("invalid", "invalid_request_error"),
+    ("cannot unmarshal", "invalid_request_error"),
+    ("exceeds", "invalid_request_error"),
 )
 
-# Checked after the HTTP status: vaguer words that suggest a bad request.
-_GENERIC: tuple[tuple[str, type[ProviderError]], ...] = (
-    ("invalid", BadRequestError),
-    ("cannot unmarshal", BadRequestError),
-    ("exceeds", BadRequestError),
+# Text-specific hints, checked before the class's hint.
+_TEXT_HINTS: tuple[tuple[str, str], ...] = (
+    ("error parsing tool call", "the model wrote a tool call Ollama could not parse; retrying may help"),
+    ("does not support", "pick a model with that capability (see `ollama show <model>`)"),
 )
 
-_BY_STATUS: dict[int, type[ProviderError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    429: RateLimitError,
-    503: OverloadedError,
-}
 
-
-def error_class(text: str, status: int | None = None) -> type[ProviderError]:
-    """The error class for Ollama's error ``text`` (and HTTP ``status`` when there is one).
-
-    The text wins when it names the failure; then the status; then vaguer words. A server
-    failure nothing names (the runner crashed …) is a :class:`ServerError`.
-    """
+def text_kinds(text: str) -> list[str]:
+    """The error kinds Ollama's error ``text`` names, most specific first."""
     lowered = text.lower()
-    for needle, cls in _SPECIFIC:
-        if needle in lowered:
-            return cls
-    if status is not None:
-        return _BY_STATUS.get(status) or (ServerError if status >= 500 else BadRequestError)
-    for needle, cls in _GENERIC:
-        if needle in lowered:
-            return cls
-    return ServerError
+    return [kind for needle, kind in _TEXT_KINDS if needle in lowered]
 
 
-def hint_for(text: str, cls: type[ProviderError]) -> str | None:
-    """What to do next, for the error ``text`` of class ``cls``."""
+def error_class(text: str, status: int | None = None, kinds: list[str] | None = None) -> type[ProviderError]:
+    """The error class for Ollama's error ``text`` (and HTTP ``status`` when there is one);
+    ``kinds`` named by the payload itself (a proxy's ``type``) come before the text's."""
+    return ERRORS.classify(status, [*(kinds or ()), *text_kinds(text)])
+
+
+def _hint(text: str, cls: type[ProviderError]) -> str | None:
     if cls is NotFoundError:
         found = _MODEL_NOT_FOUND.search(text)
         name = found.group(1) if found else "<model>"
         return f"pull it with `ollama pull {name}`, or see the pulled models with `ollama list`"
-    if cls is OverloadedError:
-        return "the Ollama server's queue is full (OLLAMA_MAX_QUEUE); retry shortly"
-    if "error parsing tool call" in text:
-        return "the model wrote a tool call Ollama could not parse; retrying may help"
-    if "does not support" in text:
-        return "pick a model with that capability (see `ollama show <model>`)"
-    if cls is ServerError:
-        return "see the Ollama server log (`ollama serve` output) for details"
-    return None
+    return next((hint for needle, hint in _TEXT_HINTS if needle in text), None)
 
 
-def _build(text: str, prefix: str, cls: type[ProviderError], **kwargs: Any) -> ProviderError:
-    message = f"{prefix}: {text}"
-    hint = hint_for(text, cls)
-    if hint:
-        message += f" — {hint}"
-    return cls(message, provider="ollama", **kwargs)
+def _error(payload: Any, status: int | None, retry_after: float | None = None) -> ProviderError:
+    text, kinds, number = read_error(payload)
+    text = text or ""
+    cls = error_class(text, status if status is not None else number, kinds)
+    return ERRORS.error(
+        cls, text, provider="ollama", status=status, hint=_hint(text, cls), retry_after=retry_after, raw=payload
+    )
 
 
-def error_from_line(payload: Any) -> RilletError:
+def error_from_line(payload: Any) -> ProviderError:
     """The error for an in-band ``{"error": …}`` line of a stream."""
-    error = payload.get("error")
-    text = error if isinstance(error, str) else str(error.get("message", error) if isinstance(error, dict) else error)
-    return _build(text, "ollama reported an error mid-stream", error_class(text), raw=payload)
+    return _error(payload, None)
 
 
-def error_from_response(status: int, headers: Mapping[str, str], body: bytes) -> RilletError | None:
-    """The error for an HTTP error response from Ollama; ``None`` keeps the core's mapping
-    (a body that is not Ollama's ``{"error": "…"}``)."""
-    parsed, text, _kind = error_payload(body)
-    if not isinstance(parsed, dict) or not isinstance(parsed.get("error"), str) or not text:
-        return None
-    cls = error_class(text, status)
-    retry_after = parse_retry_after(headers) if headers else None
-    return _build(text, f"ollama answered HTTP {status}", cls, status_code=status, retry_after=retry_after, raw=parsed)
+def error_from_response(status: int, headers: Mapping[str, Any], body: bytes) -> ProviderError:
+    """The error for an HTTP error response from Ollama (or from a proxy in front of it)."""
+    parsed, text, _kinds = error_payload(body)
+    return _error(parsed if parsed is not None else text, status, parse_retry_after(headers) if headers else None)

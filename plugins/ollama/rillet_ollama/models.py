@@ -44,10 +44,7 @@ def list_models(base_url: str, *, timeout: float = TIMEOUT) -> list[str]:
     except httpx.TransportError as exc:
         raise ConnectError(f"{_no_server(base_url)} ({type(exc).__name__}: {exc})", provider="ollama") from exc
     if response.status_code >= 400:
-        from rillet.provider import error_from_response as generic
-
-        error = error_from_response(response.status_code, dict(response.headers), response.content)
-        raise error or generic(response.status_code, dict(response.headers), response.content, provider="ollama")
+        raise error_from_response(response.status_code, dict(response.headers), response.content)
     try:
         models = json.loads(response.content)["models"]
         return [str(entry.get("name") or entry["model"]) for entry in models]

@@ -197,8 +197,8 @@ def test_http_error_bodies(status, body, code, hint) -> None:
     assert [e.type for e in events] == ["start", "error"] and events[-1].code == code
 
 
-def test_non_ollama_error_body_keeps_the_core_mapping() -> None:
-    assert error_from_response(502, {}, b"<html>bad gateway</html>") is None
+def test_non_ollama_error_body_is_mapped_by_its_status() -> None:
+    assert error_from_response(502, {}, b"<html>bad gateway</html>").code == "server"
     events = rillet.decode_response(OllamaDecoder(), 502, {}, [b"<html>bad gateway</html>"], provider="ollama")
     assert events[-1].code == "server"
 

@@ -45,7 +45,7 @@ from rillet.provider import (
 from rillet.provider import SSEParser
 from rillet.provider import quote_bytes
 
-from .chat_errors import inband_error
+from .chat_errors import error_from_response, openai_error
 from .chat_wire import TEXT_FIELDS, FrameTemplate, text_of, usage_from_wire
 from .finish_reasons import unified_finish_reason
 
@@ -134,9 +134,7 @@ class ChatCompletionsDecoder:
         return out
 
     def error_from_response(self, status: int, headers: Any, body: bytes) -> RilletError:
-        """The typed error for an HTTP error response (``error.code`` read before ``type``)."""
-        from .chat_errors import error_from_response
-
+        """The typed error for an HTTP error response (see :mod:`rillet_openai.chat_errors`)."""
         return error_from_response(status, headers, body, self.provider)
 
     # frames -------------------------------------------------------------------------
@@ -150,8 +148,6 @@ class ChatCompletionsDecoder:
                     self._error_frame(data, out)
                     break
                 continue  # unknown event types are not ours to judge
-            if not data:
-                continue  # an empty data field dispatches nothing (WHATWG)
             template = self._template
             if template is not None:
                 text = template.match(data)
@@ -185,7 +181,7 @@ class ChatCompletionsDecoder:
             error = chunk.get("error")
             if error:
                 self._done = True
-                out.append(ErrorEvent.from_exception(inband_error(error, self.provider, raw=chunk)))
+                out.append(ErrorEvent.from_exception(openai_error(chunk, self.provider)))
                 break
         return out
 
@@ -254,8 +250,7 @@ class ChatCompletionsDecoder:
             payload = data
         if not self._started:
             self._start(payload if isinstance(payload, dict) else {}, out)
-        error = payload.get("error", payload) if isinstance(payload, dict) else payload
-        out.append(ErrorEvent.from_exception(inband_error(error, self.provider, raw=payload)))
+        out.append(ErrorEvent.from_exception(openai_error(payload, self.provider)))
 
     # choices ------------------------------------------------------------------------
 

@@ -27,34 +27,22 @@ import json
 from typing import Any
 
 from rillet.provider import parse_tool_arguments
-from rillet.provider import (
-    AuthenticationError, BadRequestError, ContentFilterError, NotFoundError, ProviderError, QuotaExceededError,
-    RateLimitError, RemoteProtocolError, RilletError, ServerError, TruncatedStreamError,
-)
+from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamError
 from rillet.provider import (
     EndEvent, ErrorEvent, ReasoningEvent, StartEvent, TokenEvent, ToolCallDeltaEvent, ToolCallEvent,
     ToolCallStartEvent, Usage, UsageEvent,
 )
 from rillet.provider import SSEParser
 
+from .chat_errors import ERRORS, openai_error
 from .responses_request import METADATA_KEY
 
 __all__ = ["ResponsesDecoder", "error_for_code", "unified_finish_reason"]
 
 _INCOMPLETE_REASONS = {"max_output_tokens": "length", "content_filter": "content_filter"}
 
-_ERRORS_BY_CODE: dict[str, type[ProviderError]] = {
-    "rate_limit_exceeded": RateLimitError, "rate_limit_error": RateLimitError,
-    "insufficient_quota": QuotaExceededError, "invalid_api_key": AuthenticationError,
-    "server_error": ServerError, "internal_error": ServerError, "vector_store_timeout": ServerError,
-    "model_not_found": NotFoundError, "content_filter": ContentFilterError,
-    "content_policy_violation": ContentFilterError, "image_content_policy_violation": ContentFilterError,
-}
+#: Error codes that are bad requests whatever follows (``invalid_prompt``, ``image_too_large`` …).
 _BAD_REQUEST_PREFIXES = ("invalid_", "image_", "unsupported_", "empty_", "failed_to_")
-_HINTS: dict[type[ProviderError], str] = {
-    RateLimitError: "wait and retry", QuotaExceededError: "add credit or raise the quota with OpenAI",
-    ServerError: "retry the request", BadRequestError: "fix the request", ContentFilterError: "rephrase the prompt",
-}
 
 
 def unified_finish_reason(status: str, incomplete_reason: str | None, *, has_tool_calls: bool, refused: bool) -> str:
@@ -77,16 +65,13 @@ def unified_finish_reason(status: str, incomplete_reason: str | None, *, has_too
 def error_for_code(code: Any, message: str, *, provider: str, raw: Any = None) -> RilletError:
     """The typed error for a ``response.failed`` error or an ``error`` frame.
 
-    Known codes map to their class (``rate_limit_exceeded`` → ``RateLimitError``,
+    Codes the core knows map to their class (``rate_limit_exceeded`` → ``RateLimitError``,
     ``server_error`` → ``ServerError`` …); other ``invalid_*`` / ``image_*`` codes are bad
     requests; anything else is a server error.
     """
-    code_text = str(code) if code is not None else ""
-    cls = _ERRORS_BY_CODE.get(code_text) or (
-        BadRequestError if code_text.startswith(_BAD_REQUEST_PREFIXES) else ServerError
-    )
-    text = f"{provider} reported an error mid-stream ({code_text or 'no code'}): {message or 'no message'}"
-    return cls(f"{text} — {_HINTS[cls]}" if cls in _HINTS else text, provider=provider, raw=raw)
+    unknown = ERRORS.kind_class(str(code)) is None
+    kinds = ("invalid_request_error",) if unknown and str(code).startswith(_BAD_REQUEST_PREFIXES) else ()
+    return openai_error({"error": {"code": code, "message": message}}, provider, kinds=kinds, raw=raw)
 
 
 class _FunctionCall:
