@@ -67,7 +67,7 @@ def test_a_broken_generated_decoder_fails_the_kit(tmp_path: Path) -> None:
     done = _run_generated_tests(package)
     assert done.returncode != 0
     assert "FAILED tests/test_rillet_acme_conformance.py::TestAcmeConformance::test_truncation[acme_text#0]" in done.stdout
-    assert "ended with 'end'; a body without its terminal marker must be an error" in done.stdout
+    assert "ended with 'end'; a body cut before its terminal condition must be an error" in done.stdout
 
 
 def test_nothing_is_overwritten(tmp_path: Path) -> None:

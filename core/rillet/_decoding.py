@@ -18,7 +18,7 @@ class Decoder(Protocol):
     ``feed`` is given the response body in chunks of any size and returns the rillet
     events they complete; ``close`` is called once at the end of the body and returns the
     remaining events. A decoder emits ``start`` first and ends with exactly one ``end`` or
-    ``error``; if the body ends before the provider's terminal marker, ``close`` raises
+    ``error``; if the body ends before the provider's terminal condition, ``close`` raises
     ``TruncatedStreamError`` (or returns an ``error`` event with code ``truncated``). A
     malformed frame raises ``RemoteProtocolError`` quoting the bytes. The core turns those
     exceptions into ``error`` events carrying the partial result.

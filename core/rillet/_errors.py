@@ -256,7 +256,7 @@ class StreamError(RilletError):
 
 
 class TruncatedStreamError(StreamError):
-    """The body ended before the provider's terminal marker; ``partial`` holds what arrived."""
+    """The body ended before the provider's terminal condition; ``partial`` holds what arrived."""
 
     code = "truncated"
     default_retryable = True

@@ -32,7 +32,7 @@ interaction of your cassettes::
 Run ``pytest plugins/mistral``. For each interaction ``stem#N`` the kit checks the event
 grammar and the invariants of DESIGN §5; the same events whole, byte by byte, inside
 UTF-8 characters and CRLF and at random split points; truncation (the body cut before its
-terminal marker gives ``error`` code ``truncated`` with the partial result); sync/async
+terminal condition gives ``error`` code ``truncated`` with the partial result); sync/async
 parity and cancellation through the real transport and a loopback socket; HTTP error
 mapping (recorded and synthetic 400/401/403/404/429/5xx); that the capabilities match what
 the cassettes show; that no credential is recorded; and that the outcome matches the

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import rillet_openai
 
@@ -31,17 +30,6 @@ class TestOpenAIChatConformance(ProviderConformance):
     scenarios = {"openai_chat_scenario_text": GREETING, "openai_chat_scenario_tool_call": WEATHER_QUESTION}
     scenario_model = "gpt-4o-mini"
     scenario_cassette_dir = OWN
-
-    def truncation_cuts(self, case: Any) -> list[tuple[str, int]]:
-        """All of the kit's cuts but the one just before ``data: [DONE]``.
-
-        Real OpenAI-compatible servers omit ``[DONE]`` (the shared HF-router/Cerebras
-        recording), so a body in which every choice finished — and whose usage arrived when
-        ``include_usage`` asked for it — ends cleanly without it. Cutting right before
-        ``[DONE]`` leaves exactly such a body. Cuts before the finish or the usage chunk are
-        still required to be ``truncated``.
-        """
-        return [cut for cut in super().truncation_cuts(case) if cut[0] != "before-terminal-frame"]
 
 
 class TestOpenAIResponsesConformance(ProviderConformance):
