@@ -75,6 +75,54 @@ def test_cassette_style_header_lists_are_accepted_and_hints_name_the_provider() 
     assert "rillet keys set gemini" in error.message
 
 
+@pytest.mark.parametrize("status", [400, 401, 402, 403, 404, 408, 413, 418, 422, 429, 500, 502, 503, 504, 529])
+def test_an_error_kind_changes_the_class_a_status_decides_only_where_it_refines_it(status: int) -> None:
+    from rillet._error_mapping import _BY_KIND, REFINEMENTS
+
+    mapping = rillet.provider.ErrorMapping()
+    decided = mapping.classify(status, [])
+    for kind, named in _BY_KIND.items():
+        expected = named if named in REFINEMENTS.get(decided, ()) else decided
+        assert mapping.classify(status, [kind]) is expected, (status, kind)
+        assert mapping.classify(None, [kind]) is named  # in the stream the kind decides
+
+
+def test_a_plugins_mapping_adds_statuses_kinds_hints_and_its_key_variable() -> None:
+    from rillet.provider import ErrorMapping, error_message
+
+    mapping = ErrorMapping(
+        statuses={418: rillet.RateLimitError},
+        kinds={"credits_exhausted": rillet.QuotaExceededError},
+        hints={rillet.RateLimitError: "slow down, {provider}"},
+        key_env_var="ACME_API_KEY",
+    )
+    assert mapping.classify(418, []) is rillet.RateLimitError
+    assert mapping.classify(429, ["credits_exhausted"]) is rillet.QuotaExceededError
+    assert mapping.classify(401, ["credits_exhausted"]) is rillet.AuthenticationError
+    assert mapping.classify(None, ["nobody_knows_this"]) is rillet.ServerError
+    assert mapping.hint(rillet.RateLimitError, "acme") == "slow down, acme"
+    assert mapping.hint(rillet.AuthenticationError, "acme") == "check the key (ACME_API_KEY or `rillet keys set acme`)"
+    assert mapping.hint(rillet.BadRequestError, "acme") is None
+    error = rillet.provider.error_from_response(418, {"retry-after": "2"}, b'{"error": {"code": "teapot", "message": "short"}}',
+                                                provider="acme", mapping=mapping)
+    assert type(error) is rillet.RateLimitError and error.retry_after == 2.0
+    assert error.message == "acme answered HTTP 418 (teapot): short — slow down, acme"
+    assert error_message("acme", None, kind="x") == "acme reported an error in the stream (x): no error message"
+
+
+def test_error_payloads_of_every_shape_are_read() -> None:
+    from rillet.provider import read_error
+
+    google = {"error": {"code": 400, "message": "m", "status": "INVALID_ARGUMENT", "details": [{"reason": "API_KEY_INVALID"}]}}
+    assert read_error(google) == ("m", ["API_KEY_INVALID", "INVALID_ARGUMENT"], 400)
+    assert read_error({"type": "error", "error": {"type": "overloaded_error", "message": "o"}}) == ("o", ["overloaded_error"], None)
+    assert read_error({"type": "error", "code": "server_error", "message": "r"}) == ("r", ["server_error"], None)
+    assert read_error({"error": {"code": "502", "message": "down"}}) == ("down", ["502"], 502)
+    assert read_error({"error": "model not found"}) == ("model not found", [], None)
+    assert read_error({"detail": "Not Found"}) == ("Not Found", [], None)
+    assert read_error("<html>oops</html>") == ("<html>oops</html>", [], None)
+    assert read_error(None) == (None, [], None) and read_error([1]) == (None, [], None)
+
 # One rule per behaviour, the same input fed to every shipped plugin ------------------------
 
 from provider_streams import WIRES  # noqa: E402  (the plugins are installed in the dev environment)

@@ -167,7 +167,8 @@ class ErrorMapping:
         template = self.hints.get(cls) or _HINTS.get(cls)
         if template is None:
             return None
-        return template.format(provider=provider or "PROVIDER", key_env_var=self.key_env_var or "the provider's key variable")
+        key_env_var = self.key_env_var or "the provider's key variable"
+        return template.format(provider=provider or "PROVIDER", key_env_var=key_env_var)
 
     def error(
         self,
@@ -187,7 +188,9 @@ class ErrorMapping:
         return cls(text, status_code=status, retry_after=retry_after, provider=provider, raw=raw)
 
 
-def error_message(provider: str | None, message: str | None, *, status: int | None = None, kind: str | None = None, hint: str | None = None) -> str:
+def error_message(
+    provider: str | None, message: str | None, *, status: int | None = None, kind: str | None = None, hint: str | None = None
+) -> str:
     """The one-line text of a provider error: who, where, the provider's words, what to do.
 
     ``"acme answered HTTP 401 (invalid_api_key): Bad key — check the key (…)"`` for an HTTP

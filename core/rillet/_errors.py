@@ -12,12 +12,12 @@
     │   ├── AuthenticationError ....... authentication   (401)
     │   ├── PermissionDeniedError ..... permission       (403)
     │   ├── NotFoundError ............. not_found        (404)
-    │   ├── BadRequestError ........... bad_request      (400, 422)
+    │   ├── BadRequestError ........... bad_request      (400, 413, 422, other 4xx)
     │   ├── ContentFilterError ........ content_filter
     │   ├── RateLimitError ............ rate_limit       (429, with retry_after)
-    │   ├── QuotaExceededError ........ quota
+    │   ├── QuotaExceededError ........ quota            (402)
     │   ├── OverloadedError ........... overloaded       (529, 503)
-    │   └── ServerError ............... server           (5xx)
+    │   └── ServerError ............... server           (5xx, 408)
     ├── TransportError
     │   ├── StreamTimeoutError ........ timeout          (phase: connect, first_token, gap, total)
     │   └── ConnectError .............. connection
@@ -25,10 +25,11 @@
         ├── TruncatedStreamError ...... truncated
         └── RemoteProtocolError ....... protocol         (a malformed frame; says which bytes)
 
-Each class has a stable ``code`` (the ``code`` of an ``error`` event; ``ErrorCode`` lists
-them all) and a default
-``retryable``. An error raised from a stream carries ``partial``: the message received
-before the failure, so nothing already streamed is lost.
+Which class an HTTP status or a provider's error kind becomes is decided in one place,
+:mod:`rillet._error_mapping`. Each class has a stable ``code`` (the ``code`` of an
+``error`` event; ``ErrorCode`` lists them all) and a default ``retryable``. An error
+raised from a stream carries ``partial``: the message received before the failure, so
+nothing already streamed is lost.
 """
 
 from __future__ import annotations

@@ -254,3 +254,14 @@ def test_http_error_refinement_reads_code_before_type() -> None:
     limited = decoder.error_from_response(429, {"retry-after": "2"}, b'{"error": {"message": "slow", "type": "requests"}}')
     assert limited.code == "rate_limit" and limited.retry_after == 2.0
     assert decoder.error_from_response(400, {}, b"not json").code == "bad_request"
+
+
+def test_openrouter_http_errors_moderation_and_upstream_words() -> None:
+    decoder = ChatCompletionsDecoder("openrouter")
+    flagged = b'{"error": {"code": 403, "message": "flagged", "metadata": {"reasons": ["violence"], "flagged_input": "x"}}}'
+    assert decoder.error_from_response(403, {}, flagged).code == "content_filter"
+    plain = decoder.error_from_response(403, {}, b'{"error": {"code": 403, "message": "no access"}}')
+    assert plain.code == "permission"
+    upstream = b'{"error": {"code": 502, "message": "Provider returned error", "metadata": {"raw": "upstream timed out"}}}'
+    error = decoder.error_from_response(502, {}, upstream)
+    assert error.code == "server" and "Provider returned error (upstream timed out)" in error.message
