@@ -169,8 +169,6 @@ class GeminiDecoder:
         for frame in frames:
             if sse:
                 data = frame.data
-                if not data.strip():
-                    continue
                 try:
                     payload = json.loads(data)
                 except ValueError:
