@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence, cast
 
 from ._discovery import plugin_manager, providers
 from ._errors import MissingKeyError, UnknownModelError, UnknownProviderError
@@ -122,7 +122,8 @@ class StreamingChatModel:
         fields = {k: v for k, v in options.items() if k in _REQUEST_FIELDS}
         extra = {k: v for k, v in options.items() if k not in _REQUEST_FIELDS and k != "extra"}
         extra.update(options.get("extra") or {})
-        return ChatRequest(messages=messages_from(prompt, system), tools=list(tools or []), extra=extra, **fields)
+        tools_list = cast("list[Tool]", list(tools or []))  # pydantic validates the dicts into Tool
+        return ChatRequest(messages=messages_from(prompt, system), tools=tools_list, extra=extra, **fields)
 
     def stream_tokens(self, prompt: Any, **options: Any) -> TokenStream:
         """Stream events for ``prompt`` (a string or messages); iterate with ``for``.
@@ -130,7 +131,7 @@ class StreamingChatModel:
         Keyword options are those of :meth:`request`.
         """
         request = options.pop("request", None) or self.request(prompt, **options)
-        stream = plugin_manager().hook.stream_tokens(model=self, request=request)
+        stream: TokenStream | None = plugin_manager().hook.stream_tokens(model=self, request=request)
         if stream is None:
             raise UnknownProviderError(f"no installed plugin streams for provider {self.provider!r}")
         return stream
@@ -142,7 +143,7 @@ class StreamingChatModel:
     def stream_with_aggregation(self, prompt: Any, **options: Any) -> AggregatedStream:
         """Stream events plus ``content`` snapshots; ``.result()`` gives the final outcome."""
         request = options.pop("request", None) or self.request(prompt, **options)
-        stream = plugin_manager().hook.stream_with_aggregation(model=self, request=request)
+        stream: AggregatedStream | None = plugin_manager().hook.stream_with_aggregation(model=self, request=request)
         if stream is None:
             raise UnknownProviderError(f"no installed plugin streams for provider {self.provider!r}")
         return stream
@@ -177,6 +178,7 @@ def get_model(
     """
     installed = providers()
     provider, slash, name = model_id.partition("/")
+    info: ProviderInfo | None
     if not slash:
         owners = [info for info in installed.values() if model_id in info.models]
         if not owners:

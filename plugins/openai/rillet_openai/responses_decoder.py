@@ -32,7 +32,7 @@ from rillet.provider import (
     RateLimitError, RemoteProtocolError, RilletError, ServerError, TruncatedStreamError,
 )
 from rillet.provider import (
-    EndEvent, ErrorEvent, ReasoningEvent, StartEvent, TokenEvent, ToolCallDeltaEvent, ToolCallEvent,
+    EndEvent, ErrorEvent, Event, FinishReason, ReasoningEvent, StartEvent, TokenEvent, ToolCallDeltaEvent, ToolCallEvent,
     ToolCallStartEvent, Usage, UsageEvent,
 )
 from rillet.provider import SSEParser
@@ -41,7 +41,7 @@ from .responses_request import METADATA_KEY
 
 __all__ = ["ResponsesDecoder", "error_for_code", "unified_finish_reason"]
 
-_INCOMPLETE_REASONS = {"max_output_tokens": "length", "content_filter": "content_filter"}
+_INCOMPLETE_REASONS: dict[str, FinishReason] = {"max_output_tokens": "length", "content_filter": "content_filter"}
 
 _ERRORS_BY_CODE: dict[str, type[ProviderError]] = {
     "rate_limit_exceeded": RateLimitError, "rate_limit_error": RateLimitError,
@@ -57,7 +57,7 @@ _HINTS: dict[type[ProviderError], str] = {
 }
 
 
-def unified_finish_reason(status: str, incomplete_reason: str | None, *, has_tool_calls: bool, refused: bool) -> str:
+def unified_finish_reason(status: str, incomplete_reason: str | None, *, has_tool_calls: bool, refused: bool) -> FinishReason:
     """The unified finish reason of a finished response.
 
     ``incomplete`` responses map their ``incomplete_details.reason``
@@ -120,13 +120,13 @@ class ResponsesDecoder:
 
     # -- the Decoder protocol -------------------------------------------------------------
 
-    def feed(self, data: bytes) -> list[Any]:
+    def feed(self, data: bytes) -> list[Event]:
         """Decode more of the body."""
         if self._finished:
             return []
         return self._frames(self._sse.feed(data))
 
-    def close(self) -> list[Any]:
+    def close(self) -> list[Event]:
         """The body ended: the last events, or a ``truncated`` error if it ended early."""
         if self._finished:
             return []
@@ -141,8 +141,8 @@ class ResponsesDecoder:
 
     # -- frames -----------------------------------------------------------------------------
 
-    def _frames(self, frames: list[Any], at_close: bool = False) -> list[Any]:
-        events: list[Any] = []
+    def _frames(self, frames: list[Any], at_close: bool = False) -> list[Event]:
+        events: list[Event] = []
         for frame in frames:
             data = frame.data
             if data == "[DONE]":
@@ -170,13 +170,13 @@ class ResponsesDecoder:
                 break
         return events
 
-    def _fail(self, events: list[Any], error: RilletError) -> None:
+    def _fail(self, events: list[Event], error: RilletError) -> None:
         if not self._started:
             events.append(self._start({}))
         events.append(ErrorEvent.from_exception(error))
         self._finished = True
 
-    def _frame(self, payload: dict[str, Any], sse_event: str, events: list[Any]) -> None:
+    def _frame(self, payload: dict[str, Any], sse_event: str, events: list[Event]) -> None:
         kind = payload.get("type") or sse_event
         if not self._started:
             events.append(self._start(payload))
@@ -232,7 +232,7 @@ class ResponsesDecoder:
 
     # -- output items -----------------------------------------------------------------------
 
-    def _item_added(self, payload: dict[str, Any], events: list[Any]) -> None:
+    def _item_added(self, payload: dict[str, Any], events: list[Event]) -> None:
         item = payload.get("item") or {}
         if item.get("type") != "function_call":
             return
@@ -256,7 +256,7 @@ class ResponsesDecoder:
             call = self._calls_by_item.get(item_id, call)
         return call
 
-    def _arguments_delta(self, payload: dict[str, Any], events: list[Any]) -> None:
+    def _arguments_delta(self, payload: dict[str, Any], events: list[Event]) -> None:
         call = self._call_for(payload)
         delta = payload.get("delta") or ""
         if call is None:
@@ -269,7 +269,7 @@ class ResponsesDecoder:
             call.chunks.append(delta)
             events.append(ToolCallDeltaEvent(index=call.index, arguments_delta=delta))
 
-    def _item_done(self, payload: dict[str, Any], events: list[Any]) -> None:
+    def _item_done(self, payload: dict[str, Any], events: list[Event]) -> None:
         item = payload.get("item") or {}
         kind = item.get("type")
         output_index = payload.get("output_index") or 0
@@ -286,7 +286,7 @@ class ResponsesDecoder:
         elif kind == "message":
             self._message_done(item, output_index, events)
 
-    def _finish_call(self, call: _FunctionCall, events: list[Any], *, lenient: bool) -> None:
+    def _finish_call(self, call: _FunctionCall, events: list[Event], *, lenient: bool) -> None:
         if call.finished:
             return
         call.finished = True
@@ -309,7 +309,7 @@ class ResponsesDecoder:
             provider_metadata={METADATA_KEY: {"item_id": call.item_id}} if call.item_id else None,
         ))
 
-    def _reasoning_done(self, item: dict[str, Any], output_index: int, events: list[Any]) -> None:
+    def _reasoning_done(self, item: dict[str, Any], output_index: int, events: list[Event]) -> None:
         item_id = item.get("id") or ""
         encrypted = item.get("encrypted_content") or None
         parts = [("summary", i, part) for i, part in enumerate(item.get("summary") or [])]
@@ -332,7 +332,7 @@ class ResponsesDecoder:
                 provider_metadata={METADATA_KEY: meta},
             ))
 
-    def _message_done(self, item: dict[str, Any], output_index: int, events: list[Any]) -> None:
+    def _message_done(self, item: dict[str, Any], output_index: int, events: list[Event]) -> None:
         for number, part in enumerate(item.get("content") or []):  # parts never streamed as deltas
             if not isinstance(part, dict):
                 continue
@@ -357,7 +357,7 @@ class ResponsesDecoder:
             cache_read_tokens=input_details.get("cached_tokens"),
         )
 
-    def _finish(self, response: dict[str, Any], events: list[Any]) -> None:
+    def _finish(self, response: dict[str, Any], events: list[Event]) -> None:
         status = response.get("status") or "completed"
         details = response.get("incomplete_details") or {}
         reason = details.get("reason") if isinstance(details, dict) else None
@@ -367,7 +367,7 @@ class ResponsesDecoder:
         if usage is not None:
             events.append(UsageEvent(usage=usage))
         events.append(EndEvent(
-            finish_reason=unified_finish_reason(  # type: ignore[arg-type]
+            finish_reason=unified_finish_reason(
                 status, reason, has_tool_calls=bool(self._calls), refused=self._refused
             ),
             raw_finish_reason=reason or status,
@@ -375,7 +375,7 @@ class ResponsesDecoder:
         ))
         self._finished = True
 
-    def _failed(self, response: dict[str, Any], events: list[Any]) -> None:
+    def _failed(self, response: dict[str, Any], events: list[Event]) -> None:
         usage = self._usage(response)
         if usage is not None:
             events.append(UsageEvent(usage=usage))
@@ -386,7 +386,7 @@ class ResponsesDecoder:
             error.get("code"), error.get("message") or "the response failed", provider=self.provider, raw=response
         ))
 
-    def _error_frame(self, payload: dict[str, Any], events: list[Any]) -> None:
+    def _error_frame(self, payload: dict[str, Any], events: list[Event]) -> None:
         error = payload.get("error")
         if not isinstance(error, dict):
             error = payload
