@@ -12,8 +12,7 @@ from ._keys import resolve_key
 from ._providers import ProviderInfo
 
 if TYPE_CHECKING:
-    from ._messages import Message
-    from ._request import ChatRequest, Tool
+    from ._request import ChatRequest, Prompt, Tool
     from ._stream import AggregatedStream, TokenStream
     from ._transport import StreamOptions
 
@@ -106,7 +105,7 @@ class StreamingChatModel:
 
     def request(
         self,
-        prompt: str | Message | Sequence[Message | dict[str, Any]],
+        prompt: Prompt,
         *,
         system: str | None = None,
         tools: Sequence[Tool | dict[str, Any]] | None = None,
@@ -125,7 +124,7 @@ class StreamingChatModel:
         tools_list = cast("list[Tool]", list(tools or []))  # pydantic validates the dicts into Tool
         return ChatRequest(messages=messages_from(prompt, system), tools=tools_list, extra=extra, **fields)
 
-    def stream_tokens(self, prompt: Any, **options: Any) -> TokenStream:
+    def stream_tokens(self, prompt: Prompt, **options: Any) -> TokenStream:
         """Stream events for ``prompt`` (a string or messages); iterate with ``for``.
 
         Keyword options are those of :meth:`request`.
@@ -136,11 +135,11 @@ class StreamingChatModel:
             raise UnknownProviderError(f"no installed plugin streams for provider {self.provider!r}")
         return stream
 
-    def astream_tokens(self, prompt: Any, **options: Any) -> TokenStream:
+    def astream_tokens(self, prompt: Prompt, **options: Any) -> TokenStream:
         """Like :meth:`stream_tokens`, iterated with ``async for``."""
         return self.stream_tokens(prompt, **options)
 
-    def stream_with_aggregation(self, prompt: Any, **options: Any) -> AggregatedStream:
+    def stream_with_aggregation(self, prompt: Prompt, **options: Any) -> AggregatedStream:
         """Stream events plus ``content`` snapshots; ``.result()`` gives the final outcome."""
         request = options.pop("request", None) or self.request(prompt, **options)
         stream: AggregatedStream | None = plugin_manager().hook.stream_with_aggregation(model=self, request=request)
@@ -148,7 +147,7 @@ class StreamingChatModel:
             raise UnknownProviderError(f"no installed plugin streams for provider {self.provider!r}")
         return stream
 
-    def astream_with_aggregation(self, prompt: Any, **options: Any) -> AggregatedStream:
+    def astream_with_aggregation(self, prompt: Prompt, **options: Any) -> AggregatedStream:
         """Like :meth:`stream_with_aggregation`, iterated with ``async for``."""
         return self.stream_with_aggregation(prompt, **options)
 
