@@ -32,6 +32,16 @@ def print_answer(model: rillet.StreamingChatModel) -> str:
     return answer
 
 
+def final_message(model: rillet.StreamingChatModel) -> rillet.Message:
+    """An aggregated stream yields the same union, plus ``content`` snapshots."""
+    stream = model.stream_with_aggregation("Why is the sky blue?")
+    for event in stream:
+        if event.type == "content":
+            assert_type(event.message, rillet.Message)
+    assert_type(stream.result(), rillet.ChatResult)
+    return stream.result().message
+
+
 async def print_answer_async(model: rillet.StreamingChatModel) -> list[str]:
     """``async for`` yields the same typed events."""
     stream = model.astream_tokens("Why is the sky blue?")
