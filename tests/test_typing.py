@@ -20,6 +20,7 @@ from mypy import api as mypy_api
 import rillet
 import rillet.hookspecs
 import rillet.provider
+import rillet.testing
 from rillet.scaffold import PluginSpec, create_plugin
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,6 +37,10 @@ def first_text(model: rillet.StreamingChatModel) -> str:
     for event in model.stream_tokens("hi"):
         return event.text
     return ""
+
+
+def numbered(model: rillet.StreamingChatModel) -> rillet.TokenStream:
+    return model.stream_tokens(42)
 '''
 
 
@@ -51,7 +56,7 @@ def type_checking_imports(module: ModuleType) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize(("module", "extra"), [(rillet, {"__version__"}), (rillet.provider, set())])
+@pytest.mark.parametrize(("module", "extra"), [(rillet, {"__version__"}), (rillet.provider, set()), (rillet.testing, set())])
 def test_all_is_a_literal_list_of_exactly_the_lazy_exports(module: ModuleType, extra: set[str]) -> None:
     exports = set(module._EXPORTS)  # type: ignore[attr-defined]
     assert module.__all__ == sorted(exports | extra)
@@ -93,6 +98,11 @@ def test_mypy_accepts_the_narrowing_example(mypy_errors: dict[str, list[str]]) -
 def test_mypy_rejects_event_text_without_narrowing(mypy_errors: dict[str, list[str]]) -> None:
     errors = mypy_errors["unnarrowed"]
     assert any('Item "StartEvent" of' in line and 'has no attribute "text"  [union-attr]' in line for line in errors), errors
+
+
+def test_mypy_rejects_a_prompt_that_is_not_a_prompt(mypy_errors: dict[str, list[str]]) -> None:
+    errors = mypy_errors["unnarrowed"]
+    assert any('Argument 1 to "stream_tokens" of "StreamingChatModel" has incompatible type "int"' in line for line in errors), errors
 
 
 def test_a_scaffolded_plugin_passes_the_strict_type_check(mypy_errors: dict[str, list[str]]) -> None:

@@ -12,6 +12,7 @@ from typing_extensions import assert_type
 
 import rillet
 from rillet.provider import Decoder, ErrorCode, FinishReason
+from rillet.testing import Case, ProviderConformance
 
 
 def print_answer(model: rillet.StreamingChatModel) -> str:
@@ -55,3 +56,9 @@ def decode(decoder: Decoder, body: bytes) -> list[str]:
     assert_type(decoder.close(), list[rillet.Event])
     events = rillet.decode_chunks(decoder, [body])
     return [event.call_id for event in events if event.type == "tool_call"]
+
+
+def kit_texts(kit: ProviderConformance, case: Case) -> list[str]:
+    """The conformance kit's helpers return typed decoders and events too."""
+    assert_type(kit.make_decoder(case), Decoder)
+    return [event.text for event in kit.decode(case) if event.type == "token"]
