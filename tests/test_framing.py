@@ -161,3 +161,12 @@ def test_sse_one_event_per_chunk_keeps_event_types_ids_and_pending_lines() -> No
     parser.close()
     with pytest.raises(LocalProtocolError):
         parser.feed(b"data: e\n\n")  # closed, even on the fast path
+
+
+@pytest.mark.parametrize(("make_parser", "body", "what"), [
+    (NDJSONParser, b'{"a": 1}\n{"b": "\xff"}\n', "line"),
+    (JSONArrayParser, b'[{"a": 1}, {"b": "\xff"}]', "element"),
+])
+def test_a_value_that_is_not_utf8_is_a_protocol_error_saying_so(make_parser: object, body: bytes, what: str) -> None:
+    with pytest.raises(RemoteProtocolError, match=rf"malformed JSON {what} \('utf-8' codec can't decode byte 0xff"):
+        parse_all(make_parser, [body])

@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, ConfigDict
 
-from ._events import EndEvent, ErrorEvent, FinishReason, ReasoningEvent, Timing, ToolCallEvent, Usage
+from ._events import EndEvent, ErrorEvent, Event, FinishReason, ReasoningEvent, Timing, ToolCallEvent, Usage
 from ._messages import Message, Part, ReasoningPart, TextPart, ToolCallPart
 
 __all__ = ["ChatResult", "StreamAggregator"]
@@ -101,35 +101,34 @@ class StreamAggregator:
         self.ended = False
 
     @classmethod
-    def fold(cls, events: Iterable[Any]) -> ChatResult:
+    def fold(cls, events: Iterable[Event]) -> ChatResult:
         """Aggregate a whole sequence of events into a :class:`ChatResult`."""
         aggregator = cls()
         for event in events:
             aggregator.add(event)
         return aggregator.result()
 
-    def add(self, event: Any) -> None:
+    def add(self, event: Event) -> None:
         """Take one event into account."""
-        kind = event.type
-        if kind == "token":
+        if event.type == "token":
             self._part("text", event.index).chunks.append(event.text)
-        elif kind == "reasoning":
+        elif event.type == "reasoning":
             self._add_reasoning(event)
-        elif kind == "tool_call_delta":
+        elif event.type == "tool_call_delta":
             self._part("tool", event.index).chunks.append(event.arguments_delta)
-        elif kind == "tool_call_start":
+        elif event.type == "tool_call_start":
             part = self._part("tool", event.index)
             part.call_id, part.name = event.call_id, event.name
-        elif kind == "tool_call":
+        elif event.type == "tool_call":
             part = self._part("tool", event.index)
             part.call_id, part.name, part.finished = event.call_id, event.name, event
-        elif kind == "usage":
+        elif event.type == "usage":
             self.usage = event.usage
-        elif kind == "start":
+        elif event.type == "start":
             self.response_id = event.response_id
-        elif kind == "end":
+        elif event.type == "end":
             self._add_end(event)
-        elif kind == "error":
+        elif event.type == "error":
             self.error = event
             self.ended = True
 

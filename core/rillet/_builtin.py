@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ._providers import Capabilities, ProviderInfo
 from .hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from ._model import StreamingChatModel
+    from ._request import ChatRequest
+    from ._stream import AggregatedStream, TokenStream
 
 REPLAY = ProviderInfo(
     name="replay",
@@ -27,17 +32,17 @@ def rillet_providers() -> list[ProviderInfo]:
 
 
 @hookimpl(trylast=True)
-def stream_with_aggregation(model: Any, request: Any) -> Any:
+def stream_with_aggregation(model: StreamingChatModel, request: ChatRequest) -> AggregatedStream | None:
     """Aggregate any provider's token stream."""
     from ._discovery import plugin_manager
     from ._stream import AggregatedStream
 
-    stream = plugin_manager().hook.stream_tokens(model=model, request=request)
+    stream: TokenStream | None = plugin_manager().hook.stream_tokens(model=model, request=request)
     return None if stream is None else AggregatedStream(stream)
 
 
 @hookimpl
-def stream_tokens(model: Any, request: Any) -> Any:
+def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStream | None:
     """Stream a recording when the provider is ``replay``."""
     if model.provider != "replay":
         return None

@@ -7,7 +7,7 @@ from typing import Any, Iterable, Protocol
 
 from ._aggregate import StreamAggregator
 from ._errors import RemoteProtocolError, RilletError, TruncatedStreamError
-from ._events import ErrorEvent, StartEvent
+from ._events import ErrorEvent, Event, StartEvent
 
 __all__ = ["Decoder", "EventSequencer", "decode_chunks", "decode_response", "decode_step", "error_for_status", "parse_tool_arguments"]
 
@@ -28,16 +28,16 @@ class Decoder(Protocol):
     ``error_from_response(status, headers, body)`` method for quirks the table cannot say.
     """
 
-    def feed(self, data: bytes) -> list[Any]:
+    def feed(self, data: bytes) -> list[Event]:
         """Decode more of the body."""
         ...
 
-    def close(self) -> list[Any]:
+    def close(self) -> list[Event]:
         """The body ended; return the final events (or raise if it ended too early)."""
         ...
 
 
-def decode_step(decoder: Decoder, chunk: bytes, provider: str | None = None) -> list[Any]:
+def decode_step(decoder: Decoder, chunk: bytes, provider: str | None = None) -> list[Event]:
     """Feed ``chunk`` to ``decoder`` (``b""`` closes it).
 
     A decoder bug on unexpected data (``KeyError``, ``TypeError`` …) becomes a
@@ -58,7 +58,7 @@ def decode_step(decoder: Decoder, chunk: bytes, provider: str | None = None) -> 
         ) from exc
 
 
-def _close(decoder: Decoder, provider: str | None) -> list[Any]:
+def _close(decoder: Decoder, provider: str | None) -> list[Event]:
     """Close ``decoder``; a malformed frame found at the end of the body means it was cut."""
     try:
         events = decoder.close()
@@ -88,7 +88,7 @@ def parse_tool_arguments(raw: str) -> Any:
         return {}
     try:
         return json.loads(raw)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise RemoteProtocolError(
             f"tool call arguments are not valid JSON ({exc.msg}): {raw[:200]!r}"
         ) from None
@@ -112,9 +112,9 @@ class EventSequencer:
         self.started = False
         self.finished = False
 
-    def accept(self, events: Iterable[Any]) -> list[Any]:
+    def accept(self, events: Iterable[Event]) -> list[Event]:
         """Pass decoder events through the grammar; return those the caller may see."""
-        out: list[Any] = []
+        out: list[Event] = []
         if self.finished:
             return out
         add = self.aggregator.add
@@ -126,7 +126,7 @@ class EventSequencer:
                     out.append(self._start())
             elif kind == "start":
                 continue
-            if kind == "error":
+            if event.type == "error":
                 if event.partial is None:
                     event = event.model_copy(update={"partial": self.aggregator.message()})
                 self.finished = True
@@ -138,7 +138,7 @@ class EventSequencer:
                 break
         return out
 
-    def fail(self, error: RilletError) -> list[Any]:
+    def fail(self, error: RilletError) -> list[Event]:
         """Report ``error`` as the terminal event (after a ``start`` if none was sent)."""
         if error.partial is None and self.started:
             error.partial = self.aggregator.message()
@@ -150,13 +150,13 @@ class EventSequencer:
         return event
 
 
-def decode_chunks(decoder: Decoder, chunks: Iterable[bytes], *, provider: str = "", model: str = "") -> list[Any]:
+def decode_chunks(decoder: Decoder, chunks: Iterable[bytes], *, provider: str = "", model: str = "") -> list[Event]:
     """Feed ``chunks`` to ``decoder`` then close it; return the sequenced events.
 
     The sans-IO equivalent of a stream: what ``rillet replay`` and the conformance kit use.
     """
     sequencer = EventSequencer(provider, model)
-    events: list[Any] = []
+    events: list[Event] = []
     try:
         for chunk in chunks:
             if not chunk:
@@ -196,7 +196,7 @@ def decode_response(
     *,
     provider: str = "",
     model: str = "",
-) -> list[Any]:
+) -> list[Event]:
     """Decode a whole recorded response: an error status becomes ``start`` + ``error``."""
     if status >= 400:
         body = b"".join(chunks)

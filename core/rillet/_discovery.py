@@ -113,7 +113,7 @@ def providers() -> dict[str, ProviderInfo]:
         names = {plugin.name: plugin for plugin in registry.loaded}
         for impl in registry.manager.hook.rillet_providers.get_hookimpls():
             try:
-                infos = impl.function()
+                infos: Any = impl.function()
             except Exception as exc:
                 plugin = names.get(impl.plugin_name)
                 registry.failed.append(

@@ -143,7 +143,7 @@ class LocalProtocolError(RilletError):
 class ConfigurationError(RilletError):
     """rillet cannot start a stream as configured; nothing was sent."""
 
-    code = "configuration"
+    code: ClassVar[ErrorCode] = "configuration"
 
 
 class MissingKeyError(ConfigurationError):
@@ -167,7 +167,7 @@ class UnknownModelError(ConfigurationError):
 class ProviderError(RilletError):
     """The provider answered with an error (an HTTP status or an in-band error frame)."""
 
-    code = "provider"
+    code: ClassVar[ErrorCode] = "provider"
 
 
 class AuthenticationError(ProviderError):
@@ -230,7 +230,7 @@ class ServerError(ProviderError):
 class TransportError(RilletError):
     """The HTTP exchange itself failed."""
 
-    code = "transport"
+    code: ClassVar[ErrorCode] = "transport"
     default_retryable = True
 
 
@@ -253,7 +253,7 @@ class ConnectError(TransportError):
 class StreamError(RilletError):
     """The bytes received do not form a complete, well-formed stream."""
 
-    code = "stream"
+    code: ClassVar[ErrorCode] = "stream"
 
 
 class TruncatedStreamError(StreamError):

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from ._errors import RilletError, error_class_for_code
+from ._errors import ErrorCode, RilletError, error_class_for_code
 from ._messages import Message
 
 __all__ = [
@@ -173,7 +173,7 @@ class ErrorEvent(BaseModel):
 
     model_config = _frozen
     type: Literal["error"] = "error"
-    code: str
+    code: ErrorCode
     message: str
     retryable: bool = False
     status_code: int | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence, cast
 
 from ._discovery import plugin_manager, providers
 from ._errors import MissingKeyError, UnknownModelError, UnknownProviderError
@@ -12,8 +12,7 @@ from ._keys import resolve_key
 from ._providers import ProviderInfo
 
 if TYPE_CHECKING:
-    from ._messages import Message
-    from ._request import ChatRequest, Tool
+    from ._request import ChatRequest, Prompt, Tool
     from ._stream import AggregatedStream, TokenStream
     from ._transport import StreamOptions
 
@@ -106,7 +105,7 @@ class StreamingChatModel:
 
     def request(
         self,
-        prompt: str | Message | Sequence[Message | dict[str, Any]],
+        prompt: Prompt,
         *,
         system: str | None = None,
         tools: Sequence[Tool | dict[str, Any]] | None = None,
@@ -122,32 +121,33 @@ class StreamingChatModel:
         fields = {k: v for k, v in options.items() if k in _REQUEST_FIELDS}
         extra = {k: v for k, v in options.items() if k not in _REQUEST_FIELDS and k != "extra"}
         extra.update(options.get("extra") or {})
-        return ChatRequest(messages=messages_from(prompt, system), tools=list(tools or []), extra=extra, **fields)
+        tools_list = cast("list[Tool]", list(tools or []))  # pydantic validates the dicts into Tool
+        return ChatRequest(messages=messages_from(prompt, system), tools=tools_list, extra=extra, **fields)
 
-    def stream_tokens(self, prompt: Any, **options: Any) -> TokenStream:
+    def stream_tokens(self, prompt: Prompt, **options: Any) -> TokenStream:
         """Stream events for ``prompt`` (a string or messages); iterate with ``for``.
 
         Keyword options are those of :meth:`request`.
         """
         request = options.pop("request", None) or self.request(prompt, **options)
-        stream = plugin_manager().hook.stream_tokens(model=self, request=request)
+        stream: TokenStream | None = plugin_manager().hook.stream_tokens(model=self, request=request)
         if stream is None:
             raise UnknownProviderError(f"no installed plugin streams for provider {self.provider!r}")
         return stream
 
-    def astream_tokens(self, prompt: Any, **options: Any) -> TokenStream:
+    def astream_tokens(self, prompt: Prompt, **options: Any) -> TokenStream:
         """Like :meth:`stream_tokens`, iterated with ``async for``."""
         return self.stream_tokens(prompt, **options)
 
-    def stream_with_aggregation(self, prompt: Any, **options: Any) -> AggregatedStream:
+    def stream_with_aggregation(self, prompt: Prompt, **options: Any) -> AggregatedStream:
         """Stream events plus ``content`` snapshots; ``.result()`` gives the final outcome."""
         request = options.pop("request", None) or self.request(prompt, **options)
-        stream = plugin_manager().hook.stream_with_aggregation(model=self, request=request)
+        stream: AggregatedStream | None = plugin_manager().hook.stream_with_aggregation(model=self, request=request)
         if stream is None:
             raise UnknownProviderError(f"no installed plugin streams for provider {self.provider!r}")
         return stream
 
-    def astream_with_aggregation(self, prompt: Any, **options: Any) -> AggregatedStream:
+    def astream_with_aggregation(self, prompt: Prompt, **options: Any) -> AggregatedStream:
         """Like :meth:`stream_with_aggregation`, iterated with ``async for``."""
         return self.stream_with_aggregation(prompt, **options)
 
@@ -177,6 +177,7 @@ def get_model(
     """
     installed = providers()
     provider, slash, name = model_id.partition("/")
+    info: ProviderInfo | None
     if not slash:
         owners = [info for info in installed.values() if model_id in info.models]
         if not owners:

@@ -10,12 +10,17 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
 
 import httpx
 
 from ._errors import ConfigurationError, UnknownProviderError
 from .cassettes import Interaction, load_cassette
+
+if TYPE_CHECKING:
+    from ._model import StreamingChatModel
+    from ._request import ChatRequest
+    from ._stream import TokenStream
 
 __all__ = ["ReplayTransport", "find_recording", "replay_decoder", "replay_stream", "split_frames"]
 
@@ -67,7 +72,7 @@ def split_frames(body: bytes) -> list[bytes]:
     return [frame for frame in frames if frame]
 
 
-def replay_stream(model: Any, request: Any) -> Any:
+def replay_stream(model: StreamingChatModel, request: ChatRequest) -> TokenStream:
     """The ``stream_tokens`` of the replay provider."""
     from ._stream import TokenStream
 

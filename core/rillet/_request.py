@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Sequence
+from typing import Any, Literal, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._messages import Message
 
-__all__ = ["ChatRequest", "Reasoning", "Tool", "messages_from"]
+__all__ = ["ChatRequest", "Prompt", "Reasoning", "Tool", "messages_from"]
+
+#: What the ``stream_*`` methods take as a prompt: a string (one user message), a message,
+#: or a list of messages (or their dict form).
+Prompt = Union[str, Message, Sequence[Union[Message, dict[str, Any]]]]
 
 
 class Tool(BaseModel):
@@ -48,7 +52,7 @@ class ChatRequest(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-def messages_from(prompt: str | Message | Sequence[Message | dict[str, Any]], system: str | None = None) -> list[Message]:
+def messages_from(prompt: Prompt, system: str | None = None) -> list[Message]:
     """Normalise a prompt string, a message or a list of messages/dicts to messages."""
     if isinstance(prompt, str):
         messages = [Message.user(prompt)]

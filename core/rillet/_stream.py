@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ._decoding import Decoder
+    from ._events import Event
     from ._messages import Message
     from ._model import StreamingChatModel
 
@@ -83,16 +84,16 @@ class TokenStream:
 
     # sync ---------------------------------------------------------------------------
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[Event]:
         from ._transport import drive_sync
 
         flow = self._flow()
         client = self._sync_client()
         self._iterator = drive_sync(flow, client)
-        self._live = self._guard(self._iterator)
-        return self._live
+        self._live = live = self._guard(self._iterator)
+        return live
 
-    def _guard(self, iterator: Iterator[Any]) -> Iterator[Any]:
+    def _guard(self, iterator: Iterator[Event]) -> Iterator[Event]:
         try:
             yield from iterator
         finally:
@@ -146,16 +147,16 @@ class TokenStream:
 
     # async --------------------------------------------------------------------------
 
-    def __aiter__(self) -> AsyncIterator[Any]:
+    def __aiter__(self) -> AsyncIterator[Event]:
         from ._transport import drive_async
 
         flow = self._flow()
         client = self._async_client()
         self._iterator = drive_async(flow, client)
-        self._live = self._aguard(self._iterator)
-        return self._live
+        self._live = live = self._aguard(self._iterator)
+        return live
 
-    async def _aguard(self, iterator: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async def _aguard(self, iterator: AsyncIterator[Event]) -> AsyncIterator[Event]:
         try:
             async for event in iterator:
                 yield event
@@ -223,7 +224,7 @@ class AggregatedStream:
     def __repr__(self) -> str:
         return f"<AggregatedStream of {self.inner!r}>"
 
-    def _with_snapshots(self, event: Any) -> list[Any]:
+    def _with_snapshots(self, event: Event) -> list[Event]:
         self.aggregator.add(event)
         kind = event.type
         if kind in _DELTAS:
@@ -244,11 +245,11 @@ class AggregatedStream:
         """Whether the stream was stopped before its terminal event."""
         return bool(getattr(self.inner, "cancelled", False))
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[Event]:
         for event in self.inner:
             yield from self._with_snapshots(event)
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
+    async def __aiter__(self) -> AsyncIterator[Event]:
         async for event in self.inner:
             for item in self._with_snapshots(event):
                 yield item

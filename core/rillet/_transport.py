@@ -26,6 +26,7 @@ from ._errors import (
     TransportError,
     TruncatedStreamError,
 )
+from ._events import Event
 
 __all__ = ["StreamOptions", "drive_async", "drive_sync", "map_httpx_error", "stream_flow"]
 
@@ -62,7 +63,7 @@ class StreamOptions:
             return None
         if retry_after is not None:
             return retry_after if retry_after <= self.retry_after_max else None
-        delay = min(self.backoff_max, self.backoff_initial * (2**attempt))
+        delay: float = min(self.backoff_max, self.backoff_initial * (2**attempt))
         return delay * (0.5 + rng() / 2)
 
 
@@ -91,7 +92,7 @@ class Read:
         self.response = response
         self.timeout = timeout
         self.phase = phase
-        self.events: list[Any] | None = None
+        self.events: list[Event] | None = None
 
 
 class ReadAll:
@@ -206,7 +207,7 @@ def stream_flow(
                     raise error_for_status(decoder, response.status_code, response.headers, body, provider)
                 phase = "first_token"
                 read = None
-                pending: list[Any] | None = None  # events the driver delivers before the next read
+                pending: list[Event] | None = None  # events the driver delivers before the next read
                 while True:
                     # One Read per phase (first token, then gap); rebuilt every time only
                     # when a total deadline shrinks the budget.
@@ -265,7 +266,7 @@ def _read_budget(options: StreamOptions, deadline: float | None, clock: Callable
     return timeout, phase
 
 
-def _stamp(state: StreamState, events: list[Any], clock: Callable[[], float]) -> None:
+def _stamp(state: StreamState, events: list[Event], clock: Callable[[], float]) -> None:
     now = clock()
     if state.first_event_at is None and any(event.type != "start" for event in events):
         state.first_event_at = now
@@ -295,7 +296,7 @@ def _read_timeout(operation: Read) -> StreamTimeoutError:
     )
 
 
-def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterator[Any]:
+def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterator[Event]:
     """Run ``flow`` with a sync client, yielding its events."""
     bodies: dict[httpx.Response, Iterator[bytes]] = {}  # open responses and their body iterators
     try:
@@ -345,7 +346,7 @@ def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Respo
     raise TypeError(f"unknown stream operation {operation!r}")
 
 
-async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient) -> AsyncIterator[Any]:
+async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient) -> AsyncIterator[Event]:
     """Run ``flow`` with an async client, yielding its events."""
     bodies: dict[httpx.Response, AsyncIterator[bytes]] = {}  # open responses and their body iterators
     try:

@@ -47,7 +47,7 @@ def read_prompt(prompt: str | None, stdin: Any) -> str:
     if prompt is None or prompt == "-":
         if is_tty(stdin):
             raise click.UsageError("no prompt: give PROMPT, or pipe it on stdin (echo hi | rillet chat -m …)")
-        text = stdin.read()
+        text: str = stdin.read()
         if not text.strip():
             raise click.UsageError("the prompt read from stdin is empty")
         return text

@@ -175,8 +175,8 @@ def models(provider_name: str | None, base_url: str | None, as_json: bool) -> No
     else:
         for item in listed:
             click.echo(item["id"])
-        for problem in problems:
-            click.echo(f"{problem['provider']}: {problem['error']}", err=True)
+        for failure in problems:
+            click.echo(f"{failure['provider']}: {failure['error']}", err=True)
         _echo_failed(failed_plugins())
     if provider_name and problems:
         raise click.exceptions.Exit(1)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from .._errors import LocalProtocolError, RemoteProtocolError, TruncatedStreamError
-from ._ndjson import quote_bytes
+from ._ndjson import json_error_reason, quote_bytes
 
 _SIGNIFICANT = re.compile(rb'[\[\]{}"\\]')
 
@@ -117,7 +117,7 @@ class JSONArrayParser:
                         values.append(json.loads(element))
                     except ValueError as exc:
                         raise RemoteProtocolError(
-                            f"malformed JSON element ({exc.msg}): {quote_bytes(element)}"
+                            f"malformed JSON element ({json_error_reason(exc)}): {quote_bytes(element)}"
                         ) from None
         if self._depth == 0:
             del buffer[:position]

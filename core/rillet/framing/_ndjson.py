@@ -15,6 +15,11 @@ def quote_bytes(data: bytes, limit: int = 200) -> str:
     return repr(shown) + (f" … ({len(data)} bytes)" if len(data) > limit else "")
 
 
+def json_error_reason(error: ValueError) -> str:
+    """Why ``json.loads`` refused its input: the syntax error, or the bytes not being UTF-8."""
+    return error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+
+
 class NDJSONParser:
     """Incremental NDJSON parser (sans-IO). Blank lines are skipped.
 
@@ -64,4 +69,4 @@ def _parse(line: bytes) -> Any:
     try:
         return json.loads(line)
     except ValueError as exc:
-        raise RemoteProtocolError(f"malformed JSON line ({exc.msg}): {quote_bytes(line)}") from None
+        raise RemoteProtocolError(f"malformed JSON line ({json_error_reason(exc)}): {quote_bytes(line)}") from None

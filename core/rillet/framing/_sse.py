@@ -19,7 +19,7 @@ class ServerSentEvent(NamedTuple):
 
 def _new_event(fields: tuple[str, str, str | None, int | None]) -> ServerSentEvent:
     """A ServerSentEvent built at C speed (NamedTuple's own ``__new__`` is Python code)."""
-    return tuple.__new__(ServerSentEvent, fields)  # type: ignore[arg-type]
+    return tuple.__new__(ServerSentEvent, fields)
 
 
 class SSEParser:

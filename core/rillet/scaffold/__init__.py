@@ -10,11 +10,18 @@ scenarios, so ``pip install -e '.[test]' && pytest`` passes before the author ch
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from importlib.resources import files
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:  # importlib.resources.abc is new in 3.11
+        from importlib.abc import Traversable
 
 __all__ = ["PluginSpec", "create_plugin"]
 

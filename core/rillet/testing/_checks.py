@@ -91,6 +91,7 @@ def invariant_problems(events: Sequence[Any]) -> list[str]:
     from .._aggregate import StreamAggregator
     from .._decoding import parse_tool_arguments
     from .._errors import RilletError
+    from .._messages import ReasoningPart, TextPart
 
     problems: list[str] = []
     texts: dict[int, list[str]] = {}
@@ -153,7 +154,7 @@ def invariant_problems(events: Sequence[Any]) -> list[str]:
     message = StreamAggregator.fold(events).message
     for kind, blocks in (("text", texts), ("reasoning", reasonings)):
         joined_blocks = ["".join(parts) for parts in blocks.values()]
-        aggregated = [part.text for part in message.content if part.type == kind]
+        aggregated = [part.text for part in message.content if isinstance(part, (TextPart, ReasoningPart)) and part.type == kind]
         if joined_blocks != aggregated:
             problems.append(f"{kind} deltas per block {joined_blocks!r} differ from the aggregated {aggregated!r}")
     if ended and last_usage is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -29,8 +29,8 @@ def allowed_codes(status: int, mapping: Any = None) -> frozenset[str]:
 class HTTPErrorTests:
     """Mixed into :class:`rillet.testing.ProviderConformance`."""
 
-    provider: str
-    synthetic_error_body: bytes
+    provider: ClassVar[str]
+    synthetic_error_body: ClassVar[bytes]
     cases: Any
     decode: Any
     make_decoder: Any

@@ -143,7 +143,8 @@ def load_expected(path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), dict):
         raise ValueError(f'{path} needs the form {{"interactions": {{"0": {{...}}}}}}')
-    return data["interactions"]
+    interactions: dict[str, Any] = data["interactions"]
+    return interactions
 
 
 def write_draft(path: Path, number: int, draft: dict[str, Any]) -> bool:

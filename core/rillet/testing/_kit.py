@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
 import pytest
 
@@ -13,6 +13,10 @@ from ._error_tests import SYNTHETIC_STATUSES, HTTPErrorTests
 from ._expected import draft_expected, write_draft
 from ._scenario_tests import ScenarioTests
 from ._transport_tests import TransportTests
+
+if TYPE_CHECKING:
+    from .._decoding import Decoder
+    from .._events import Event
 
 __all__ = ["ProviderConformance", "standard_test_violations"]
 
@@ -165,14 +169,14 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
 
     # helpers (not tests; a subclass may override them) ------------------------------
 
-    def make_decoder(self, case: Case) -> Any:
+    def make_decoder(self, case: Case) -> Decoder:
         """A fresh decoder for ``case`` from the plugin's ``rillet_replay_decoder``."""
-        decoder = call_replay_decoder(self.plugin, case.interaction)
+        decoder: Decoder | None = call_replay_decoder(self.plugin, case.interaction)
         if decoder is None:
             pytest.fail(f"{self.plugin.__name__}.rillet_replay_decoder returned None for {case.interaction.request.uri}")
         return decoder
 
-    def decode(self, case: Case, chunks: Sequence[bytes] | None = None) -> list[Any]:
+    def decode(self, case: Case, chunks: Sequence[bytes] | None = None) -> list[Event]:
         """Decode the recorded response of ``case`` (fed as ``chunks``, default whole)."""
         from .._decoding import decode_response
 

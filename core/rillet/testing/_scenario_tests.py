@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -17,12 +17,12 @@ __all__ = ["ScenarioTests"]
 class ScenarioTests:
     """Mixed into :class:`rillet.testing.ProviderConformance`."""
 
-    provider: str
-    plugin: Any
-    cassette_paths: Any
-    scenario_model: str
-    scenario_cassette_dir: Any
-    scenario_base_url: Any
+    provider: ClassVar[str]
+    plugin: ClassVar[Any]
+    cassette_paths: ClassVar[Any]
+    scenario_model: ClassVar[str]
+    scenario_cassette_dir: ClassVar[Any]
+    scenario_base_url: ClassVar[Any]
     decode: Any
     provider_info: Any
 

@@ -7,7 +7,7 @@ httpx drivers, the plugin's decoder and connection handling run as against a pro
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,7 +21,7 @@ __all__ = ["TransportTests"]
 class TransportTests:
     """Mixed into :class:`rillet.testing.ProviderConformance`."""
 
-    provider: str
+    provider: ClassVar[str]
     make_decoder: Any
     decode: Any
     cases: Any

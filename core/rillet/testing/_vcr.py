@@ -97,7 +97,7 @@ class _RilletYAMLSerializer:
     def deserialize(cassette_string: str) -> dict[str, Any]:
         from vcr.serializers import yamlserializer
 
-        data = yamlserializer.deserialize(cassette_string)
+        data: dict[str, Any] = yamlserializer.deserialize(cassette_string)
         for interaction in data.get("interactions", []):
             request, response = interaction.get("request", {}), interaction.get("response", {})
             if "parsed_body" in request:
@@ -110,7 +110,8 @@ class _RilletYAMLSerializer:
     def serialize(cassette_dict: dict[str, Any]) -> str:
         from vcr.serializers import yamlserializer
 
-        return yamlserializer.serialize(cassette_dict)
+        text: str = yamlserializer.serialize(cassette_dict)
+        return text
 
 
 def register_serializer(recorder: Any) -> Any:

@@ -6,11 +6,14 @@ decoder are imported only when a stream is opened.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from rillet.provider import Capabilities, ProviderInfo
 from rillet.provider import hookimpl
+
+if TYPE_CHECKING:
+    from rillet.provider import ChatRequest, Decoder, StreamingChatModel, TokenStream
 
 __all__ = ["PROVIDER", "rillet_providers", "rillet_replay_decoder", "stream_tokens"]
 
@@ -43,7 +46,7 @@ def rillet_providers() -> list[ProviderInfo]:
 
 
 @hookimpl
-def stream_tokens(model: Any, request: Any) -> Any:
+def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStream | None:
     """Stream ``request`` from an ``anthropic/…`` model; ``None`` for other providers."""
     if model.provider != PROVIDER.name:
         return None
@@ -58,7 +61,7 @@ def stream_tokens(model: Any, request: Any) -> Any:
 
 
 @hookimpl
-def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Any:
+def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder | None:
     """A fresh decoder for a recorded streaming ``POST …/v1/messages`` exchange."""
     if method.upper() != "POST" or not urlsplit(url).path.rstrip("/").endswith("/v1/messages"):
         return None

@@ -23,6 +23,7 @@ from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamErr
 from rillet.provider import (
     EndEvent,
     ErrorEvent,
+    Event,
     ReasoningEvent,
     StartEvent,
     TokenEvent,
@@ -82,13 +83,13 @@ class AnthropicDecoder:
         self._raw_stop: str | None = None
         self._last = "nothing"
 
-    def feed(self, data: bytes) -> list[Any]:
+    def feed(self, data: bytes) -> list[Event]:
         """Decode more of the body; events after the terminal one are ignored."""
         if self._done:
             return []
         return self._frames(self._sse.feed(data))
 
-    def close(self) -> list[Any]:
+    def close(self) -> list[Event]:
         """The body ended: flush the last frame; report truncation if ``message_stop`` is missing."""
         if self._done:
             return []
@@ -115,8 +116,8 @@ class AnthropicDecoder:
 
     # -- frames ---------------------------------------------------------------------------
 
-    def _frames(self, frames: list[Any], at_close: bool = False) -> list[Any]:
-        out: list[Any] = []
+    def _frames(self, frames: list[Any], at_close: bool = False) -> list[Event]:
+        out: list[Event] = []
         for frame in frames:
             try:
                 payload = json.loads(frame.data)
@@ -149,7 +150,7 @@ class AnthropicDecoder:
                 return out
         return out
 
-    def _dispatch(self, kind: str, payload: dict[str, Any], out: list[Any]) -> None:
+    def _dispatch(self, kind: str, payload: dict[str, Any], out: list[Event]) -> None:
         if kind == "content_block_delta":
             self._delta(payload["index"], payload["delta"], out)
         elif kind == "content_block_start":
@@ -173,13 +174,13 @@ class AnthropicDecoder:
         message = message or {}
         return StartEvent(provider=self.provider, model=message.get("model") or self.model, response_id=message.get("id"))
 
-    def _fail(self, out: list[Any], error: RilletError) -> None:
+    def _fail(self, out: list[Event], error: RilletError) -> None:
         self._done = True
         out.append(ErrorEvent.from_exception(error))
 
     # -- content blocks -------------------------------------------------------------------
 
-    def _block_start(self, index: int, block: dict[str, Any], out: list[Any]) -> None:
+    def _block_start(self, index: int, block: dict[str, Any], out: list[Event]) -> None:
         kind = block.get("type")
         if kind == "text":
             self._blocks[index] = _Block(_TEXT)
@@ -201,7 +202,7 @@ class AnthropicDecoder:
             # types added later: kept verbatim, reported once the block is complete.
             self._blocks[index] = _Block(_SERVER, payload=dict(block))
 
-    def _delta(self, index: int, delta: dict[str, Any], out: list[Any]) -> None:
+    def _delta(self, index: int, delta: dict[str, Any], out: list[Event]) -> None:
         kind = delta.get("type")
         if kind == "text_delta":
             out.append(TokenEvent(text=delta["text"], index=index))
@@ -222,12 +223,12 @@ class AnthropicDecoder:
         # citations_delta (a text block's sources) and delta types added later are ignored:
         # rillet's token events carry no per-block metadata yet.
 
-    def _block_stop(self, index: int, out: list[Any]) -> None:
+    def _block_stop(self, index: int, out: list[Event]) -> None:
         block = self._blocks.pop(index, None)
         if block is not None:
             self._finish_block(index, block, out)
 
-    def _finish_block(self, index: int, block: _Block, out: list[Any]) -> None:
+    def _finish_block(self, index: int, block: _Block, out: list[Event]) -> None:
         if block.kind == _TOOL:
             raw = "".join(block.chunks)
             out.append(ToolCallEvent(
@@ -242,7 +243,7 @@ class AnthropicDecoder:
 
     # -- message --------------------------------------------------------------------------
 
-    def _update_usage(self, wire: dict[str, Any], out: list[Any]) -> None:
+    def _update_usage(self, wire: dict[str, Any], out: list[Event]) -> None:
         old = self._usage or Usage()
         self._raw_input = _int(wire.get("input_tokens"), self._raw_input)
         cache_read = _int(wire.get("cache_read_input_tokens"), old.cache_read_tokens)
@@ -257,7 +258,7 @@ class AnthropicDecoder:
         self._usage = new
         out.append(UsageEvent(usage=new))
 
-    def _message_delta(self, payload: dict[str, Any], out: list[Any]) -> None:
+    def _message_delta(self, payload: dict[str, Any], out: list[Event]) -> None:
         delta = payload.get("delta") or {}
         if delta.get("stop_reason") is not None:
             self._raw_stop = delta["stop_reason"]
@@ -265,7 +266,7 @@ class AnthropicDecoder:
         if usage:
             self._update_usage(usage, out)
 
-    def _message_stop(self, out: list[Any]) -> None:
+    def _message_stop(self, out: list[Event]) -> None:
         for index in sorted(self._blocks):
             self._finish_block(index, self._blocks.pop(index), out)
         self._done = True

@@ -17,7 +17,7 @@ from rillet.provider import Capabilities, ProviderInfo
 from rillet.provider import hookimpl
 
 if TYPE_CHECKING:
-    from rillet.provider import Decoder
+    from rillet.provider import ChatRequest, Decoder, StreamingChatModel, TokenStream
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -63,7 +63,7 @@ def rillet_providers() -> list[ProviderInfo]:
 
 
 @hookimpl
-def stream_tokens(model: Any, request: Any) -> Any:
+def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStream | None:
     """Stream ``request`` from Gemini when ``model.provider`` is ``gemini``."""
     if model.provider != PROVIDER.name:
         return None

@@ -101,7 +101,7 @@ def _model_parts(message: Message) -> list[dict[str, Any]]:
         if isinstance(part, ReasoningPart):
             metadata = (part.provider_metadata or {}).get(METADATA_KEY)
             signature = part.signature if isinstance(metadata, dict) else None
-            on_thought = bool(signature) and metadata.get("signature_on") == "thought"
+            on_thought = isinstance(metadata, dict) and bool(signature) and metadata.get("signature_on") == "thought"
             if part.text and not part.redacted:
                 thought: dict[str, Any] = {"text": part.text, "thought": True}
                 if on_thought:

@@ -23,6 +23,7 @@ from rillet.provider import ContentFilterError, RemoteProtocolError, RilletError
 from rillet.provider import (
     EndEvent,
     ErrorEvent,
+    Event,
     ReasoningEvent,
     StartEvent,
     TokenEvent,
@@ -83,7 +84,7 @@ class GeminiDecoder:
         self.provider = provider
         self.model = model
         self.framing = framing
-        self._parser: Any = SSEParser() if framing == "sse" else JSONArrayParser() if framing == "json_array" else None
+        self._parser: SSEParser | JSONArrayParser | None = SSEParser() if framing == "sse" else JSONArrayParser() if framing == "json_array" else None
         self._buffer = bytearray()
         self._started = False
         self._done = False
@@ -100,14 +101,14 @@ class GeminiDecoder:
 
     # -- decoder protocol -----------------------------------------------------------------
 
-    def feed(self, data: bytes) -> list[Any]:
+    def feed(self, data: bytes) -> list[Event]:
         """Decode more of the body; input after the terminal event is ignored."""
         if self._done:
             return []
         if self._parser is None:
             self._buffer += data
             return []
-        out: list[Any] = []
+        out: list[Event] = []
         try:
             frames = self._parser.feed(data)
         except RilletError as error:
@@ -116,11 +117,11 @@ class GeminiDecoder:
         self._frames(frames, out)
         return out
 
-    def close(self) -> list[Any]:
+    def close(self) -> list[Event]:
         """The body ended: ``end`` if a ``finishReason`` was seen, else ``error`` (truncated)."""
         if self._done:
             return []
-        out: list[Any] = []
+        out: list[Event] = []
         try:
             frames = self._close_framing()
         except TruncatedStreamError as error:
@@ -164,7 +165,7 @@ class GeminiDecoder:
             raise RemoteProtocolError(f"gemini sent a body that is not JSON ({exc.msg}): {text[:200]!r}") from None
         return payload if isinstance(payload, list) else [payload]
 
-    def _frames(self, frames: list[Any], out: list[Any]) -> None:
+    def _frames(self, frames: list[Any], out: list[Event]) -> None:
         sse = self.framing == "sse"
         for frame in frames:
             if sse:
@@ -201,7 +202,7 @@ class GeminiDecoder:
 
     # -- one GenerateContentResponse ------------------------------------------------------
 
-    def _response(self, payload: dict[str, Any], out: list[Any]) -> None:
+    def _response(self, payload: dict[str, Any], out: list[Event]) -> None:
         self._frames_seen += 1
         if not self._started:
             self._started = True
@@ -234,7 +235,7 @@ class GeminiDecoder:
             self._raw_finish = raw
             self._finish_calls(out)
 
-    def _part(self, part: dict[str, Any], out: list[Any]) -> None:
+    def _part(self, part: dict[str, Any], out: list[Event]) -> None:
         signature = part.get("thoughtSignature") or None
         call = part.get("functionCall")
         if call is not None:
@@ -269,7 +270,7 @@ class GeminiDecoder:
             self._block_signed = False
         return self._block
 
-    def _function_call(self, call: dict[str, Any], signature: str | None, out: list[Any]) -> None:
+    def _function_call(self, call: dict[str, Any], signature: str | None, out: list[Event]) -> None:
         index = self._calls
         self._calls += 1
         call_id = call.get("id") or (f"call_{self._response_id}_{index}" if self._response_id else f"call_{index}")
@@ -284,12 +285,12 @@ class GeminiDecoder:
             provider_metadata={METADATA_KEY: {"thought_signature": signature}} if signature else None,
         ))
 
-    def _finish_calls(self, out: list[Any]) -> None:
+    def _finish_calls(self, out: list[Event]) -> None:
         if self._pending:
             out.extend(self._pending)
             self._pending = []
 
-    def _update_usage(self, metadata: dict[str, Any], out: list[Any]) -> None:
+    def _update_usage(self, metadata: dict[str, Any], out: list[Event]) -> None:
         key = (
             metadata.get("promptTokenCount"), metadata.get("candidatesTokenCount"),
             metadata.get("thoughtsTokenCount"), metadata.get("cachedContentTokenCount"),
@@ -304,7 +305,7 @@ class GeminiDecoder:
 
     # -- endings --------------------------------------------------------------------------
 
-    def _blocked(self, feedback: dict[str, Any], out: list[Any]) -> None:
+    def _blocked(self, feedback: dict[str, Any], out: list[Event]) -> None:
         reason = feedback.get("blockReason")
         message = feedback.get("blockReasonMessage")
         text = f"gemini blocked the prompt (blockReason {reason})"
@@ -313,7 +314,7 @@ class GeminiDecoder:
         text += "; rephrase the prompt or relax safetySettings"
         self._fail(out, ContentFilterError(text, provider=self.provider, raw={"promptFeedback": feedback}))
 
-    def _truncated(self, out: list[Any], what: str) -> None:
+    def _truncated(self, out: list[Event], what: str) -> None:
         if not self._started:
             self._started = True
             out.append(StartEvent(provider=self.provider, model=self.model))
@@ -323,7 +324,7 @@ class GeminiDecoder:
             provider=self.provider,
         ))
 
-    def _fail(self, out: list[Any], error: RilletError) -> None:
+    def _fail(self, out: list[Event], error: RilletError) -> None:
         self._done = True
         if error.provider is None:
             error.provider = self.provider

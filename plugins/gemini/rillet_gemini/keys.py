@@ -10,7 +10,10 @@ preferred, because ``GOOGLE_API_KEY`` is often a key for another Google API.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rillet.provider import StreamingChatModel
 
 __all__ = ["FALLBACK_KEY_ENV_VAR", "KEY_ENV_VAR", "resolve_gemini_key"]
 
@@ -21,7 +24,7 @@ KEY_ENV_VAR = "GEMINI_API_KEY"
 FALLBACK_KEY_ENV_VAR = "GOOGLE_API_KEY"
 
 
-def resolve_gemini_key(model: Any) -> str:
+def resolve_gemini_key(model: StreamingChatModel) -> str:
     """The key for ``model``; raises ``MissingKeyError`` (naming ``GEMINI_API_KEY``) when none is set."""
     key = model.key
     if key:

@@ -16,7 +16,7 @@ from rillet.provider import Capabilities, ProviderInfo
 from rillet.provider import hookimpl
 
 if TYPE_CHECKING:
-    from rillet.provider import Decoder
+    from rillet.provider import ChatRequest, Decoder, StreamingChatModel, TokenStream
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -55,7 +55,7 @@ def rillet_providers() -> list[ProviderInfo]:
 
 
 @hookimpl
-def stream_tokens(model: Any, request: Any) -> Any:
+def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStream | None:
     """Stream ``request`` from an Ollama server when ``model.provider`` is ``ollama``."""
     if model.provider != PROVIDER.name:
         return None

@@ -21,6 +21,7 @@ from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamErr
 from rillet.provider import (
     EndEvent,
     ErrorEvent,
+    Event,
     ReasoningEvent,
     StartEvent,
     TokenEvent,
@@ -74,10 +75,10 @@ class OllamaDecoder:
         self.metrics: dict[str, int] = {}
         self.context: list[int] | None = None
 
-    def feed(self, data: bytes) -> list[Any]:
+    def feed(self, data: bytes) -> list[Event]:
         """Decode more of the body; return the events its complete lines give."""
         lines = self._lines.feed(data)
-        events: list[Any] = []
+        events: list[Event] = []
         if self._finished:
             return events
         line = b""
@@ -93,10 +94,10 @@ class OllamaDecoder:
             self._fail(_shape_error(exc, line), events)
         return events
 
-    def close(self) -> list[Any]:
+    def close(self) -> list[Event]:
         """The body ended: decode an unterminated last line, or report the truncation."""
         lines = self._lines.close()
-        events: list[Any] = []
+        events: list[Event] = []
         if self._finished:
             return events
         try:
@@ -127,13 +128,13 @@ class OllamaDecoder:
 
     # -- internals -------------------------------------------------------------------
 
-    def _fail(self, error: RilletError, events: list[Any]) -> None:
+    def _fail(self, error: RilletError, events: list[Event]) -> None:
         if error.provider is None:
             error.provider = PROVIDER
         events.append(ErrorEvent.from_exception(error))
         self._finished = True
 
-    def _handle(self, payload: Any, events: list[Any]) -> None:
+    def _handle(self, payload: Any, events: list[Event]) -> None:
         if not isinstance(payload, dict):
             raise RemoteProtocolError(f"expected a JSON object per line, got: {_quote(json.dumps(payload).encode())}")
         if not self._started:
@@ -161,7 +162,7 @@ class OllamaDecoder:
         if payload.get("done"):
             self._done(payload, events)
 
-    def _tool_call(self, call: Any, payload: dict[str, Any], events: list[Any]) -> None:
+    def _tool_call(self, call: Any, payload: dict[str, Any], events: list[Event]) -> None:
         function = call.get("function") if isinstance(call, dict) else None
         if not isinstance(function, dict):
             raise RemoteProtocolError(f"a tool call without a function object: {_quote(json.dumps(call).encode())}")
@@ -179,7 +180,7 @@ class OllamaDecoder:
         events.append(ToolCallDeltaEvent(index=index, arguments_delta=raw))
         events.append(ToolCallEvent(index=index, call_id=call_id, name=name, arguments=parsed, raw_arguments=raw))
 
-    def _done(self, payload: dict[str, Any], events: list[Any]) -> None:
+    def _done(self, payload: dict[str, Any], events: list[Event]) -> None:
         done_reason = payload.get("done_reason")
         finish = map_done_reason(done_reason, made_tool_calls=self._tool_count > 0)
         input_tokens = payload.get("prompt_eval_count")
@@ -206,9 +207,10 @@ class OllamaDecoder:
 def _parse(line: bytes) -> Any:
     try:
         return json.loads(line)
-    except ValueError as exc:
+    except ValueError as exc:  # not JSON, or bytes that are not UTF-8
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         raise RemoteProtocolError(
-            f"malformed JSON line from Ollama ({exc.msg}): {_quote(line)}", provider=PROVIDER
+            f"malformed JSON line from Ollama ({reason}): {_quote(line)}", provider=PROVIDER
         ) from None
 
 

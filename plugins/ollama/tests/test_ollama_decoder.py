@@ -110,6 +110,13 @@ def test_malformed_line_is_a_protocol_error_quoting_it_after_earlier_events() ->
     assert events[-1].code == "protocol" and "{not json}" in events[-1].message
 
 
+def test_a_line_that_is_not_utf8_is_a_protocol_error_saying_so() -> None:
+    events = OllamaDecoder().feed(chat("ok") + b'{"message": "\xff"}\n')
+    assert [e.type for e in events] == ["start", "token", "error"]
+    assert events[-1].code == "protocol"
+    assert "malformed JSON line from Ollama ('utf-8' codec can't decode byte 0xff" in events[-1].message
+
+
 @pytest.mark.parametrize("bad", [b"[1, 2]\n", b'{"message": "text"}\n', b'{"message": {"content": 5}}\n',
                                  b'{"message": {"tool_calls": [{"name": "f"}]}}\n',
                                  b'{"message": {"tool_calls": [{"function": {"name": "f", "arguments": "{x"}}]}}\n'])

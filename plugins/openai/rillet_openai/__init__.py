@@ -13,11 +13,14 @@ are imported only when a stream is opened.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from rillet.provider import Capabilities, ProviderInfo
 from rillet.provider import hookimpl
+
+if TYPE_CHECKING:
+    from rillet.provider import ChatRequest, Decoder, StreamingChatModel, TokenStream
 
 __all__ = ["PROVIDER", "RESPONSES_PROVIDER", "rillet_providers", "rillet_replay_decoder", "stream_tokens"]
 
@@ -68,7 +71,7 @@ def rillet_providers() -> list[ProviderInfo]:
 
 
 @hookimpl
-def stream_tokens(model: Any, request: Any) -> Any:
+def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStream | None:
     """Stream ``request`` from an ``openai/…`` or ``openai-responses/…`` model; else ``None``."""
     if model.provider == PROVIDER.name:
         from rillet.provider import TokenStream
@@ -102,7 +105,7 @@ def stream_tokens(model: Any, request: Any) -> Any:
 
 
 @hookimpl
-def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Any:
+def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder | None:
     """A fresh decoder for a recorded ``POST …/chat/completions`` or ``POST …/responses``.
 
     For Chat Completions, ``stream_options.include_usage`` is read from the recorded body

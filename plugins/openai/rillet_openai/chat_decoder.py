@@ -24,8 +24,7 @@ and the dialects of OpenAI-compatible servers:
 
 from __future__ import annotations
 
-from json import loads
-from json.decoder import scanstring
+from json import JSONDecodeError, loads
 from typing import Any
 
 from rillet.provider import parse_tool_arguments
@@ -33,6 +32,8 @@ from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamErr
 from rillet.provider import (
     EndEvent,
     ErrorEvent,
+    Event,
+    FinishReason,
     ReasoningEvent,
     StartEvent,
     TokenEvent,
@@ -46,7 +47,7 @@ from rillet.provider import SSEParser
 from rillet.provider import quote_bytes
 
 from .chat_errors import error_from_response, openai_error
-from .chat_wire import TEXT_FIELDS, FrameTemplate, text_of, usage_from_wire
+from .chat_wire import TEXT_FIELDS, FrameTemplate, scanstring, text_of, usage_from_wire
 from .finish_reasons import unified_finish_reason
 
 __all__ = ["ChatCompletionsDecoder", "usage_from_wire"]
@@ -105,7 +106,7 @@ class ChatCompletionsDecoder:
 
     # public -------------------------------------------------------------------------
 
-    def feed(self, data: bytes) -> list[Any]:
+    def feed(self, data: bytes) -> list[Event]:
         """Decode more of the body; return the events it completes."""
         if self._done:
             return []
@@ -114,7 +115,7 @@ class ChatCompletionsDecoder:
             return []
         return self._frames(frames, False)
 
-    def close(self) -> list[Any]:
+    def close(self) -> list[Event]:
         """The body ended: flush the last frame, then ``end`` or a ``truncated`` error."""
         if self._done:
             return []
@@ -139,8 +140,8 @@ class ChatCompletionsDecoder:
 
     # frames -------------------------------------------------------------------------
 
-    def _frames(self, frames: list[Any], at_close: bool) -> list[Any]:
-        out: list[Any] = []
+    def _frames(self, frames: list[Any], at_close: bool) -> list[Event]:
+        out: list[Event] = []
         for frame in frames:
             data = frame.data
             if frame.event != "message":
@@ -160,7 +161,7 @@ class ChatCompletionsDecoder:
                 break
             try:
                 chunk = loads(data)
-            except ValueError as exc:
+            except JSONDecodeError as exc:
                 self._fail(out, data, at_close, exc.msg)
                 break
             if type(chunk) is not dict:
@@ -225,11 +226,11 @@ class ChatCompletionsDecoder:
         if text == delta[field]:
             self._template = FrameTemplate(data[: position + 1], data[end:], event, index)
 
-    def _start(self, chunk: dict[str, Any], out: list[Any]) -> None:
+    def _start(self, chunk: dict[str, Any], out: list[Event]) -> None:
         self._started = True
         out.append(StartEvent(provider=self.provider, model=chunk.get("model") or self.model, response_id=chunk.get("id")))
 
-    def _fail(self, out: list[Any], data: str, at_close: bool, why: str) -> None:
+    def _fail(self, out: list[Event], data: str, at_close: bool, why: str) -> None:
         self._done = True
         shown = quote_bytes(data.encode("utf-8"))
         if at_close:  # the last frame was cut off with the body
@@ -242,7 +243,7 @@ class ChatCompletionsDecoder:
             )
         out.append(ErrorEvent.from_exception(error))
 
-    def _error_frame(self, data: str, out: list[Any]) -> None:
+    def _error_frame(self, data: str, out: list[Event]) -> None:
         self._done = True
         try:
             payload: Any = loads(data) if data else None
@@ -254,7 +255,7 @@ class ChatCompletionsDecoder:
 
     # choices ------------------------------------------------------------------------
 
-    def _choice(self, choice: dict[str, Any], out: list[Any]) -> None:
+    def _choice(self, choice: dict[str, Any], out: list[Event]) -> None:
         index = choice.get("index") or 0
         state = self._choices.get(index)
         if state is None:
@@ -293,14 +294,14 @@ class ChatCompletionsDecoder:
             state.finish = finish
             self._close_choice(state, index, out)
 
-    def _reasoning(self, state: _Choice, index: int, text: str, field: str, out: list[Any]) -> None:
+    def _reasoning(self, state: _Choice, index: int, text: str, field: str, out: list[Event]) -> None:
         if state.reasoning_field is None:
             state.reasoning_field = field
             out.append(ReasoningEvent(text=text, index=index, provider_metadata={"reasoning_field": field}))
         else:
             out.append(ReasoningEvent(text=text, index=index))
 
-    def _details(self, state: _Choice, index: int, details: Any, want_text: bool, out: list[Any]) -> None:
+    def _details(self, state: _Choice, index: int, details: Any, want_text: bool, out: list[Event]) -> None:
         """OpenRouter ``reasoning_details``: text (when no plain field carried it), signatures,
         encrypted blobs; merged per (type, index) for sending back."""
         if type(details) is not list:
@@ -331,7 +332,7 @@ class ChatCompletionsDecoder:
             else:
                 merged.append({k: v for k, v in item.items() if v is not None})
 
-    def _tool_delta(self, state: _Choice, wire: dict[str, Any], out: list[Any]) -> None:
+    def _tool_delta(self, state: _Choice, wire: dict[str, Any], out: list[Event]) -> None:
         wire_index = wire.get("index")
         if wire_index is None:
             wire_index = state.last_wire
@@ -358,7 +359,7 @@ class ChatCompletionsDecoder:
             call.chunks.append(arguments)
             out.append(ToolCallDeltaEvent(index=call.index, arguments_delta=arguments))
 
-    def _close_choice(self, state: _Choice, index: int, out: list[Any]) -> None:
+    def _close_choice(self, state: _Choice, index: int, out: list[Event]) -> None:
         """The choice finished: its tool calls are complete; hand over reasoning details."""
         for call in state.calls:
             raw = "".join(call.chunks)
@@ -395,14 +396,14 @@ class ChatCompletionsDecoder:
             return "before the usage chunk that stream_options.include_usage asks for"
         return None
 
-    def _finish(self) -> list[Any]:
+    def _finish(self) -> list[Event]:
         self._done = True
-        out: list[Any] = []
+        out: list[Event] = []
         for index, state in sorted(self._choices.items()):
             if state.finish is None:
                 self._close_choice(state, index, out)
         raw = None
-        unified = "other"
+        unified: FinishReason = "other"
         if self._choices:
             index = min(self._choices)
             state = self._choices[index]

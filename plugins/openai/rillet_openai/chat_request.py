@@ -112,10 +112,9 @@ def messages_to_wire(messages: list[Message]) -> list[dict[str, Any]]:
             continue
         texts: list[str] = []
         for part in message.content:
-            kind = part.type
-            if kind == "text":
+            if part.type == "text":
                 texts.append(part.text)
-            elif kind == "tool_result":
+            elif part.type == "tool_result":
                 wire.append({"role": "tool", "tool_call_id": part.call_id, "content": part.content})
         if texts or message.role in ("system", "user"):
             role = "user" if message.role == "tool" else message.role
@@ -129,13 +128,12 @@ def _assistant(message: Message) -> dict[str, Any]:
     reasoning: dict[str, list[str]] = {}
     details: list[Any] = []
     for part in message.content:
-        kind = part.type
-        if kind == "text":
+        if part.type == "text":
             texts.append(part.text)
-        elif kind == "tool_call":
+        elif part.type == "tool_call":
             arguments = part.raw_arguments or json.dumps(part.arguments if part.arguments is not None else {})
             calls.append({"id": part.call_id, "type": "function", "function": {"name": part.name, "arguments": arguments}})
-        elif kind == "reasoning":
+        elif part.type == "reasoning":
             metadata = part.provider_metadata or {}
             field = metadata.get("reasoning_field")
             if field in ("reasoning_content", "reasoning") and part.text:

@@ -3,10 +3,14 @@ non-string content."""
 
 from __future__ import annotations
 
-from json.decoder import scanstring
-from typing import Any
+from json import decoder as json_decoder
+from typing import Any, Callable
 
 from rillet.provider import Usage
+
+#: ``json.decoder.scanstring``, the C string scanner, which typeshed does not declare:
+#: (text, index after the opening quote) -> (the decoded string, index after the closing quote).
+scanstring: Callable[[str, int], tuple[str, int]] = json_decoder.scanstring  # type: ignore[attr-defined]
 
 __all__ = ["FrameTemplate", "TEXT_FIELDS", "text_of", "usage_from_wire"]
 

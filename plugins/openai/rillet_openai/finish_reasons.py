@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from rillet.provider import FinishReason
+
 __all__ = ["unified_finish_reason"]
 
-_UNIFIED = {
+_UNIFIED: dict[str, FinishReason] = {
     "stop": "stop",
     "eos": "stop",  # some OpenAI-compatible servers (TGI, older vLLM builds)
     "end_turn": "stop",
@@ -19,7 +21,7 @@ _UNIFIED = {
 }
 
 
-def unified_finish_reason(raw: Any, *, has_tool_calls: bool = False, refused: bool = False) -> str:
+def unified_finish_reason(raw: Any, *, has_tool_calls: bool = False, refused: bool = False) -> FinishReason:
     """The unified finish reason for the provider's ``raw`` one.
 
     ``refused`` (the choice streamed ``refusal`` text) turns ``stop`` into ``refusal``;
@@ -27,7 +29,7 @@ def unified_finish_reason(raw: Any, *, has_tool_calls: bool = False, refused: bo
     servers (Ollama, some vLLM builds) answer ``stop`` after a tool call. Unknown or
     missing reasons are ``other``; the raw value is always kept next to the unified one.
     """
-    unified = _UNIFIED.get(raw, "other") if isinstance(raw, str) else "other"
+    unified: FinishReason = _UNIFIED.get(raw, "other") if isinstance(raw, str) else "other"
     if unified == "stop":
         if refused:
             return "refusal"

@@ -29,7 +29,7 @@ from typing import Any
 from rillet.provider import parse_tool_arguments
 from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamError
 from rillet.provider import (
-    EndEvent, ErrorEvent, ReasoningEvent, StartEvent, TokenEvent, ToolCallDeltaEvent, ToolCallEvent,
+    EndEvent, ErrorEvent, Event, FinishReason, ReasoningEvent, StartEvent, TokenEvent, ToolCallDeltaEvent, ToolCallEvent,
     ToolCallStartEvent, Usage, UsageEvent,
 )
 from rillet.provider import SSEParser
@@ -39,13 +39,13 @@ from .responses_request import METADATA_KEY
 
 __all__ = ["ResponsesDecoder", "error_for_code", "unified_finish_reason"]
 
-_INCOMPLETE_REASONS = {"max_output_tokens": "length", "content_filter": "content_filter"}
+_INCOMPLETE_REASONS: dict[str, FinishReason] = {"max_output_tokens": "length", "content_filter": "content_filter"}
 
 #: Error codes that are bad requests whatever follows (``invalid_prompt``, ``image_too_large`` …).
 _BAD_REQUEST_PREFIXES = ("invalid_", "image_", "unsupported_", "empty_", "failed_to_")
 
 
-def unified_finish_reason(status: str, incomplete_reason: str | None, *, has_tool_calls: bool, refused: bool) -> str:
+def unified_finish_reason(status: str, incomplete_reason: str | None, *, has_tool_calls: bool, refused: bool) -> FinishReason:
     """The unified finish reason of a finished response.
 
     ``incomplete`` responses map their ``incomplete_details.reason``
@@ -105,13 +105,13 @@ class ResponsesDecoder:
 
     # -- the Decoder protocol -------------------------------------------------------------
 
-    def feed(self, data: bytes) -> list[Any]:
+    def feed(self, data: bytes) -> list[Event]:
         """Decode more of the body."""
         if self._finished:
             return []
         return self._frames(self._sse.feed(data))
 
-    def close(self) -> list[Any]:
+    def close(self) -> list[Event]:
         """The body ended: the last events, or a ``truncated`` error if it ended early."""
         if self._finished:
             return []
@@ -126,8 +126,8 @@ class ResponsesDecoder:
 
     # -- frames -----------------------------------------------------------------------------
 
-    def _frames(self, frames: list[Any], at_close: bool = False) -> list[Any]:
-        events: list[Any] = []
+    def _frames(self, frames: list[Any], at_close: bool = False) -> list[Event]:
+        events: list[Event] = []
         for frame in frames:
             data = frame.data
             if data == "[DONE]":
@@ -155,13 +155,13 @@ class ResponsesDecoder:
                 break
         return events
 
-    def _fail(self, events: list[Any], error: RilletError) -> None:
+    def _fail(self, events: list[Event], error: RilletError) -> None:
         if not self._started:
             events.append(self._start({}))
         events.append(ErrorEvent.from_exception(error))
         self._finished = True
 
-    def _frame(self, payload: dict[str, Any], sse_event: str, events: list[Any]) -> None:
+    def _frame(self, payload: dict[str, Any], sse_event: str, events: list[Event]) -> None:
         kind = payload.get("type") or sse_event
         if not self._started:
             events.append(self._start(payload))
@@ -217,7 +217,7 @@ class ResponsesDecoder:
 
     # -- output items -----------------------------------------------------------------------
 
-    def _item_added(self, payload: dict[str, Any], events: list[Any]) -> None:
+    def _item_added(self, payload: dict[str, Any], events: list[Event]) -> None:
         item = payload.get("item") or {}
         if item.get("type") != "function_call":
             return
@@ -241,7 +241,7 @@ class ResponsesDecoder:
             call = self._calls_by_item.get(item_id, call)
         return call
 
-    def _arguments_delta(self, payload: dict[str, Any], events: list[Any]) -> None:
+    def _arguments_delta(self, payload: dict[str, Any], events: list[Event]) -> None:
         call = self._call_for(payload)
         delta = payload.get("delta") or ""
         if call is None:
@@ -254,7 +254,7 @@ class ResponsesDecoder:
             call.chunks.append(delta)
             events.append(ToolCallDeltaEvent(index=call.index, arguments_delta=delta))
 
-    def _item_done(self, payload: dict[str, Any], events: list[Any]) -> None:
+    def _item_done(self, payload: dict[str, Any], events: list[Event]) -> None:
         item = payload.get("item") or {}
         kind = item.get("type")
         output_index = payload.get("output_index") or 0
@@ -271,7 +271,7 @@ class ResponsesDecoder:
         elif kind == "message":
             self._message_done(item, output_index, events)
 
-    def _finish_call(self, call: _FunctionCall, events: list[Any], *, lenient: bool) -> None:
+    def _finish_call(self, call: _FunctionCall, events: list[Event], *, lenient: bool) -> None:
         if call.finished:
             return
         call.finished = True
@@ -294,7 +294,7 @@ class ResponsesDecoder:
             provider_metadata={METADATA_KEY: {"item_id": call.item_id}} if call.item_id else None,
         ))
 
-    def _reasoning_done(self, item: dict[str, Any], output_index: int, events: list[Any]) -> None:
+    def _reasoning_done(self, item: dict[str, Any], output_index: int, events: list[Event]) -> None:
         item_id = item.get("id") or ""
         encrypted = item.get("encrypted_content") or None
         parts = [("summary", i, part) for i, part in enumerate(item.get("summary") or [])]
@@ -317,7 +317,7 @@ class ResponsesDecoder:
                 provider_metadata={METADATA_KEY: meta},
             ))
 
-    def _message_done(self, item: dict[str, Any], output_index: int, events: list[Any]) -> None:
+    def _message_done(self, item: dict[str, Any], output_index: int, events: list[Event]) -> None:
         for number, part in enumerate(item.get("content") or []):  # parts never streamed as deltas
             if not isinstance(part, dict):
                 continue
@@ -342,7 +342,7 @@ class ResponsesDecoder:
             cache_read_tokens=input_details.get("cached_tokens"),
         )
 
-    def _finish(self, response: dict[str, Any], events: list[Any]) -> None:
+    def _finish(self, response: dict[str, Any], events: list[Event]) -> None:
         status = response.get("status") or "completed"
         details = response.get("incomplete_details") or {}
         reason = details.get("reason") if isinstance(details, dict) else None
@@ -352,7 +352,7 @@ class ResponsesDecoder:
         if usage is not None:
             events.append(UsageEvent(usage=usage))
         events.append(EndEvent(
-            finish_reason=unified_finish_reason(  # type: ignore[arg-type]
+            finish_reason=unified_finish_reason(
                 status, reason, has_tool_calls=bool(self._calls), refused=self._refused
             ),
             raw_finish_reason=reason or status,
@@ -360,7 +360,7 @@ class ResponsesDecoder:
         ))
         self._finished = True
 
-    def _failed(self, response: dict[str, Any], events: list[Any]) -> None:
+    def _failed(self, response: dict[str, Any], events: list[Event]) -> None:
         usage = self._usage(response)
         if usage is not None:
             events.append(UsageEvent(usage=usage))
@@ -371,7 +371,7 @@ class ResponsesDecoder:
             error.get("code"), error.get("message") or "the response failed", provider=self.provider, raw=response
         ))
 
-    def _error_frame(self, payload: dict[str, Any], events: list[Any]) -> None:
+    def _error_frame(self, payload: dict[str, Any], events: list[Event]) -> None:
         error = payload.get("error")
         if not isinstance(error, dict):
             error = payload
