@@ -23,9 +23,9 @@ What is here, by concern:
 - errors: the whole hierarchy, :data:`ErrorCode`, and the HTTP error helpers
   (:func:`error_from_response`, :func:`error_payload`, :func:`parse_retry_after`,
   :func:`flat_headers`, :class:`ErrorMapping`);
-- framing: :class:`SSEParser`, :class:`NDJSONParser`, :class:`JSONArrayParser`,
+- framing: :class:`SSEParser`, :class:`NDJSONParser`, :class:`JSONArrayParser`, :class:`JSONBodyParser`,
   :class:`LineSplitter`, :func:`quote_bytes`;
-- decoding helpers: :func:`parse_tool_arguments`, :func:`decode_chunks`,
+- decoding helpers: :func:`parse_tool_arguments`, :func:`read_tool_arguments`, :func:`decode_chunks`,
   :func:`decode_response`.
 """
 
@@ -45,6 +45,7 @@ _EXPORTS = {
     "Tool": "rillet._request",
     "Message": "rillet._messages",
     "ReasoningPart": "rillet._messages",
+    "ServerToolPart": "rillet._messages",
     "TextPart": "rillet._messages",
     "ToolCallPart": "rillet._messages",
     "ToolResultPart": "rillet._messages",
@@ -54,6 +55,7 @@ _EXPORTS = {
     "Decoder": "rillet._decoding",
     # decoding helpers
     "parse_tool_arguments": "rillet._decoding",
+    "read_tool_arguments": "rillet._events",
     "decode_chunks": "rillet._decoding",
     "decode_response": "rillet._decoding",
     # events
@@ -63,6 +65,7 @@ _EXPORTS = {
     "Event": "rillet._events",
     "FinishReason": "rillet._events",
     "ReasoningEvent": "rillet._events",
+    "ServerToolEvent": "rillet._events",
     "StartEvent": "rillet._events",
     "Timing": "rillet._events",
     "TokenEvent": "rillet._events",
@@ -102,6 +105,7 @@ _EXPORTS = {
     "parse_retry_after": "rillet._http_errors",
     # framing
     "JSONArrayParser": "rillet.framing",
+    "JSONBodyParser": "rillet.framing",
     "LineSplitter": "rillet.framing",
     "NDJSONParser": "rillet.framing",
     "SSEParser": "rillet.framing",
@@ -159,6 +163,7 @@ if TYPE_CHECKING:  # pragma: no cover
         Event,
         FinishReason,
         ReasoningEvent,
+        ServerToolEvent,
         StartEvent,
         Timing,
         TokenEvent,
@@ -167,13 +172,14 @@ if TYPE_CHECKING:  # pragma: no cover
         ToolCallStartEvent,
         Usage,
         UsageEvent,
+        read_tool_arguments,
     )
     from ._http_errors import error_from_response, error_payload, flat_headers, parse_retry_after
-    from ._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+    from ._messages import Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart
     from ._model import StreamingChatModel
     from ._providers import Capabilities, ProviderInfo
     from ._request import ChatRequest, Reasoning, Tool
     from ._stream import AggregatedStream, TokenStream
     from ._transport import StreamOptions
-    from .framing import JSONArrayParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser, quote_bytes
+    from .framing import JSONArrayParser, JSONBodyParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser, quote_bytes
     from .hookspecs import hookimpl

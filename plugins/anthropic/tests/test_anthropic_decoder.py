@@ -107,7 +107,7 @@ def test_thinking_signature_and_redacted_thinking_are_kept() -> None:
     assert parts[1] == rillet.ReasoningPart(redacted=True, data="ENCRYPTED")
 
 
-def test_server_tool_blocks_are_kept_verbatim_not_reported_as_tool_calls() -> None:
+def test_server_tool_blocks_are_server_tool_events_not_reasoning_nor_tool_calls_and_citations_are_kept() -> None:
     events = run(START,
                  frame({"type": "content_block_start", "index": 0, "content_block": {"type": "server_tool_use", "id": "srv_1", "name": "web_search", "input": {}}}),
                  delta(0, {"type": "input_json_delta", "partial_json": '{"query": "x"}'}), block_stop(0),
@@ -117,12 +117,18 @@ def test_server_tool_blocks_are_kept_verbatim_not_reported_as_tool_calls() -> No
                  delta(2, {"type": "citations_delta", "citation": {"type": "web_search_result_location", "url": "u"}}),
                  delta(2, {"type": "text_delta", "text": "Answer"}), block_stop(2),
                  message_delta("end_turn", {"output_tokens": 2}), STOP)
-    assert not [e for e in events if e.type.startswith("tool_call")]
-    blocks = [e.provider_metadata[PROVIDER_BLOCK_KEY] for e in events if e.type == "reasoning"]
-    assert blocks[0] == {"type": "server_tool_use", "id": "srv_1", "name": "web_search", "input": {"query": "x"}}
-    assert blocks[1]["type"] == "web_search_tool_result" and blocks[1]["tool_use_id"] == "srv_1"
+    assert not [e for e in events if e.type.startswith("tool_call") or e.type == "reasoning"]
+    call, answer = [e for e in events if e.type == "server_tool"]
+    assert (call.kind, call.call_id, call.name, call.arguments) == ("call", "srv_1", "web_search", {"query": "x"})
+    assert call.provider_metadata[PROVIDER_BLOCK_KEY] == {"type": "server_tool_use", "id": "srv_1", "name": "web_search", "input": {"query": "x"}}
+    assert (answer.kind, answer.call_id, answer.name) == ("result", "srv_1", "web_search_tool_result")
+    assert answer.content == [{"type": "web_search_result", "url": "u"}]
+    assert answer.provider_metadata[PROVIDER_BLOCK_KEY]["tool_use_id"] == "srv_1"
     result = rillet.StreamAggregator.fold(events)
     assert result.text == "Answer" and result.message.reasoning == "" and result.finish_reason == "stop"
+    assert [part.type for part in result.message.content] == ["server_tool", "server_tool", "text"]
+    assert result.message.content[2].provider_metadata == {"citations": [{"type": "web_search_result_location", "url": "u"}]}
+    assert rillet.event_from_json(call.model_dump_json()) == call
 
 
 def test_in_band_overloaded_error_keeps_events_of_the_same_chunk() -> None:
@@ -161,10 +167,16 @@ def test_frame_missing_required_fields_is_a_protocol_error() -> None:
     assert events[-1].code == "protocol"
 
 
-def test_invalid_tool_arguments_are_a_protocol_error() -> None:
+def test_invalid_tool_arguments_keep_the_call_and_its_raw_text_and_mark_the_failure() -> None:
     events = run(START, frame({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": "t", "name": "g"}}),
-                 delta(0, {"type": "input_json_delta", "partial_json": '{"a": '}), block_stop(0), STOP)
-    assert events[-1].code == "protocol" and not any(e.type == "end" for e in events)
+                 delta(0, {"type": "input_json_delta", "partial_json": '{"a": '}), block_stop(0),
+                 message_delta("tool_use", {"output_tokens": 3}), STOP)
+    assert events[-1].type == "end" and events[-1].finish_reason == "tool_calls"
+    (call,) = [e for e in events if e.type == "tool_call"]
+    assert (call.call_id, call.name, call.arguments, call.raw_arguments) == ("t", "g", None, '{"a": ')
+    assert "not valid JSON" in call.arguments_error
+    (part,) = rillet.StreamAggregator.fold(events).message.tool_calls
+    assert part.raw_arguments == '{"a": ' and part.arguments_error == call.arguments_error
 
 
 @pytest.mark.parametrize("cut", [0, 1, 40, -1])

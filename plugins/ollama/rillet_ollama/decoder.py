@@ -16,7 +16,6 @@ import json
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from rillet.provider import parse_tool_arguments
 from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamError
 from rillet.provider import (
     EndEvent,
@@ -171,13 +170,12 @@ class OllamaDecoder:
             raw = arguments
         else:
             raw = json.dumps({} if arguments is None else arguments, ensure_ascii=False)
-        parsed = parse_tool_arguments(raw)
         index = self._tool_count
         self._tool_count += 1
         call_id = call.get("id") or _stable_id(payload.get("created_at"), index, name, raw)
         events.append(ToolCallStartEvent(index=index, call_id=call_id, name=name))
         events.append(ToolCallDeltaEvent(index=index, arguments_delta=raw))
-        events.append(ToolCallEvent(index=index, call_id=call_id, name=name, arguments=parsed, raw_arguments=raw))
+        events.append(ToolCallEvent.finished(index=index, call_id=call_id, name=name, raw_arguments=raw))
 
     def _done(self, payload: dict[str, Any], events: list[Any]) -> None:
         done_reason = payload.get("done_reason")

@@ -28,7 +28,6 @@ from json import loads
 from json.decoder import scanstring
 from typing import Any
 
-from rillet.provider import parse_tool_arguments
 from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamError
 from rillet.provider import (
     EndEvent,
@@ -366,20 +365,8 @@ class ChatCompletionsDecoder:
     def _close_choice(self, state: _Choice, index: int, out: list[Any]) -> None:
         """The choice finished: its tool calls are complete; hand over reasoning details."""
         for call in state.calls:
-            raw = "".join(call.chunks)
-            metadata = None
-            try:
-                arguments = parse_tool_arguments(raw)
-            except RemoteProtocolError as exc:
-                arguments = None  # kept raw: a model cut off by max_tokens, or bad JSON
-                metadata = {"arguments_error": exc.message}
-            out.append(ToolCallEvent(
-                index=call.index,
-                call_id=call.call_id,
-                name=call.name,
-                arguments=arguments,
-                raw_arguments=raw,
-                provider_metadata=metadata,
+            out.append(ToolCallEvent.finished(
+                index=call.index, choice=index, call_id=call.call_id, name=call.name, raw_arguments="".join(call.chunks)
             ))
         state.calls = []
         self._template = None

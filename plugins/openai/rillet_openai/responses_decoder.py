@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rillet.provider import parse_tool_arguments
 from rillet.provider import (
     AuthenticationError, BadRequestError, ContentFilterError, NotFoundError, ProviderError, QuotaExceededError,
     RateLimitError, RemoteProtocolError, RilletError, ServerError, TruncatedStreamError,
@@ -280,32 +279,24 @@ class ResponsesDecoder:
                 call = self._calls[output_index]
             if isinstance(item.get("arguments"), str):
                 call.final_arguments = item["arguments"]
-            self._finish_call(call, events, lenient=item.get("status") == "incomplete")
+            self._finish_call(call, events)
         elif kind == "reasoning":
             self._reasoning_done(item, output_index, events)
         elif kind == "message":
             self._message_done(item, output_index, events)
 
-    def _finish_call(self, call: _FunctionCall, events: list[Any], *, lenient: bool) -> None:
+    def _finish_call(self, call: _FunctionCall, events: list[Any]) -> None:
         if call.finished:
             return
         call.finished = True
         if not call.chunks and call.final_arguments:
             call.chunks.append(call.final_arguments)
             events.append(ToolCallDeltaEvent(index=call.index, arguments_delta=call.final_arguments))
-        raw = "".join(call.chunks)
-        try:
-            arguments = parse_tool_arguments(raw)
-        except RemoteProtocolError:
-            if not lenient:
-                raise
-            arguments = None  # cut short by max_output_tokens: the raw text is kept
-        events.append(ToolCallEvent(
+        events.append(ToolCallEvent.finished(
             index=call.index,
             call_id=call.call_id,
             name=call.name,
-            arguments=arguments,
-            raw_arguments=raw,
+            raw_arguments="".join(call.chunks),
             provider_metadata={METADATA_KEY: {"item_id": call.item_id}} if call.item_id else None,
         ))
 
@@ -362,7 +353,7 @@ class ResponsesDecoder:
         details = response.get("incomplete_details") or {}
         reason = details.get("reason") if isinstance(details, dict) else None
         for call in self._calls.values():  # calls whose output_item.done never came
-            self._finish_call(call, events, lenient=status != "completed")
+            self._finish_call(call, events)
         usage = self._usage(response)
         if usage is not None:
             events.append(UsageEvent(usage=usage))

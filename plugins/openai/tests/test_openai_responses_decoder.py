@@ -211,9 +211,12 @@ def test_call_cut_by_max_output_tokens_keeps_its_raw_arguments() -> None:
     assert events[-1].finish_reason == "length"
 
 
-def test_invalid_arguments_in_a_completed_call_are_a_protocol_error() -> None:
+def test_invalid_arguments_in_a_completed_call_keep_the_call_raw_and_marked() -> None:
     events = decode(created(), *function_call_frames(0, "c", "f", ['{"a": ']), completed())
-    assert events[-1].type == "error" and events[-1].code == "protocol"
+    assert events[-1].type == "end" and events[-1].finish_reason == "tool_calls"
+    [call] = [e for e in events if e.type == "tool_call"]
+    assert (call.name, call.arguments, call.raw_arguments) == ("f", None, '{"a": ')
+    assert "not valid JSON" in call.arguments_error
 
 
 def test_refusal_deltas_are_text_with_finish_refusal() -> None:
