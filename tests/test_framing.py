@@ -6,7 +6,7 @@ import pytest
 from splitting import chunkings, parse_all
 
 from rillet import LocalProtocolError, RemoteProtocolError, TruncatedStreamError
-from rillet.framing import JSONArrayParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser
+from rillet.framing import JSONArrayParser, JSONBodyParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser
 
 
 def sse(body: bytes) -> list[ServerSentEvent]:
@@ -156,3 +156,28 @@ def test_sse_one_event_per_chunk_keeps_event_types_ids_and_pending_lines() -> No
     parser.close()
     with pytest.raises(LocalProtocolError):
         parser.feed(b"data: e\n\n")  # closed, even on the fast path
+
+
+@pytest.mark.parametrize("cut", [1, 5, 9, 14, 20, 27, 33, 40])
+def test_json_body_cut_anywhere_is_truncated(cut: int) -> None:
+    body = b'{"id": "x", "ok": true, "n": 1.5, "s": "\\u00e9"}\n'
+
+
+    whole = JSONBodyParser()
+    for byte in range(len(body)):
+        whole.feed(body[byte : byte + 1])
+    assert whole.close() == {"id": "x", "ok": True, "n": 1.5, "s": "\u00e9"}
+    parser = JSONBodyParser()
+    parser.feed(body[:cut])
+    with pytest.raises(TruncatedStreamError):
+        parser.close()
+
+
+def test_json_body_that_is_not_json_is_a_protocol_error_quoting_it() -> None:
+
+
+    parser = JSONBodyParser()
+    parser.feed(b"<html>Bad gateway</html>")
+    with pytest.raises(RemoteProtocolError, match="Bad gateway"):
+        parser.close()
+    assert JSONBodyParser().close() is None

@@ -40,8 +40,21 @@ class JSONBodyParser:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            if exc.pos >= len(text) - 1 or exc.msg.startswith("Unterminated"):
+            if _cut_short(text, exc):
                 raise TruncatedStreamError(f"the JSON body ended before its value was complete ({exc.msg})") from None
             raise RemoteProtocolError(
                 f"the body is not JSON ({exc.msg} at character {exc.pos}): {quote_bytes(bytes(self._buffer))}"
             ) from None
+
+
+_TOKEN_ENDS = frozenset(" \t\r\n,:]}")
+
+
+def _cut_short(text: str, error: json.JSONDecodeError) -> bool:
+    """Whether ``text`` fails only because it stops early: the parser ran out of text, or
+    what is left at the error is the start of a token the body ends inside (``tr``,
+    ``"\\u00``, ``1.``)."""
+    if error.msg.startswith("Unterminated") or error.pos >= len(text) - 1:
+        return True
+    rest = text[error.pos :]
+    return len(rest) <= 6 and not _TOKEN_ENDS.intersection(rest)

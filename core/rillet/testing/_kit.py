@@ -203,7 +203,8 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
     def truncation_cuts(self, case: Case) -> list[tuple[str, int]]:
         """Where to cut the body: 25/50/75 % of the way to the terminal frame, just before
         it, and inside it. The terminal frame is the one whose bytes produced the ``end``
-        (or in-band ``error``) event, else the last frame."""
+        (or in-band ``error``) event, else the last frame with text (a whole JSON body,
+        decoded at its end, is cut inside its last line's text)."""
         from .._decoding import EventSequencer, decode_step
 
         frames = split_frames(case.body)
@@ -219,7 +220,9 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
             meaningful = [i for i, frame in enumerate(frames) if frame.strip()]
             last = meaningful[-1] if meaningful else 0
             terminal_start = sum(len(frame) for frame in frames[:last])
-            terminal_size = len(frames[last]) if frames else 0
+            # Half of the frame's text, not of its line ending: a whole JSON body's last
+            # line is "}\n", and cutting after its "}" leaves a complete answer.
+            terminal_size = len(frames[last].rstrip()) if frames else 0
         cuts = {
             "25%": terminal_start // 4,
             "50%": terminal_start // 2,

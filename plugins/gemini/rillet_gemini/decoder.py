@@ -32,7 +32,7 @@ from rillet.provider import (
     Usage,
     UsageEvent,
 )
-from rillet.provider import JSONArrayParser, SSEParser
+from rillet.provider import JSONArrayParser, JSONBodyParser, SSEParser
 
 from .errors import error_from_response, gemini_error
 from .finish_reasons import finish_reason
@@ -69,7 +69,7 @@ class GeminiDecoder:
     """
 
     __slots__ = (
-        "provider", "model", "framing", "_parser", "_buffer", "_started", "_done", "_frames_seen",
+        "provider", "model", "framing", "_parser", "_started", "_done", "_frames_seen",
         "_block", "_block_kind", "_block_signed", "_calls", "_pending", "_usage", "_usage_key",
         "_raw_finish", "_response_id",
     )
@@ -80,8 +80,7 @@ class GeminiDecoder:
         self.provider = provider
         self.model = model
         self.framing = framing
-        self._parser: Any = SSEParser() if framing == "sse" else JSONArrayParser() if framing == "json_array" else None
-        self._buffer = bytearray()
+        self._parser: Any = SSEParser() if framing == "sse" else JSONArrayParser() if framing == "json_array" else JSONBodyParser()
         self._started = False
         self._done = False
         self._frames_seen = 0
@@ -100,9 +99,6 @@ class GeminiDecoder:
     def feed(self, data: bytes) -> list[Any]:
         """Decode more of the body; input after the terminal event is ignored."""
         if self._done:
-            return []
-        if self._parser is None:
-            self._buffer += data
             return []
         out: list[Any] = []
         try:
@@ -148,18 +144,10 @@ class GeminiDecoder:
     # -- framing --------------------------------------------------------------------------
 
     def _close_framing(self) -> list[Any]:
-        if self._parser is not None:
-            return self._parser.close()
-        text = bytes(self._buffer).decode("utf-8", "replace").strip()
-        if not text:
-            return []
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if exc.pos >= len(text) - 1 or exc.msg.startswith("Unterminated"):
-                raise TruncatedStreamError(f"the JSON body ended early ({exc.msg})") from None
-            raise RemoteProtocolError(f"gemini sent a body that is not JSON ({exc.msg}): {text[:200]!r}") from None
-        return payload if isinstance(payload, list) else [payload]
+        frames = self._parser.close()
+        if self.framing != "json":
+            return frames
+        return [] if frames is None else frames if isinstance(frames, list) else [frames]
 
     def _frames(self, frames: list[Any], out: list[Any]) -> None:
         sse = self.framing == "sse"

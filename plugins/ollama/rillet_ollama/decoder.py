@@ -61,6 +61,9 @@ class OllamaDecoder:
 
     __slots__ = ("_lines", "_generate", "_model", "_started", "_finished", "_tool_count", "metrics", "context")
 
+    #: The provider this decoder reads (``rillet replay`` names it in its output).
+    provider = PROVIDER
+
     def __init__(self, *, mode: str = "chat", model: str = "") -> None:
         if mode not in ("chat", "generate"):
             raise ValueError(f"mode must be 'chat' or 'generate', not {mode!r}")

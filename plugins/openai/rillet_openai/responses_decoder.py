@@ -19,6 +19,10 @@ The body is SSE; each ``data:`` frame is one JSON event whose ``type`` says what
   ``response.failed`` and ``error`` frames → a typed ``error``.
 
 Unknown event types are ignored: the API keeps adding them (web search, code interpreter …).
+
+With ``whole_body=True`` it reads the answer to a non-streaming request instead: one
+``response`` object, read as the ``response.output_item.done`` of each output item and the
+terminal frame of its ``status``, so both shapes give the same events.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from rillet.provider import (
     EndEvent, ErrorEvent, ReasoningEvent, StartEvent, TokenEvent, ToolCallDeltaEvent, ToolCallEvent,
     ToolCallStartEvent, Usage, UsageEvent,
 )
-from rillet.provider import SSEParser
+from rillet.provider import JSONBodyParser, ServerSentEvent, SSEParser
 
 from .responses_request import METADATA_KEY
 
@@ -104,11 +108,13 @@ class ResponsesDecoder:
     ``feed(bytes)`` returns the rillet events the bytes complete; ``close()`` at the end of
     the body returns the rest, ending with a ``truncated`` error when no
     ``response.completed`` / ``response.incomplete`` / ``response.failed`` arrived.
+    ``whole_body=True`` reads a non-streaming answer (one ``response`` object) instead.
     """
 
-    def __init__(self, provider: str = "openai-responses") -> None:
+    def __init__(self, provider: str = "openai-responses", *, whole_body: bool = False) -> None:
         self.provider = provider
         self._sse = SSEParser()
+        self._body = JSONBodyParser() if whole_body else None
         self._started = False
         self._finished = False
         self._blocks: dict[tuple[int, str, int], int] = {}
@@ -123,13 +129,26 @@ class ResponsesDecoder:
         """Decode more of the body."""
         if self._finished:
             return []
+        if self._body is not None:
+            return self._body.feed(data)
         return self._frames(self._sse.feed(data))
 
     def close(self) -> list[Any]:
         """The body ended: the last events, or a ``truncated`` error if it ended early."""
         if self._finished:
             return []
-        events = self._frames(self._sse.close(), at_close=True)
+        if self._body is not None:
+            events: list[Any] = []
+            try:
+                frames = _response_as_frames(self._body.close())
+            except RilletError as error:
+                frames = []
+                error.provider = self.provider
+                if not isinstance(error, TruncatedStreamError):
+                    self._fail(events, error)
+            events += self._frames(frames)
+        else:
+            events = self._frames(self._sse.close(), at_close=True)
         if not self._finished:
             self._fail(events, TruncatedStreamError(
                 f"the {self.provider} stream ended before response.completed (or response.incomplete / "
@@ -383,3 +402,21 @@ class ResponsesDecoder:
             error = payload
         code = error.get("code") or error.get("type")
         self._fail(events, error_for_code(code, error.get("message") or "", provider=self.provider, raw=payload))
+
+
+def _response_as_frames(response: Any) -> list[ServerSentEvent]:
+    """A non-streaming answer as the frames that would have streamed it: ``response.created``,
+    ``response.output_item.done`` per output item, then the frame of its ``status``
+    (``response.failed`` for ``failed``, else ``response.completed`` / ``response.incomplete``).
+    An ``{"error": …}`` body is the ``error`` frame; an empty body gives no frame (truncated)."""
+    if response is None:
+        return []
+    if not isinstance(response, dict) or "error" in response and "output" not in response:
+        return [ServerSentEvent("error", json.dumps(response if isinstance(response, dict) else {"error": response}))]
+    payloads: list[dict[str, Any]] = [{"type": "response.created", "response": response}]
+    for number, item in enumerate(response.get("output") or []):
+        payloads.append({"type": "response.output_item.done", "output_index": number, "item": item})
+    status = response.get("status")
+    terminal = {"failed": "response.failed", "incomplete": "response.incomplete"}.get(str(status), "response.completed")
+    payloads.append({"type": terminal, "response": response})
+    return [ServerSentEvent("message", json.dumps(payload)) for payload in payloads]
