@@ -6,7 +6,7 @@ import pytest
 from splitting import chunkings, parse_all
 
 from rillet import LocalProtocolError, RemoteProtocolError, TruncatedStreamError
-from rillet.framing import JSONArrayParser, JSONBodyParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser
+from rillet.framing import BodyKind, JSONArrayParser, JSONBodyParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser
 
 
 def sse(body: bytes) -> list[ServerSentEvent]:
@@ -181,3 +181,27 @@ def test_json_body_that_is_not_json_is_a_protocol_error_quoting_it() -> None:
     with pytest.raises(RemoteProtocolError, match="Bad gateway"):
         parser.close()
     assert JSONBodyParser().close() is None
+
+
+@pytest.mark.parametrize(
+    ("chunks", "guess", "json", "first"),
+    [
+        ([b"\xef\xbb\xbf", b"\r\n ", b' {"a": 1}'], False, True, b"{"),
+        ([b"[1]"], False, True, b"["),
+        ([b"data: {}\n\n"], True, False, b"d"),
+        ([b"\n", b": keep-alive\n"], True, False, b":"),
+        ([b"event: ping\n"], True, False, b"e"),
+        ([b"<html>502</html>"], True, True, b"<"),
+        ([b"<html>502</html>"], False, False, b"<"),
+    ],
+)
+def test_body_kind_is_settled_by_the_first_byte_that_is_not_blank(chunks: list[bytes], guess: bool, json: bool, first: bytes) -> None:
+    kind = BodyKind(guess)
+    passed = b"".join(kind.feed(chunk) for chunk in chunks)
+    assert kind.known and kind.json is json and kind.first == first
+    assert passed == b"".join(chunks)  # nothing lost: blank bytes held back come out with the first real one
+
+
+def test_body_kind_keeps_the_guess_while_only_blank_bytes_came() -> None:
+    kind = BodyKind(True)
+    assert kind.feed(b"  \n") == b"" and not kind.known and kind.json

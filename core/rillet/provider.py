@@ -23,8 +23,8 @@ What is here, by concern:
 - errors: the whole hierarchy, :data:`ErrorCode`, and the HTTP error helpers
   (:func:`error_from_response`, :func:`error_payload`, :func:`parse_retry_after`,
   :func:`flat_headers`, :class:`ErrorMapping`);
-- framing: :class:`SSEParser`, :class:`NDJSONParser`, :class:`JSONArrayParser`, :class:`JSONBodyParser`,
-  :class:`LineSplitter`, :func:`quote_bytes`;
+- framing: :class:`SSEParser`, :class:`NDJSONParser`, :class:`JSONArrayParser`,
+  :class:`JSONBodyParser`, :class:`BodyKind`, :class:`LineSplitter`, :func:`quote_bytes`;
 - decoding helpers: :func:`parse_tool_arguments`, :func:`read_tool_arguments`, :func:`decode_chunks`,
   :func:`decode_response`.
 """
@@ -104,6 +104,7 @@ _EXPORTS = {
     "flat_headers": "rillet._http_errors",
     "parse_retry_after": "rillet._http_errors",
     # framing
+    "BodyKind": "rillet.framing",
     "JSONArrayParser": "rillet.framing",
     "JSONBodyParser": "rillet.framing",
     "LineSplitter": "rillet.framing",
@@ -181,5 +182,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._request import ChatRequest, Reasoning, Tool
     from ._stream import AggregatedStream, TokenStream
     from ._transport import StreamOptions
-    from .framing import JSONArrayParser, JSONBodyParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser, quote_bytes
+    from .framing import (
+        BodyKind,
+        JSONArrayParser,
+        JSONBodyParser,
+        LineSplitter,
+        NDJSONParser,
+        ServerSentEvent,
+        SSEParser,
+        quote_bytes,
+    )
     from .hookspecs import hookimpl

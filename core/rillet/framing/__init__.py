@@ -6,9 +6,18 @@ anywhere — inside a UTF-8 character, a line or a CRLF — without changing the
 """
 
 from ._jsonarray import JSONArrayParser
-from ._jsonbody import JSONBodyParser
+from ._jsonbody import BodyKind, JSONBodyParser
 from ._lines import LineSplitter
 from ._ndjson import NDJSONParser, quote_bytes
 from ._sse import ServerSentEvent, SSEParser
 
-__all__ = ["JSONArrayParser", "JSONBodyParser", "LineSplitter", "NDJSONParser", "SSEParser", "ServerSentEvent", "quote_bytes"]
+__all__ = [
+    "BodyKind",
+    "JSONArrayParser",
+    "JSONBodyParser",
+    "LineSplitter",
+    "NDJSONParser",
+    "SSEParser",
+    "ServerSentEvent",
+    "quote_bytes",
+]

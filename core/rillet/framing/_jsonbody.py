@@ -1,4 +1,5 @@
-"""A whole JSON body: the answer to a non-streaming request (``stream: false``)."""
+"""A whole JSON body: the answer to a non-streaming request (``stream: false``), and telling
+such a body from an event stream by its first byte."""
 
 from __future__ import annotations
 
@@ -8,7 +9,47 @@ from typing import Any
 from .._errors import LocalProtocolError, RemoteProtocolError, TruncatedStreamError
 from ._ndjson import quote_bytes
 
-__all__ = ["JSONBodyParser"]
+__all__ = ["BodyKind", "JSONBodyParser"]
+
+_BLANK = b" \t\r\n\xef\xbb\xbf"  # whitespace, and the bytes of a UTF-8 BOM
+_EVENT_STREAM_STARTS = frozenset((b"d", b"e", b"i", b"r", b":"))  # data, event, id, retry, a comment
+
+
+class BodyKind:
+    """Tells one JSON value (``{`` or ``[`` first) from an event stream (a field name or
+    ``:`` first) by the body's first byte that is not blank; any other byte (an HTML error
+    page) leaves the guess as it was.
+
+    ``json`` starts as the caller's guess (from the request's ``stream`` field, say) and is
+    settled by the body itself, so a server that answers a streaming request with a JSON
+    object (an error), or a recording whose request says nothing, still decodes. Feed every
+    chunk through :meth:`feed` until :attr:`known`.
+    """
+
+    __slots__ = ("json", "known", "first", "_head")
+
+    def __init__(self, json: bool = False) -> None:
+        self.json = json
+        self.known = False
+        #: The body's first byte that is not blank (``b""`` until it arrives).
+        self.first = b""
+        self._head = b""
+
+    def feed(self, data: bytes) -> bytes:
+        """``data`` with the blank bytes held back before it, once the kind is known; ``b""`` before."""
+        data = self._head + data
+        first = data.lstrip(_BLANK)[:1]
+        if not first:
+            self._head = data
+            return b""
+        self._head = b""
+        self.known = True
+        self.first = first
+        if first in (b"{", b"["):
+            self.json = True
+        elif first in _EVENT_STREAM_STARTS:
+            self.json = False
+        return data
 
 
 class JSONBodyParser:

@@ -13,9 +13,9 @@ Block kinds: ``text`` (``text_delta``; ``citations_delta`` → an empty ``token`
 ``web_search_tool_result``, any ``*_tool_result`` …) that the client must not run but
 should send back on the next turn: each becomes one ``server_tool`` event.
 
-A non-streaming answer (``stream`` not set in the request) is one ``message`` object; with
-``whole_body=True`` the decoder reads it at ``close()`` and gives the events its stream
-would have given.
+A non-streaming answer (``stream`` not set in the request) is one ``message`` object: the
+decoder tells it from a stream by the body's first byte, reads it at ``close()`` and gives
+the events its stream would have given.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from rillet.provider import (
     Usage,
     UsageEvent,
 )
-from rillet.provider import JSONBodyParser, SSEParser
+from rillet.provider import BodyKind, JSONBodyParser, SSEParser
 
 from .errors import anthropic_error, error_from_response
 from .finish_reasons import finish_reason
@@ -71,19 +71,20 @@ class AnthropicDecoder:
     body returns the rest, ending with an ``error`` event (code ``truncated``) when
     ``message_stop`` never came. Token and reasoning ``index`` is the content block index;
     tool-call ``index`` is the block index too (unique per call within a response).
-    ``whole_body=True`` reads the answer to a non-streaming request (one ``message``
-    object) instead of an event stream.
+    ``whole_body=True`` expects the answer to a non-streaming request (one ``message``
+    object) rather than an event stream; the body's first byte settles it.
     """
 
     __slots__ = (
-        "provider", "model", "_sse", "_body", "_started", "_done", "_blocks", "_usage", "_raw_input", "_raw_stop", "_last",
+        "provider", "model", "_sse", "_kind", "_body", "_started", "_done", "_blocks", "_usage", "_raw_input", "_raw_stop", "_last",
     )
 
     def __init__(self, provider: str = "anthropic", model: str = "", *, whole_body: bool = False) -> None:
         self.provider = provider
         self.model = model
         self._sse = SSEParser()
-        self._body = JSONBodyParser() if whole_body else None
+        self._kind = BodyKind(whole_body)
+        self._body = JSONBodyParser()
         self._started = False
         self._done = False
         self._blocks: dict[int, _Block] = {}
@@ -96,7 +97,9 @@ class AnthropicDecoder:
         """Decode more of the body; events after the terminal one are ignored."""
         if self._done:
             return []
-        if self._body is not None:
+        if not self._kind.known:
+            data = self._kind.feed(data)
+        if self._kind.json:
             return self._body.feed(data)
         return self._frames(self._sse.feed(data))
 
@@ -104,7 +107,7 @@ class AnthropicDecoder:
         """The body ended: flush the last frame; report truncation if ``message_stop`` is missing."""
         if self._done:
             return []
-        out = self._frames(self._sse.close(), at_close=True) if self._body is None else self._whole_body()
+        out = self._whole_body() if self._kind.json else self._frames(self._sse.close(), at_close=True)
         if not self._done:
             self._done = True
             if not self._started:
@@ -131,7 +134,7 @@ class AnthropicDecoder:
         """The ``message`` object of a non-streaming answer, as the events of its stream."""
         out: list[Any] = []
         try:
-            message = self._body.close() if self._body is not None else None
+            message = self._body.close()
         except RilletError as error:
             self._last = "a body cut inside its JSON"
             if not isinstance(error, TruncatedStreamError):

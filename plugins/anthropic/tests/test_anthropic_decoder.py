@@ -255,3 +255,60 @@ def test_http_error_refinement_leaves_foreign_bodies_to_the_core() -> None:
     assert error_from_response(500, {}, b"") is None
     events = rillet.decode_response(AnthropicDecoder(), 502, {}, [b"<html>Bad gateway</html>"], provider="anthropic")
     assert events[-1].code == "server"
+
+
+MESSAGE = {
+    "id": "msg_9", "type": "message", "role": "assistant", "model": "claude-x",
+    "content": [
+        {"type": "thinking", "thinking": "Hmm.", "signature": "sig"},
+        {"type": "text", "text": "See", "citations": [{"type": "web_search_result_location", "url": "u"}]},
+        {"type": "server_tool_use", "id": "srv_9", "name": "web_search", "input": {"query": "q"}},
+        {"type": "web_search_tool_result", "tool_use_id": "srv_9", "content": []},
+        {"type": "tool_use", "id": "t9", "name": "f", "input": {"a": 1}},
+    ],
+    "stop_reason": "tool_use", "usage": {"input_tokens": 5, "output_tokens": 7},
+}
+
+
+@pytest.mark.parametrize("whole_body", [True, False])
+def test_a_non_streaming_message_decodes_as_its_stream_would_whatever_the_first_guess(whole_body: bool) -> None:
+    body = json.dumps(MESSAGE).encode()
+    events = rillet.decode_chunks(AnthropicDecoder(whole_body=whole_body), [body[i : i + 4] for i in range(0, len(body), 4)])
+    assert [e.type for e in events] == [
+        "start", "usage", "reasoning", "token", "server_tool", "server_tool",
+        "tool_call_start", "tool_call_delta", "tool_call", "end",
+    ]
+    result = rillet.StreamAggregator.fold(events)
+    assert result.message.reasoning == "Hmm." and result.text == "See" and result.finish_reason == "tool_calls"
+    assert result.message.content[0].signature == "sig"
+    assert result.message.content[1].provider_metadata == {"citations": [{"type": "web_search_result_location", "url": "u"}]}
+    assert [(c.call_id, c.arguments) for c in result.message.tool_calls] == [("t9", {"a": 1})]
+    assert result.usage.input_tokens == 5 and result.usage.output_tokens == 7
+
+
+def test_a_streamed_answer_decodes_even_when_the_request_said_not_to_stream() -> None:
+    events = rillet.decode_chunks(AnthropicDecoder(whole_body=True), [START + TEXT0 + delta(0, {"type": "text_delta", "text": "hi"}) + block_stop(0) + STOP])
+    assert rillet.StreamAggregator.fold(events).text == "hi" and events[-1].type == "end"
+
+
+def test_a_non_streaming_answer_cut_short_is_truncated_and_one_that_is_no_message_says_what_it_saw() -> None:
+    body = json.dumps(MESSAGE).encode()
+    cut = rillet.decode_chunks(AnthropicDecoder(whole_body=True), [body[:60]])
+    assert cut[-1].type == "error" and cut[-1].code == "truncated"
+    other = rillet.decode_chunks(AnthropicDecoder(whole_body=True), [b'{"type": "completion", "completion": "x"}'])
+    # Known imprecision (as for Gemini's generateContent): a whole body is read at close, which
+    # the core reports as a cut frame; the error is still typed and says what it saw.
+    assert other[-1].type == "error" and "something other than a message object" in other[-1].message
+    in_band = rillet.decode_chunks(AnthropicDecoder(whole_body=True), [b'{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}'])
+    assert in_band[-1].code == "overloaded"
+
+
+def test_server_tool_blocks_of_other_kinds_are_calls_or_results_by_their_type() -> None:
+    events = run(START,
+                 frame({"type": "content_block_start", "index": 0, "content_block": {"type": "mcp_tool_use", "id": "m1", "name": "lookup", "server_name": "s", "input": {"k": 1}}}),
+                 block_stop(0),
+                 frame({"type": "content_block_start", "index": 1, "content_block": {"type": "code_execution_tool_result", "tool_use_id": "c1", "content": {"stdout": "4"}}}),
+                 block_stop(1), message_delta("end_turn", {"output_tokens": 1}), STOP)
+    call, answer = [e for e in events if e.type == "server_tool"]
+    assert (call.kind, call.name, call.call_id, call.arguments) == ("call", "lookup", "m1", {"k": 1})
+    assert (answer.kind, answer.name, answer.call_id, answer.content) == ("result", "code_execution_tool_result", "c1", {"stdout": "4"})

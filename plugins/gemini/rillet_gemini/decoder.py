@@ -12,6 +12,10 @@ candidates; a failure mid-stream is an ``{"error": {…}}`` object.
 
 Gemini has no terminal marker besides ``finishReason``: the stream ends cleanly at
 ``close()`` if one was seen (and, for the array framing, the array was closed).
+
+The framing asked for is a first guess: the body's first byte settles it (``[`` a JSON
+array, ``{`` one object, a field name or ``:`` SSE), so a URL whose query string says it in
+an unexpected way still decodes.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from rillet.provider import (
     Usage,
     UsageEvent,
 )
-from rillet.provider import JSONArrayParser, JSONBodyParser, SSEParser
+from rillet.provider import BodyKind, JSONArrayParser, JSONBodyParser, SSEParser
 
 from .errors import error_from_response, gemini_error
 from .finish_reasons import finish_reason
@@ -69,7 +73,7 @@ class GeminiDecoder:
     """
 
     __slots__ = (
-        "provider", "model", "framing", "_parser", "_started", "_done", "_frames_seen",
+        "provider", "model", "framing", "_kind", "_parser", "_started", "_done", "_frames_seen",
         "_block", "_block_kind", "_block_signed", "_calls", "_pending", "_usage", "_usage_key",
         "_raw_finish", "_response_id",
     )
@@ -80,7 +84,8 @@ class GeminiDecoder:
         self.provider = provider
         self.model = model
         self.framing = framing
-        self._parser: Any = SSEParser() if framing == "sse" else JSONArrayParser() if framing == "json_array" else JSONBodyParser()
+        self._kind = BodyKind(framing != "sse")
+        self._parser: Any = _parser_for(framing)
         self._started = False
         self._done = False
         self._frames_seen = 0
@@ -100,6 +105,15 @@ class GeminiDecoder:
         """Decode more of the body; input after the terminal event is ignored."""
         if self._done:
             return []
+        if not self._kind.known:
+            data = self._kind.feed(data)
+            if self._kind.known:
+                first = self._kind.first
+                framing: Framing = "json_array" if first == b"[" else "json" if first == b"{" else self.framing
+                if not self._kind.json:
+                    framing = "sse"
+                if framing != self.framing:
+                    self.framing, self._parser = framing, _parser_for(framing)
         out: list[Any] = []
         try:
             frames = self._parser.feed(data)
@@ -315,6 +329,11 @@ class GeminiDecoder:
         if error.provider is None:
             error.provider = self.provider
         out.append(ErrorEvent.from_exception(error))
+
+
+def _parser_for(framing: Framing) -> Any:
+    """The framing layer of ``framing``."""
+    return SSEParser() if framing == "sse" else JSONArrayParser() if framing == "json_array" else JSONBodyParser()
 
 
 def _first_candidate(candidates: Any) -> dict[str, Any] | None:

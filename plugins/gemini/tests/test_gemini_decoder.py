@@ -231,3 +231,11 @@ def test_json_array_malformed_element_keeps_earlier_elements_whatever_the_split(
     split = decode(GeminiDecoder(framing="json_array"), [body[: len(good) + 1], body[len(good) + 1 :]])
     assert [e.type for e in split] == ["start", "token", "error"]
     assert whole == split
+
+
+@pytest.mark.parametrize("framing", ["sse", "json_array", "json"])
+def test_the_body_settles_the_framing_whatever_the_url_said(framing: str) -> None:
+    parts = chunk([{"text": "Hi"}], finish="STOP")
+    for body in (sse(parts), b"[" + parts.encode() + b"]", parts.encode()):
+        events = decode(GeminiDecoder(framing=framing), [body[i : i + 3] for i in range(0, len(body), 3)])  # type: ignore[arg-type]
+        assert [e.type for e in events] == ["start", "token", "end"], (framing, body[:20])

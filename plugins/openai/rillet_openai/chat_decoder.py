@@ -25,9 +25,9 @@ and the dialects of OpenAI-compatible servers:
   has its ``finish_reason`` and the usage arrived (or was not asked for); otherwise ``close()``
   reports ``truncated``.
 
-With ``whole_body=True`` it reads the answer to a non-streaming request instead: one
-``chat.completion`` object whose ``choices[].message`` is read like one big delta, so both
-shapes give the same events.
+The answer to a non-streaming request is one ``chat.completion`` object instead, whose
+``choices[].message`` is read like one big delta, so both shapes give the same events. The
+body's first byte tells which it is (``whole_body`` is only the first guess).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from rillet.provider import (
     Usage,
     UsageEvent,
 )
-from rillet.provider import JSONBodyParser, SSEParser
+from rillet.provider import BodyKind, JSONBodyParser, SSEParser
 from rillet.provider import quote_bytes
 
 from .chat_errors import inband_error
@@ -91,12 +91,12 @@ class ChatCompletionsDecoder:
         include_usage: whether the request asked for ``stream_options.include_usage``; a body
             without ``[DONE]`` then only ends cleanly once the usage has arrived.
         model: the requested model, used when the stream does not name one.
-        whole_body: read the answer to a non-streaming request (one ``chat.completion``
-            JSON object) instead of an SSE stream.
+        whole_body: expect the answer to a non-streaming request (one ``chat.completion``
+            JSON object) rather than an SSE stream; the body's first byte settles it.
     """
 
     __slots__ = (
-        "provider", "include_usage", "model", "_sse", "_body", "_started", "_done", "_choices", "_usage", "_calls",
+        "provider", "include_usage", "model", "_sse", "_kind", "_body", "_started", "_done", "_choices", "_usage", "_calls",
         "_template", "_misses",
     )
 
@@ -107,7 +107,8 @@ class ChatCompletionsDecoder:
         self.include_usage = include_usage
         self.model = model
         self._sse = SSEParser()
-        self._body = JSONBodyParser() if whole_body else None
+        self._kind = BodyKind(whole_body)
+        self._body = JSONBodyParser()
         self._started = False
         self._done = False
         self._choices: dict[int, _Choice] = {}
@@ -122,7 +123,9 @@ class ChatCompletionsDecoder:
         """Decode more of the body; return the events it completes."""
         if self._done:
             return []
-        if self._body is not None:
+        if not self._kind.known:
+            data = self._kind.feed(data)
+        if self._kind.json:
             return self._body.feed(data)
         frames = self._sse.feed(data)
         if not frames:
@@ -133,7 +136,7 @@ class ChatCompletionsDecoder:
         """The body ended: flush the last frame, then ``end`` or a ``truncated`` error."""
         if self._done:
             return []
-        if self._body is not None:
+        if self._kind.json:
             return self._whole_body(self._body)
         out = self._frames(self._sse.close(), True)
         if self._done:

@@ -20,9 +20,10 @@ The body is SSE; each ``data:`` frame is one JSON event whose ``type`` says what
 
 Unknown event types are ignored: the API keeps adding them (web search, code interpreter …).
 
-With ``whole_body=True`` it reads the answer to a non-streaming request instead: one
-``response`` object, read as the ``response.output_item.done`` of each output item and the
-terminal frame of its ``status``, so both shapes give the same events.
+The answer to a non-streaming request is one ``response`` object instead, read as the
+``response.output_item.done`` of each output item and the terminal frame of its
+``status``, so both shapes give the same events. The body's first byte tells which it is
+(``whole_body`` is only the first guess).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from rillet.provider import (
     EndEvent, ErrorEvent, ReasoningEvent, StartEvent, TokenEvent, ToolCallDeltaEvent, ToolCallEvent,
     ToolCallStartEvent, Usage, UsageEvent,
 )
-from rillet.provider import JSONBodyParser, ServerSentEvent, SSEParser
+from rillet.provider import BodyKind, JSONBodyParser, ServerSentEvent, SSEParser
 
 from .responses_request import METADATA_KEY
 
@@ -108,13 +109,15 @@ class ResponsesDecoder:
     ``feed(bytes)`` returns the rillet events the bytes complete; ``close()`` at the end of
     the body returns the rest, ending with a ``truncated`` error when no
     ``response.completed`` / ``response.incomplete`` / ``response.failed`` arrived.
-    ``whole_body=True`` reads a non-streaming answer (one ``response`` object) instead.
+    ``whole_body=True`` expects a non-streaming answer (one ``response`` object); the body's
+    first byte settles it.
     """
 
     def __init__(self, provider: str = "openai-responses", *, whole_body: bool = False) -> None:
         self.provider = provider
         self._sse = SSEParser()
-        self._body = JSONBodyParser() if whole_body else None
+        self._kind = BodyKind(whole_body)
+        self._body = JSONBodyParser()
         self._started = False
         self._finished = False
         self._blocks: dict[tuple[int, str, int], int] = {}
@@ -129,7 +132,9 @@ class ResponsesDecoder:
         """Decode more of the body."""
         if self._finished:
             return []
-        if self._body is not None:
+        if not self._kind.known:
+            data = self._kind.feed(data)
+        if self._kind.json:
             return self._body.feed(data)
         return self._frames(self._sse.feed(data))
 
@@ -137,7 +142,7 @@ class ResponsesDecoder:
         """The body ended: the last events, or a ``truncated`` error if it ended early."""
         if self._finished:
             return []
-        if self._body is not None:
+        if self._kind.json:
             events: list[Any] = []
             try:
                 frames = _response_as_frames(self._body.close())
