@@ -18,7 +18,7 @@ OWN = Path(__file__).resolve().parents[1] / "cassettes"
 #: (and HTTP errors to them), content-part lists, n > 1, Anthropic server tools.
 SHAPES = sorted({
     path
-    for pattern in ("*/*nonstream*.yaml", "*/*query*.yaml", "*/*dollar_alt*.yaml", "*/*n2*.yaml", "*/*content_parts*.yaml", "*/*web_search*.yaml")
+    for pattern in ("*/*nonstream*.yaml", "*/*query*.yaml", "*/*dollar_alt*.yaml", "*/*n2*.yaml", "*/*candidate_count*.yaml", "*/*content_parts*.yaml", "*/*web_search*.yaml")
     for path in OWN.glob(pattern)
 })
 

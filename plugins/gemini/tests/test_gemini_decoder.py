@@ -212,11 +212,17 @@ def test_json_framing_decodes_a_whole_generate_content_body() -> None:
     assert last.code == "truncated" and "<html>oops</html>" in last.message
 
 
-def test_other_candidates_are_ignored() -> None:
-    body = sse('{"candidates": [{"content": {"parts": [{"text": "second"}]}, "index": 1, "finishReason": "STOP"},'
-               ' {"content": {"parts": [{"text": "first"}]}, "index": 0, "finishReason": "STOP"}], ' + RID + "}")
-    result = fold(run(body))
-    assert result.text == "first" and result.finish_reason == "stop"
+def test_other_candidates_are_alternatives_kept_apart() -> None:
+    body = sse('{"candidates": [{"content": {"parts": [{"text": "second"}]}, "index": 1},'
+               ' {"content": {"parts": [{"text": "first"}]}, "index": 0}], ' + RID + "}",
+               '{"candidates": [{"content": {"parts": [{"functionCall": {"name": "f", "args": {}}}]}, "index": 1, "finishReason": "STOP"},'
+               ' {"content": {"parts": [{"text": "!"}]}, "index": 0, "finishReason": "STOP"}], ' + RID + "}")
+    events = run(body)
+    result = fold(events)
+    assert result.text == "first!" and result.finish_reason == "stop" and result.message.tool_calls == []
+    assert [choice.text for choice in result.choices] == ["first!", "second"]
+    assert [call.name for call in result.choices[1].tool_calls] == ["f"]
+    assert {e.choice for e in events if e.type.startswith("tool_call")} == {1}
 
 
 def test_unknown_framing_is_refused() -> None:
