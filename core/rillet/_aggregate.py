@@ -121,8 +121,8 @@ class StreamAggregator:
     def add(self, event: Any) -> None:
         """Take one event into account."""
         kind = event.type
-        if kind == "token":
-            part = self._part("text", event.index, event.choice)
+        if kind == "token":  # the hot path: one dict lookup for a block that exists
+            part = self._parts.get((event.choice, "text", event.index)) or self._part("text", event.index, event.choice)
             part.chunks.append(event.text)
             if event.provider_metadata:
                 part.metadata = _merge_metadata(part.metadata, event.provider_metadata)
