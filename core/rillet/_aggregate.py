@@ -65,8 +65,8 @@ class _PartBuilder:
         text = "".join(self.chunks)
         if self.kind == "text":
             return TextPart(text=text, provider_metadata=self.metadata)
-        if self.kind == "server_tool":
-            return self.server_tool  # type: ignore[return-value]
+        if self.kind == "server_tool" and self.server_tool is not None:
+            return self.server_tool
         if self.kind == "reasoning":
             return ReasoningPart(
                 text=text,
@@ -120,31 +120,30 @@ class StreamAggregator:
 
     def add(self, event: Any) -> None:
         """Take one event into account."""
-        kind = event.type
-        if kind == "token":  # the hot path: one dict lookup for a block that exists
+        if event.type == "token":  # the hot path: one dict lookup for a block that exists
             part = self._parts.get((event.choice, "text", event.index)) or self._part("text", event.index, event.choice)
             part.chunks.append(event.text)
             if event.provider_metadata:
                 part.metadata = _merge_metadata(part.metadata, event.provider_metadata)
-        elif kind == "reasoning":
+        elif event.type == "reasoning":
             self._add_reasoning(event)
-        elif kind == "tool_call_delta":
+        elif event.type == "tool_call_delta":
             self._part("tool", event.index, event.choice).chunks.append(event.arguments_delta)
-        elif kind == "tool_call_start":
+        elif event.type == "tool_call_start":
             part = self._part("tool", event.index, event.choice)
             part.call_id, part.name = event.call_id, event.name
-        elif kind == "tool_call":
+        elif event.type == "tool_call":
             part = self._part("tool", event.index, event.choice)
             part.call_id, part.name, part.finished = event.call_id, event.name, event
-        elif kind == "server_tool":
+        elif event.type == "server_tool":
             self._add_server_tool(event)
-        elif kind == "usage":
+        elif event.type == "usage":
             self.usage = event.usage
-        elif kind == "start":
+        elif event.type == "start":
             self.response_id = event.response_id
-        elif kind == "end":
+        elif event.type == "end":
             self._add_end(event)
-        elif kind == "error":
+        elif event.type == "error":
             self.error = event
             self.ended = True
 

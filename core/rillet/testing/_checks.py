@@ -91,6 +91,7 @@ def invariant_problems(events: Sequence[Any]) -> list[str]:
     """
     from .._aggregate import StreamAggregator
     from .._events import read_tool_arguments
+    from .._messages import ReasoningPart, TextPart
 
     problems: list[str] = []
     texts: dict[tuple[int, int], list[str]] = {}
@@ -156,7 +157,7 @@ def invariant_problems(events: Sequence[Any]) -> list[str]:
     for kind, blocks in (("text", texts), ("reasoning", reasonings)):
         for number, message in enumerate(choices):
             joined_blocks = ["".join(parts) for (choice, _), parts in blocks.items() if choice == number]
-            aggregated = [part.text for part in message.content if part.type == kind]
+            aggregated = [part.text for part in message.content if isinstance(part, (TextPart, ReasoningPart)) and part.type == kind]
             if joined_blocks != aggregated:
                 label = f"{kind} deltas per block" + (f" of choice {number}" if number else "")
                 problems.append(f"{label} {joined_blocks!r} differ from the aggregated {aggregated!r}")
