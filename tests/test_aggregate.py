@@ -159,3 +159,50 @@ def test_a_malformed_frame_found_at_close_is_truncation() -> None:
     assert events[-1].code == "truncated" and events[-1].partial.text == "a"
     mid_body = rillet.decode_chunks(Sse(), [b'data: {"t": "a"}\n\ndata: {"t\n\n'])
     assert mid_body[-1].code == "protocol"  # a bad frame followed by more data is the peer's fault
+
+
+def test_alternative_choices_are_kept_apart_and_choice_zero_is_the_message() -> None:
+    result = StreamAggregator.fold(
+        [
+            StartEvent(),
+            TokenEvent(text="Red"),
+            TokenEvent(text="Blue", choice=1),
+            ToolCallStartEvent(index=0, call_id="c", name="f", choice=1),
+            ToolCallEvent(index=0, call_id="c", name="f", arguments={}, raw_arguments="{}", choice=1),
+            TokenEvent(text=" wine"),
+            TokenEvent(text=" sky", choice=1),
+            EndEvent(),
+        ]
+    )
+    assert result.text == "Red wine" and result.message.tool_calls == []
+    assert [choice.text for choice in result.choices] == ["Red wine", "Blue sky"]
+    assert result.choices[0] == result.message and [c.name for c in result.choices[1].tool_calls] == ["f"]
+
+
+def test_a_single_choice_stream_has_one_choice_and_text_metadata_lists_grow() -> None:
+    result = StreamAggregator.fold(
+        [
+            TokenEvent(text="See "),
+            TokenEvent(text="", provider_metadata={"citations": [{"url": "a"}]}),
+            TokenEvent(text="here", provider_metadata={"citations": [{"url": "b"}]}),
+            EndEvent(),
+        ]
+    )
+    assert result.choices == [result.message]
+    (part,) = result.message.content
+    assert part.text == "See here" and part.provider_metadata == {"citations": [{"url": "a"}, {"url": "b"}]}
+
+
+def test_server_tool_events_become_their_own_parts_not_reasoning() -> None:
+    result = StreamAggregator.fold(
+        [
+            rillet.ServerToolEvent(index=0, kind="call", call_id="s1", name="web_search", arguments={"query": "q"}),
+            rillet.ServerToolEvent(index=1, kind="result", call_id="s1", name="web_search_tool_result", content=[]),
+            TokenEvent(text="Answer", index=2),
+            EndEvent(),
+        ]
+    )
+    call, answer, text = result.message.content
+    assert (call.type, call.kind, call.arguments) == ("server_tool", "call", {"query": "q"})
+    assert (answer.kind, answer.call_id) == ("result", "s1") and text.text == "Answer"
+    assert result.message.reasoning == "" and result.message.tool_calls == []

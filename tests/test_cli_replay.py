@@ -13,6 +13,14 @@ from rillet.cli.replay import split_body
 
 SHARED = shared_cassettes_dir()
 CASSETTES = sorted(SHARED.glob("*/*.yaml"))
+OWN = Path(__file__).resolve().parents[1] / "cassettes"
+#: Hand-written cassettes of the shapes real traffic has: query strings, non-streaming answers
+#: (and HTTP errors to them), content-part lists, n > 1, Anthropic server tools.
+SHAPES = sorted({
+    path
+    for pattern in ("*/*nonstream*.yaml", "*/*query*.yaml", "*/*dollar_alt*.yaml", "*/*n2*.yaml", "*/*candidate_count*.yaml", "*/*content_parts*.yaml", "*/*web_search*.yaml")
+    for path in OWN.glob(pattern)
+})
 
 
 def test_shared_cassettes_are_present() -> None:
@@ -95,6 +103,36 @@ def test_replay_of_an_error_response() -> None:
     assert [e["type"] for e in events] == ["start", "error"]
     assert events[-1]["code"] == "authentication"
     assert "[error] authentication: " in run("replay", str(path)).stdout
+
+
+@pytest.mark.parametrize("cassette", SHAPES, ids=lambda path: path.stem)
+def test_replay_decodes_every_interaction_of_each_shape_of_real_traffic(cassette: Path) -> None:
+    whole = run("replay", str(cassette), "--json")
+    assert whole.exit_code == 0 and "Skipped" not in whole.stderr, whole.output
+    streams = [[]]  # type: list[list[dict]]
+    for line in whole.stdout.splitlines():
+        event = json.loads(line)
+        if event["type"] == "start" and streams[-1]:
+            streams.append([])
+        streams[-1].append(event)
+    assert len(streams) == len(yaml.safe_load(cassette.read_text(encoding="utf-8"))["interactions"])
+    for events in streams:
+        assert events[0]["type"] == "start" and events[-1]["type"] in ("end", "error")
+        if events[-1]["type"] == "error":
+            assert events[-1]["code"] not in ("protocol", "truncated"), events[-1]
+    assert run("replay", str(cassette), "--json", "--split-seed", "3").stdout == whole.stdout
+
+
+def test_replay_text_mode_keeps_alternatives_apart_and_names_server_tools() -> None:
+    alternatives = run("replay", str(OWN / "openai" / "openai_chat_nonstream_n2.yaml"))
+    assert "Blue.\n" in alternatives.stdout and "[choice 1] Crimson red." in alternatives.stdout
+    assert "Blue.Crimson" not in alternatives.stdout
+    search = run("replay", str(OWN / "anthropic" / "anthropic_web_search_citations_beta_query.yaml"))
+    assert '[server tool] web_search({"query": "Eiffel Tower height"}) id=srvtoolu_hand_1' in search.stdout
+    assert "[server tool result] web_search_tool_result for srvtoolu_hand_1" in search.stdout
+    assert "[reasoning]" not in search.stdout
+    cut = run("replay", str(OWN / "openai" / "openai_chat_tool_arguments_cut_by_length.yaml"))
+    assert '[tool call] get_weather({"city": "Pa) id=call_hand_cut (arguments are not valid JSON)' in cut.stdout
 
 
 def test_interaction_out_of_range(tmp_path: Path) -> None:

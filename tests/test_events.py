@@ -29,12 +29,33 @@ def test_events_serialise_with_type_as_discriminator() -> None:
         rillet.ToolCallStartEvent(index=1, call_id="c", name="n"),
         rillet.ToolCallDeltaEvent(index=1, arguments_delta='{"a'),
         rillet.UsageEvent(usage=rillet.Usage(output_tokens=3)),
+        rillet.TokenEvent(text="Non", index=0, choice=1),
+        rillet.TokenEvent(text="", index=2, provider_metadata={"citations": [{"url": "u"}]}),
+        rillet.ToolCallEvent.finished(index=0, choice=1, call_id="c", name="n", raw_arguments='{"a'),
+        rillet.ServerToolEvent(index=0, kind="result", call_id="s", name="web_search_tool_result", content=[{"url": "u"}]),
         rillet.ContentEvent(message=Message.assistant("hi")),
         ErrorEvent(code="rate_limit", message="slow", retryable=True, retry_after=2.0, partial=Message.assistant("pa")),
     ],
 )
 def test_every_event_round_trips_through_json(event: object) -> None:
     assert event_from_json(event.model_dump_json()) == event  # type: ignore[attr-defined]
+
+
+def test_choice_zero_is_left_out_of_the_json_form_and_others_are_kept() -> None:
+    assert "choice" not in json.loads(rillet.TokenEvent(text="a").model_dump_json())
+    assert json.loads(rillet.TokenEvent(text="a", choice=2).model_dump_json())["choice"] == 2
+
+
+def test_a_finished_tool_call_marks_arguments_that_are_not_json_and_keeps_the_raw_text() -> None:
+    bad = ToolCallEvent.finished(index=0, call_id="c", name="f", raw_arguments='{"city": "Par')
+    assert bad.arguments is None and bad.raw_arguments == '{"city": "Par'
+    assert "not valid JSON" in bad.arguments_error and "raw_arguments" in bad.arguments_error
+    good = ToolCallEvent.finished(index=0, call_id="c", name="f", raw_arguments='{"city": "Paris"}')
+    assert good.arguments == {"city": "Paris"} and good.arguments_error is None
+    empty = ToolCallEvent.finished(index=0, call_id="c", name="f", raw_arguments="  ")
+    assert empty.arguments == {} and empty.arguments_error is None
+    with pytest.raises(rillet.RemoteProtocolError, match="not valid JSON"):
+        rillet.parse_tool_arguments('{"city": "Par')
 
 
 def test_unknown_event_type_is_rejected() -> None:

@@ -6,7 +6,7 @@ import pytest
 from splitting import chunkings, parse_all
 
 from rillet import LocalProtocolError, RemoteProtocolError, TruncatedStreamError
-from rillet.framing import JSONArrayParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser
+from rillet.framing import BodyKind, JSONArrayParser, JSONBodyParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser
 
 
 def sse(body: bytes) -> list[ServerSentEvent]:
@@ -170,3 +170,50 @@ def test_sse_one_event_per_chunk_keeps_event_types_ids_and_pending_lines() -> No
 def test_a_value_that_is_not_utf8_is_a_protocol_error_saying_so(make_parser: object, body: bytes, what: str) -> None:
     with pytest.raises(RemoteProtocolError, match=rf"malformed JSON {what} \('utf-8' codec can't decode byte 0xff"):
         parse_all(make_parser, [body])
+@pytest.mark.parametrize("cut", [1, 5, 9, 14, 20, 27, 33, 40])
+def test_json_body_cut_anywhere_is_truncated(cut: int) -> None:
+    body = b'{"id": "x", "ok": true, "n": 1.5, "s": "\\u00e9"}\n'
+
+
+    whole = JSONBodyParser()
+    for byte in range(len(body)):
+        whole.feed(body[byte : byte + 1])
+    assert whole.close() == {"id": "x", "ok": True, "n": 1.5, "s": "\u00e9"}
+    parser = JSONBodyParser()
+    parser.feed(body[:cut])
+    with pytest.raises(TruncatedStreamError):
+        parser.close()
+
+
+def test_json_body_that_is_not_json_is_a_protocol_error_quoting_it() -> None:
+
+
+    parser = JSONBodyParser()
+    parser.feed(b"<html>Bad gateway</html>")
+    with pytest.raises(RemoteProtocolError, match="Bad gateway"):
+        parser.close()
+    assert JSONBodyParser().close() is None
+
+
+@pytest.mark.parametrize(
+    ("chunks", "guess", "json", "first"),
+    [
+        ([b"\xef\xbb\xbf", b"\r\n ", b' {"a": 1}'], False, True, b"{"),
+        ([b"[1]"], False, True, b"["),
+        ([b"data: {}\n\n"], True, False, b"d"),
+        ([b"\n", b": keep-alive\n"], True, False, b":"),
+        ([b"event: ping\n"], True, False, b"e"),
+        ([b"<html>502</html>"], True, True, b"<"),
+        ([b"<html>502</html>"], False, False, b"<"),
+    ],
+)
+def test_body_kind_is_settled_by_the_first_byte_that_is_not_blank(chunks: list[bytes], guess: bool, json: bool, first: bytes) -> None:
+    kind = BodyKind(guess)
+    passed = b"".join(kind.feed(chunk) for chunk in chunks)
+    assert kind.known and kind.json is json and kind.first == first
+    assert passed == b"".join(chunks)  # nothing lost: blank bytes held back come out with the first real one
+
+
+def test_body_kind_keeps_the_guess_while_only_blank_bytes_came() -> None:
+    kind = BodyKind(True)
+    assert kind.feed(b"  \n") == b"" and not kind.known and kind.json

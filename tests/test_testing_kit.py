@@ -106,6 +106,32 @@ def test_invariant_helper_accepts_a_good_parallel_stream() -> None:
     check_invariants(events)
 
 
+def test_invariant_helper_requires_unparseable_arguments_to_be_marked_and_accepts_them_when_they_are() -> None:
+    start = rillet.ToolCallStartEvent(index=0, call_id="c1", name="f")
+    delta = rillet.ToolCallDeltaEvent(index=0, arguments_delta='{"x": ')
+    unmarked = rillet.ToolCallEvent(index=0, call_id="c1", name="f", raw_arguments='{"x": ')
+    with pytest.raises(AssertionError, match="arguments_error set"):
+        check_invariants(_events(start, delta, unmarked, rillet.EndEvent(finish_reason="tool_calls")))
+    marked = rillet.ToolCallEvent.finished(index=0, call_id="c1", name="f", raw_arguments='{"x": ')
+    check_invariants(_events(start, delta, marked, rillet.EndEvent(finish_reason="tool_calls")))
+
+
+def test_invariant_helper_keeps_alternative_choices_apart() -> None:
+    events = _events(
+        rillet.TokenEvent(text="Yes"),
+        rillet.TokenEvent(text="No", choice=1),
+        rillet.TokenEvent(text="!"),
+        rillet.EndEvent(),
+    )
+    check_invariants(events)
+    assert rillet.StreamAggregator.fold(events).text == "Yes!"
+
+
+def test_grammar_helper_accepts_server_tool_events() -> None:
+    events = _events(rillet.ServerToolEvent(index=0, kind="call", name="web_search", arguments={"query": "x"}), rillet.EndEvent())
+    check_grammar(events, provider=events[0].provider)
+
+
 def test_split_points_cover_utf8_and_crlf() -> None:
     body = "a\r\nb é\r\n".encode()
     plans = dict(split_points(body, seeds=3))

@@ -55,6 +55,7 @@ _EXPORTS = {
     # messages and requests
     "Message": "._messages",
     "ReasoningPart": "._messages",
+    "ServerToolPart": "._messages",
     "TextPart": "._messages",
     "ToolCallPart": "._messages",
     "ToolResultPart": "._messages",
@@ -67,6 +68,7 @@ _EXPORTS = {
     "ErrorEvent": "._events",
     "Event": "._events",
     "ReasoningEvent": "._events",
+    "ServerToolEvent": "._events",
     "StartEvent": "._events",
     "Timing": "._events",
     "TokenEvent": "._events",
@@ -123,6 +125,8 @@ __all__ = [
     "RemoteProtocolError",
     "RilletError",
     "ServerError",
+    "ServerToolEvent",
+    "ServerToolPart",
     "StartEvent",
     "StreamAggregator",
     "StreamError",
@@ -205,6 +209,7 @@ if TYPE_CHECKING:  # pragma: no cover
         ErrorEvent,
         Event,
         ReasoningEvent,
+        ServerToolEvent,
         StartEvent,
         Timing,
         TokenEvent,
@@ -215,7 +220,7 @@ if TYPE_CHECKING:  # pragma: no cover
         UsageEvent,
         event_from_json,
     )
-    from ._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+    from ._messages import Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart
     from ._model import StreamingChatModel, get_model
     from ._providers import Capabilities, ProviderInfo
     from ._request import ChatRequest, Reasoning, Tool

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable, Protocol
 
 from ._aggregate import StreamAggregator
 from ._errors import RemoteProtocolError, RilletError, TruncatedStreamError
-from ._events import ErrorEvent, Event, StartEvent
+from ._events import ErrorEvent, Event, StartEvent, read_tool_arguments
 
 __all__ = ["Decoder", "EventSequencer", "decode_chunks", "decode_response", "decode_step", "error_for_status", "parse_tool_arguments"]
 
@@ -82,16 +81,13 @@ def _close(decoder: Decoder, provider: str | None) -> list[Event]:
 def parse_tool_arguments(raw: str) -> Any:
     """Parse a finished tool call's argument text: ``""`` means no arguments (``{}``).
 
-    Raises ``RemoteProtocolError`` when the text is not JSON.
+    Raises ``RemoteProtocolError`` when the text is not JSON. Decoders finishing a call
+    use ``ToolCallEvent.finished`` instead, which keeps the call and marks the failure.
     """
-    if not raw.strip():
-        return {}
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise RemoteProtocolError(
-            f"tool call arguments are not valid JSON ({exc.msg}): {raw[:200]!r}"
-        ) from None
+    arguments, error = read_tool_arguments(raw)
+    if error is not None:
+        raise RemoteProtocolError(f"tool call arguments are not valid JSON: {raw[:200]!r} ({error})")
+    return arguments
 
 
 class EventSequencer:

@@ -1,12 +1,13 @@
 """Stream events: a discriminated union on ``type``.
 
 Every stream is exactly one ``start``, then any number of deltas (``token``,
-``reasoning``, ``tool_call_start``, ``tool_call_delta``, ``tool_call``, ``usage``, and
+``reasoning``, ``tool_call_start``, ``tool_call_delta``, ``tool_call``, ``server_tool``, ``usage``, and
 ``content`` in aggregation mode), then exactly one terminal event: ``end`` or ``error``.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -21,6 +22,7 @@ __all__ = [
     "Event",
     "FinishReason",
     "ReasoningEvent",
+    "ServerToolEvent",
     "StartEvent",
     "Timing",
     "TokenEvent",
@@ -30,11 +32,17 @@ __all__ = [
     "Usage",
     "UsageEvent",
     "event_from_json",
+    "read_tool_arguments",
 ]
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "refusal", "other"]
 
 _frozen = ConfigDict(frozen=True)
+
+
+def _is_first_choice(choice: int) -> bool:
+    """``choice`` 0 (the only one, unless ``n > 1`` was asked for) is left out of the JSON form."""
+    return choice == 0
 
 
 class Usage(BaseModel):
@@ -77,22 +85,32 @@ class StartEvent(BaseModel):
 
 
 class TokenEvent(BaseModel):
-    """A piece of answer text for the text block ``index``."""
+    """A piece of answer text for the text block ``index``.
+
+    ``choice`` is the alternative answer it belongs to when a request asked for several
+    (``n > 1``); 0, the message itself, is left out of the JSON form. ``provider_metadata``
+    carries what a provider attaches to the text (Anthropic ``citations``, say), and comes
+    on an event whose ``text`` may be empty.
+    """
 
     model_config = _frozen
     type: Literal["token"] = "token"
     text: str
     index: int = 0
+    choice: int = Field(default=0, exclude_if=_is_first_choice)
+    provider_metadata: dict[str, Any] | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class ReasoningEvent(BaseModel):
     """A piece of reasoning text, or reasoning metadata (a ``signature``, redacted ``data``)
-    that must be kept to send the reasoning back on the next turn."""
+    that must be kept to send the reasoning back on the next turn. ``choice``: as on
+    :class:`TokenEvent`."""
 
     model_config = _frozen
     type: Literal["reasoning"] = "reasoning"
     text: str = ""
     index: int = 0
+    choice: int = Field(default=0, exclude_if=_is_first_choice)
     signature: str | None = None
     redacted: bool = False
     data: str | None = None
@@ -100,11 +118,12 @@ class ReasoningEvent(BaseModel):
 
 
 class ToolCallStartEvent(BaseModel):
-    """The model began the tool call ``index``."""
+    """The model began the tool call ``index`` (unique in the stream, across choices)."""
 
     model_config = _frozen
     type: Literal["tool_call_start"] = "tool_call_start"
     index: int
+    choice: int = Field(default=0, exclude_if=_is_first_choice)
     call_id: str
     name: str
 
@@ -115,22 +134,95 @@ class ToolCallDeltaEvent(BaseModel):
     model_config = _frozen
     type: Literal["tool_call_delta"] = "tool_call_delta"
     index: int
+    choice: int = Field(default=0, exclude_if=_is_first_choice)
     arguments_delta: str
+
+
+def read_tool_arguments(raw: str) -> tuple[Any, str | None]:
+    """A finished call's arguments from their JSON text, and why they could not be read.
+
+    ``""`` (or only whitespace) means no arguments: ``({}, None)``. Text that is not JSON
+    gives ``(None, reason)``: the one rule every decoder follows is to keep the raw text,
+    mark the failure and still report the call (see :meth:`ToolCallEvent.finished`).
+    """
+    if not raw.strip():
+        return {}, None
+    try:
+        return json.loads(raw), None
+    except ValueError as exc:
+        reason = getattr(exc, "msg", str(exc))
+        position = getattr(exc, "pos", None)
+        where = f" at character {position}" if position is not None else ""
+        return None, f"the arguments are not valid JSON ({reason}{where}); the text is kept in raw_arguments"
 
 
 class ToolCallEvent(BaseModel):
     """A finished tool call: ``arguments`` parsed once from ``raw_arguments``.
 
-    Emitted at the end of the call's block (or of the stream), never earlier.
+    Emitted at the end of the call's block (or of the stream), never earlier. When the
+    raw text is not JSON (a model cut off by the token limit, or one that wrote bad JSON)
+    the call is still reported: ``arguments`` is ``None``, ``raw_arguments`` keeps the text
+    and ``arguments_error`` says what is wrong with it. ``choice`` is the alternative it
+    belongs to when a request asked for several (``n > 1``); 0, the default, is left out of
+    the JSON form.
     """
 
     model_config = _frozen
     type: Literal["tool_call"] = "tool_call"
     index: int
+    choice: int = Field(default=0, exclude_if=_is_first_choice)
     call_id: str
     name: str
     arguments: Any = None
     raw_arguments: str = ""
+    arguments_error: str | None = None
+    provider_metadata: dict[str, Any] | None = None
+
+    @classmethod
+    def finished(
+        cls,
+        *,
+        index: int,
+        call_id: str,
+        name: str,
+        raw_arguments: str,
+        choice: int = 0,
+        provider_metadata: dict[str, Any] | None = None,
+    ) -> ToolCallEvent:
+        """The finished call whose argument text is ``raw_arguments``, parsed by the one
+        rule (:func:`read_tool_arguments`): never raises, never drops the call."""
+        arguments, error = read_tool_arguments(raw_arguments)
+        return cls(
+            index=index,
+            choice=choice,
+            call_id=call_id,
+            name=name,
+            arguments=arguments,
+            raw_arguments=raw_arguments,
+            arguments_error=error,
+            provider_metadata=provider_metadata,
+        )
+
+
+class ServerToolEvent(BaseModel):
+    """A tool the provider ran itself (Anthropic's web search, code execution …), whole.
+
+    Neither reasoning nor a client tool call: there is nothing for the caller to run. A
+    ``call`` carries the tool ``name`` and its ``arguments``; a ``result`` carries the
+    ``call_id`` of its call, ``name`` (the provider's result type, e.g.
+    ``web_search_tool_result``) and ``content`` as the provider sent it.
+    ``provider_metadata`` holds the provider's block verbatim, so the request builder can
+    send it back on the next turn. ``index`` is the block's place in the message.
+    """
+
+    model_config = _frozen
+    type: Literal["server_tool"] = "server_tool"
+    index: int
+    kind: Literal["call", "result"]
+    call_id: str = ""
+    name: str = ""
+    arguments: Any = None
+    content: Any = None
     provider_metadata: dict[str, Any] | None = None
 
 
@@ -214,6 +306,7 @@ Event = Annotated[
         ToolCallStartEvent,
         ToolCallDeltaEvent,
         ToolCallEvent,
+        ServerToolEvent,
         UsageEvent,
         ContentEvent,
         EndEvent,

@@ -10,6 +10,7 @@ __all__ = [
     "Message",
     "Part",
     "ReasoningPart",
+    "ServerToolPart",
     "TextPart",
     "ToolCallPart",
     "ToolResultPart",
@@ -19,11 +20,13 @@ Role = Literal["system", "user", "assistant", "tool"]
 
 
 class TextPart(BaseModel):
-    """Plain text."""
+    """Plain text; ``provider_metadata`` keeps what a provider attached to it (Anthropic
+    ``citations``)."""
 
     model_config = ConfigDict(frozen=True)
     type: Literal["text"] = "text"
     text: str
+    provider_metadata: dict[str, Any] | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class ReasoningPart(BaseModel):
@@ -44,7 +47,10 @@ class ReasoningPart(BaseModel):
 
 
 class ToolCallPart(BaseModel):
-    """A call the model asked for: ``arguments`` parsed from ``raw_arguments`` (JSON text)."""
+    """A call the model asked for: ``arguments`` parsed from ``raw_arguments`` (JSON text).
+
+    ``arguments_error`` says why ``arguments`` is ``None`` when the text is not JSON.
+    """
 
     model_config = ConfigDict(frozen=True)
     type: Literal["tool_call"] = "tool_call"
@@ -52,6 +58,21 @@ class ToolCallPart(BaseModel):
     name: str
     arguments: Any = None
     raw_arguments: str = ""
+    arguments_error: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    provider_metadata: dict[str, Any] | None = None
+
+
+class ServerToolPart(BaseModel):
+    """A tool the provider ran itself, its call or its result (see ``ServerToolEvent``);
+    kept so it can be sent back on the next turn."""
+
+    model_config = ConfigDict(frozen=True)
+    type: Literal["server_tool"] = "server_tool"
+    kind: Literal["call", "result"]
+    call_id: str = ""
+    name: str = ""
+    arguments: Any = None
+    content: Any = None
     provider_metadata: dict[str, Any] | None = None
 
 
@@ -67,7 +88,7 @@ class ToolResultPart(BaseModel):
 
 
 Part = Annotated[
-    Union[TextPart, ReasoningPart, ToolCallPart, ToolResultPart], Field(discriminator="type")
+    Union[TextPart, ReasoningPart, ToolCallPart, ToolResultPart, ServerToolPart], Field(discriminator="type")
 ]
 
 

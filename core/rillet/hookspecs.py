@@ -95,7 +95,11 @@ def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder |
 
     Used by ``rillet replay`` and the conformance kit to decode cassettes without a
     network. Recognise the request by its URL path (``/v1/chat/completions``,
-    ``:streamGenerateContent`` …); the body is the parsed JSON request when it had one.
+    ``:streamGenerateContent`` …), whatever its query string holds; the body is the parsed
+    JSON request when it had one. Own non-streaming exchanges too (a request without
+    ``"stream": true``): their answer is one JSON object, or an HTTP error, and the decoder
+    should read it whole (``rillet.provider.BodyKind`` tells the two shapes apart by the
+    body's first byte).
 
     Stops at the first non-None result.
 

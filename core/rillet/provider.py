@@ -25,8 +25,8 @@ What is here, by concern:
   (:func:`error_from_response`, :func:`error_from_payload`, :func:`read_error`,
   :func:`error_payload`, :func:`parse_retry_after`, :func:`flat_headers`);
 - framing: :class:`SSEParser`, :class:`NDJSONParser`, :class:`JSONArrayParser`,
-  :class:`LineSplitter`, :func:`quote_bytes`;
-- decoding helpers: :func:`parse_tool_arguments`, :func:`decode_chunks`,
+  :class:`JSONBodyParser`, :class:`BodyKind`, :class:`LineSplitter`, :func:`quote_bytes`;
+- decoding helpers: :func:`parse_tool_arguments`, :func:`read_tool_arguments`, :func:`decode_chunks`,
   :func:`decode_response`.
 """
 
@@ -46,6 +46,7 @@ _EXPORTS = {
     "Tool": "rillet._request",
     "Message": "rillet._messages",
     "ReasoningPart": "rillet._messages",
+    "ServerToolPart": "rillet._messages",
     "TextPart": "rillet._messages",
     "ToolCallPart": "rillet._messages",
     "ToolResultPart": "rillet._messages",
@@ -55,6 +56,7 @@ _EXPORTS = {
     "Decoder": "rillet._decoding",
     # decoding helpers
     "parse_tool_arguments": "rillet._decoding",
+    "read_tool_arguments": "rillet._events",
     "decode_chunks": "rillet._decoding",
     "decode_response": "rillet._decoding",
     # events
@@ -64,6 +66,7 @@ _EXPORTS = {
     "Event": "rillet._events",
     "FinishReason": "rillet._events",
     "ReasoningEvent": "rillet._events",
+    "ServerToolEvent": "rillet._events",
     "StartEvent": "rillet._events",
     "Timing": "rillet._events",
     "TokenEvent": "rillet._events",
@@ -106,7 +109,9 @@ _EXPORTS = {
     "parse_retry_after": "rillet._http_errors",
     "read_error": "rillet._http_errors",
     # framing
+    "BodyKind": "rillet.framing",
     "JSONArrayParser": "rillet.framing",
+    "JSONBodyParser": "rillet.framing",
     "LineSplitter": "rillet.framing",
     "NDJSONParser": "rillet.framing",
     "SSEParser": "rillet.framing",
@@ -120,6 +125,7 @@ __all__ = [
     "AggregatedStream",
     "AuthenticationError",
     "BadRequestError",
+    "BodyKind",
     "Capabilities",
     "ChatRequest",
     "ConfigurationError",
@@ -134,6 +140,7 @@ __all__ = [
     "Event",
     "FinishReason",
     "JSONArrayParser",
+    "JSONBodyParser",
     "LineSplitter",
     "LocalProtocolError",
     "Message",
@@ -154,6 +161,8 @@ __all__ = [
     "SSEParser",
     "ServerError",
     "ServerSentEvent",
+    "ServerToolEvent",
+    "ServerToolPart",
     "StartEvent",
     "StreamError",
     "StreamOptions",
@@ -187,6 +196,7 @@ __all__ = [
     "parse_tool_arguments",
     "quote_bytes",
     "read_error",
+    "read_tool_arguments",
 ]
 
 
@@ -237,6 +247,7 @@ if TYPE_CHECKING:  # pragma: no cover
         Event,
         FinishReason,
         ReasoningEvent,
+        ServerToolEvent,
         StartEvent,
         Timing,
         TokenEvent,
@@ -245,6 +256,7 @@ if TYPE_CHECKING:  # pragma: no cover
         ToolCallStartEvent,
         Usage,
         UsageEvent,
+        read_tool_arguments,
     )
     from ._error_mapping import ErrorMapping, error_message
     from ._http_errors import (
@@ -255,11 +267,20 @@ if TYPE_CHECKING:  # pragma: no cover
         parse_retry_after,
         read_error,
     )
-    from ._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+    from ._messages import Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart
     from ._model import StreamingChatModel
     from ._providers import Capabilities, ProviderInfo
     from ._request import ChatRequest, Reasoning, Tool
     from ._stream import AggregatedStream, TokenStream
     from ._transport import StreamOptions
-    from .framing import JSONArrayParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser, quote_bytes
+    from .framing import (
+        BodyKind,
+        JSONArrayParser,
+        JSONBodyParser,
+        LineSplitter,
+        NDJSONParser,
+        ServerSentEvent,
+        SSEParser,
+        quote_bytes,
+    )
     from .hookspecs import hookimpl

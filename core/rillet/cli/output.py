@@ -209,6 +209,7 @@ class Renderer:
         self.usage: Any = None
         self.timing: Any = None
         self._mode: str | None = None
+        self._alternatives: dict[int, list[str]] = {}  # text of choices > 0 (n > 1), shown at the end
 
     # modes: "text" (answer on self.text), "reasoning" (on self.side), None (between parts)
 
@@ -245,9 +246,14 @@ class Renderer:
     def handle(self, event: Any) -> None:
         """Render one event."""
         kind = event.type
+        if getattr(event, "choice", 0):
+            if kind == "token":
+                self._alternatives.setdefault(event.choice, []).append(event.text)
+            return
         if kind == "token":
-            self._enter("text")
-            self.text.write(event.text)
+            if event.text:
+                self._enter("text")
+                self.text.write(event.text)
         elif kind == "reasoning":
             if self.show_reasoning and event.text:
                 self._enter("reasoning")
@@ -256,7 +262,13 @@ class Renderer:
                 self.note("[reasoning] (redacted)")
         elif kind == "tool_call":
             arguments = event.raw_arguments or json.dumps(event.arguments, ensure_ascii=False)
-            self.note(f"[tool call] {event.name}({arguments}) id={event.call_id}")
+            broken = " (arguments are not valid JSON)" if event.arguments_error else ""
+            self.note(f"[tool call] {event.name}({arguments}) id={event.call_id}{broken}")
+        elif kind == "server_tool":
+            if event.kind == "call":
+                self.note(f"[server tool] {event.name}({json.dumps(event.arguments, ensure_ascii=False)}) id={event.call_id}")
+            else:
+                self.note(f"[server tool result] {event.name} for {event.call_id}")
         elif kind == "usage":
             self.usage = event.usage
         elif kind == "start":
@@ -265,7 +277,16 @@ class Renderer:
                 self.note(f"[start] {described}" + (f" id={event.response_id}" if event.response_id else ""))
                 for warning in event.warnings:
                     self.note(f"[warning] {warning}")
-        elif kind == "end":
+        elif kind in ("end", "error"):
+            self._terminal(event)
+
+    def _terminal(self, event: Any) -> None:
+        """The ``end`` or ``error`` event, after the alternative answers (``n > 1``) if any."""
+        for number, pieces in sorted(self._alternatives.items()):
+            self.note(f"[choice {number}] {''.join(pieces)}")
+        self._alternatives.clear()
+        kind = event.type
+        if kind == "end":
             self.usage = event.usage or self.usage
             self.timing = event.timing
             raw = f" ({event.raw_finish_reason})" if event.raw_finish_reason else ""

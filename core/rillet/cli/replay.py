@@ -78,10 +78,11 @@ def _provider_of(decoder: Any, uri: str) -> str:
 def replay(cassette: str, number: int | None, chunk_size: int | None, split_seed: int | None, as_json: bool) -> None:
     """Decode a recorded response and print its events.
 
-    CASSETTE is a vcrpy YAML file. Each interaction's request URL picks the plugin whose
-    decoder reads it; the recorded body is fed to that decoder whole, in K-byte chunks, or
-    split at random points, and every split gives the same events. An interaction no
-    installed plugin decodes is reported on stderr and skipped.
+    CASSETTE is a vcrpy YAML file. Each interaction's request URL (its query string aside)
+    picks the plugin whose decoder reads it; the recorded body is fed to that decoder whole,
+    in K-byte chunks, or split at random points, and every split gives the same events.
+    Streamed answers, non-streaming ones (one JSON object) and HTTP errors to either decode
+    alike. An interaction no installed plugin decodes is reported on stderr and skipped.
 
     \b
     Examples:

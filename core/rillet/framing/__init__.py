@@ -1,4 +1,4 @@
-"""Framing layers plugins compose: SSE, NDJSON and a streaming JSON array.
+"""Framing layers plugins compose: SSE, NDJSON, a streaming JSON array and a whole JSON body.
 
 Each parser is sans-IO: ``feed(bytes)`` returns the complete items found so far and keeps
 the rest; ``close()`` says the input ended and returns what was pending. Chunks may split
@@ -6,8 +6,18 @@ anywhere — inside a UTF-8 character, a line or a CRLF — without changing the
 """
 
 from ._jsonarray import JSONArrayParser
+from ._jsonbody import BodyKind, JSONBodyParser
 from ._lines import LineSplitter
 from ._ndjson import NDJSONParser, quote_bytes
 from ._sse import ServerSentEvent, SSEParser
 
-__all__ = ["JSONArrayParser", "LineSplitter", "NDJSONParser", "SSEParser", "ServerSentEvent", "quote_bytes"]
+__all__ = [
+    "BodyKind",
+    "JSONArrayParser",
+    "JSONBodyParser",
+    "LineSplitter",
+    "NDJSONParser",
+    "SSEParser",
+    "ServerSentEvent",
+    "quote_bytes",
+]

@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 TERMINAL_TYPES = frozenset({"end", "error"})
-DELTA_TYPES = frozenset({"token", "reasoning", "tool_call_start", "tool_call_delta", "tool_call", "usage"})
+DELTA_TYPES = frozenset({"token", "reasoning", "tool_call_start", "tool_call_delta", "tool_call", "server_tool", "usage"})
 
 #: Error codes a stream may end with (``rillet._errors``).
 KNOWN_ERROR_CODES = frozenset(
@@ -81,21 +81,21 @@ def invariant_problems(events: Sequence[Any]) -> list[str]:
     """What breaks DESIGN §5's invariants; empty when nothing does.
 
     * text (and reasoning) deltas of each block concatenate to that block of the
-      aggregated message;
+      aggregated message of their choice (alternatives of ``n > 1`` stay apart);
     * tool calls: at most one ``tool_call_start`` per index, before its deltas; the deltas
       concatenate to the finished call's ``raw_arguments``; exactly one ``tool_call`` per
       index when the stream ended (at most one after an error), never before its last
-      delta; name and id agree with the start; ``arguments`` parse from the raw text;
+      delta; name, id and choice agree with the start; ``arguments`` parse from the raw
+      text, or are ``None`` with ``arguments_error`` set when the text is not JSON;
     * the ``end`` event's usage is the last ``usage`` event's, when both were sent.
     """
     from .._aggregate import StreamAggregator
-    from .._decoding import parse_tool_arguments
-    from .._errors import RilletError
+    from .._events import read_tool_arguments
     from .._messages import ReasoningPart, TextPart
 
     problems: list[str] = []
-    texts: dict[int, list[str]] = {}
-    reasonings: dict[int, list[str]] = {}
+    texts: dict[tuple[int, int], list[str]] = {}
+    reasonings: dict[tuple[int, int], list[str]] = {}
     starts: dict[int, Any] = {}
     deltas: dict[int, list[str]] = {}
     finished: dict[int, list[Any]] = {}
@@ -103,9 +103,9 @@ def invariant_problems(events: Sequence[Any]) -> list[str]:
     for position, event in enumerate(events):
         kind = event.type
         if kind == "token":
-            texts.setdefault(event.index, []).append(event.text)
+            texts.setdefault((event.choice, event.index), []).append(event.text)
         elif kind == "reasoning":
-            reasonings.setdefault(event.index, []).append(event.text)
+            reasonings.setdefault((event.choice, event.index), []).append(event.text)
         elif kind == "tool_call_start":
             if event.index in starts:
                 problems.append(f"tool call {event.index}: a second tool_call_start (event {position})")
@@ -139,24 +139,28 @@ def invariant_problems(events: Sequence[Any]) -> list[str]:
                 f"tool call {index}: deltas concatenate to {joined[:120]!r}, raw_arguments is {call.raw_arguments[:120]!r}"
             )
         start = starts.get(index)
-        if start is not None and (start.name != call.name or start.call_id != call.call_id):
+        if start is not None and (start.name, start.call_id, start.choice) != (call.name, call.call_id, call.choice):
             problems.append(
-                f"tool call {index}: start says ({start.name!r}, {start.call_id!r}), "
-                f"tool_call says ({call.name!r}, {call.call_id!r})"
+                f"tool call {index}: start says ({start.name!r}, {start.call_id!r}, choice {start.choice}), "
+                f"tool_call says ({call.name!r}, {call.call_id!r}, choice {call.choice})"
             )
-        try:
-            parsed = parse_tool_arguments(call.raw_arguments)
-        except RilletError:
-            problems.append(f"tool call {index}: raw_arguments are not JSON: {call.raw_arguments[:120]!r}")
-        else:
-            if parsed != call.arguments:
-                problems.append(f"tool call {index}: arguments {call.arguments!r} are not the parsed raw_arguments")
-    message = StreamAggregator.fold(events).message
+        parsed, error = read_tool_arguments(call.raw_arguments)
+        if error is not None:
+            if call.arguments is not None or not call.arguments_error:
+                problems.append(
+                    f"tool call {index}: raw_arguments are not JSON ({call.raw_arguments[:120]!r}) but the call does "
+                    "not say so: arguments must be None and arguments_error set"
+                )
+        elif call.arguments_error is not None or parsed != call.arguments:
+            problems.append(f"tool call {index}: arguments {call.arguments!r} are not the parsed raw_arguments")
+    choices = StreamAggregator.fold(events).choices
     for kind, blocks in (("text", texts), ("reasoning", reasonings)):
-        joined_blocks = ["".join(parts) for parts in blocks.values()]
-        aggregated = [part.text for part in message.content if isinstance(part, (TextPart, ReasoningPart)) and part.type == kind]
-        if joined_blocks != aggregated:
-            problems.append(f"{kind} deltas per block {joined_blocks!r} differ from the aggregated {aggregated!r}")
+        for number, message in enumerate(choices):
+            joined_blocks = ["".join(parts) for (choice, _), parts in blocks.items() if choice == number]
+            aggregated = [part.text for part in message.content if isinstance(part, (TextPart, ReasoningPart)) and part.type == kind]
+            if joined_blocks != aggregated:
+                label = f"{kind} deltas per block" + (f" of choice {number}" if number else "")
+                problems.append(f"{label} {joined_blocks!r} differ from the aggregated {aggregated!r}")
     if ended and last_usage is not None:
         end_usage = events[-1].usage
         if end_usage != last_usage:

@@ -8,9 +8,14 @@ One JSON file per cassette, ``<cassette-stem>.json`` in one of the class's
               "finish_reason": "stop", "raw_finish_reason": "end_turn",
               "usage": {"input_tokens": 10, "output_tokens": 3}, "error": null},
         "1": {"error": "authentication", "text": ""},
-        "2": {"owner": null, "note": "a tokenizer download, not an API call"}}}
+        "2": {"owner": null, "note": "a tokenizer download, not an API call"},
+        "3": {"text": "Red", "choices": ["Red", "Blue"],
+              "server_tools": [{"kind": "call", "name": "web_search"}]}}}
 
-Every key present is checked; ``usage`` lists only the fields to check. ``"owner": null``
+Every key present is checked; ``usage`` lists only the fields to check. ``choices`` is
+the text of every alternative answer (``n > 1``; ``text`` is choice 0's), and
+``server_tools`` the tools the provider ran itself (``kind`` and ``name`` of each
+``server_tool`` part, in order). ``"owner": null``
 says the plugin does not own that interaction's URL (it is then left out of the decoding
 tests). ``"draft": true`` marks an entry the kit wrote and nobody has reviewed yet: it
 fails until the author checks it against the recorded body and deletes the flag.
@@ -26,7 +31,10 @@ from typing import Any, Sequence
 __all__ = ["ExpectedOutcome", "draft_expected", "expected_file_for", "write_draft"]
 
 _MISSING: Any = object()
-_CHECKED = ("text", "reasoning", "tool_calls", "finish_reason", "raw_finish_reason", "usage", "error", "status_code", "retry_after")
+_CHECKED = (
+    "text", "reasoning", "tool_calls", "choices", "server_tools", "finish_reason", "raw_finish_reason", "usage", "error",
+    "status_code", "retry_after",
+)
 _NOT_CHECKED = ("owner", "draft", "note", "comment")
 _USAGE_FIELDS = ("input_tokens", "output_tokens", "reasoning_tokens", "cache_read_tokens", "cache_write_tokens", "estimated")
 
@@ -105,6 +113,10 @@ def _observed(result: Any) -> dict[str, Any]:
         "text": result.text,
         "reasoning": result.message.reasoning,
         "tool_calls": [{"name": call.name, "arguments": call.arguments} for call in result.message.tool_calls],
+        "choices": [choice.text for choice in result.choices],
+        "server_tools": [
+            {"kind": part.kind, "name": part.name} for part in result.message.content if part.type == "server_tool"
+        ],
         "finish_reason": result.finish_reason,
         "raw_finish_reason": result.raw_finish_reason,
         "usage": None if result.usage is None else result.usage.model_dump(exclude_defaults=True),
@@ -118,9 +130,11 @@ def draft_expected(result: Any) -> dict[str, Any]:
     """A draft expected outcome for ``result``, marked ``"draft": true`` for review."""
     observed = _observed(result)
     draft: dict[str, Any] = {"draft": True}
-    for key in ("text", "reasoning", "tool_calls", "finish_reason", "raw_finish_reason", "usage", "error"):
+    for key in ("text", "reasoning", "tool_calls", "choices", "server_tools", "finish_reason", "raw_finish_reason", "usage", "error"):
         value = observed[key]
-        if key in ("reasoning", "tool_calls") and not value:
+        if key in ("reasoning", "tool_calls", "server_tools") and not value:
+            continue
+        if key == "choices" and len(value) < 2:
             continue
         draft[key] = value
     if result.error is not None and result.error.retry_after is not None:

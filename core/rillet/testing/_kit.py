@@ -209,7 +209,8 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
         it, and inside it. The terminal frame is the one whose bytes produced the ``end``
         (or in-band ``error``) event — or, when the body without it gives the very same
         events (a bare ``[DONE]`` after a terminal condition already met), the frame before
-        it; else the last frame."""
+        it; else the last frame with text (a whole JSON body, decoded at its end, is cut
+        inside its last line's text)."""
         from .._decoding import EventSequencer, decode_step
 
         frames = split_frames(case.body)
@@ -228,7 +229,9 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
             meaningful = [i for i, frame in enumerate(frames) if frame.strip()]
             last = meaningful[-1] if meaningful else 0
             terminal_start = sum(len(frame) for frame in frames[:last])
-            terminal_size = len(frames[last]) if frames else 0
+            # Half of the frame's text, not of its line ending: a whole JSON body's last
+            # line is "}\n", and cutting after its "}" leaves a complete answer.
+            terminal_size = len(frames[last].rstrip()) if frames else 0
         cuts = {
             "25%": terminal_start // 4,
             "50%": terminal_start // 2,

@@ -62,12 +62,16 @@ def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStrea
 
 @hookimpl
 def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder | None:
-    """A fresh decoder for a recorded streaming ``POST …/v1/messages`` exchange."""
+    """A fresh decoder for a recorded ``POST …/v1/messages`` exchange (query string allowed).
+
+    A request without ``"stream": true`` was answered with one JSON ``message`` object,
+    which the decoder reads whole; a request body that is not JSON is taken as streaming.
+    """
     if method.upper() != "POST" or not urlsplit(url).path.rstrip("/").endswith("/v1/messages"):
         return None
-    if isinstance(request_body, dict) and request_body.get("stream") is False:
-        return None  # a non-streaming JSON answer: not this decoder's format
     from .decoder import AnthropicDecoder
 
-    model = request_body.get("model") if isinstance(request_body, dict) else None
-    return AnthropicDecoder(PROVIDER.name, model if isinstance(model, str) else "")
+    body = request_body if isinstance(request_body, dict) else {}
+    model = body.get("model")
+    whole_body = isinstance(request_body, dict) and body.get("stream") is not True
+    return AnthropicDecoder(PROVIDER.name, model if isinstance(model, str) else "", whole_body=whole_body)

@@ -6,11 +6,16 @@ Wire format (https://docs.anthropic.com/en/docs/build-with-claude/streaming)::
                   → message_delta → message_stop
 
 with ``ping`` keep-alives anywhere and an in-band ``error`` event that ends the stream.
-Block kinds: ``text`` (``text_delta``, ``citations_delta``), ``tool_use``
-(``input_json_delta``), ``thinking`` (``thinking_delta``, ``signature_delta``),
-``redacted_thinking`` (whole ``data`` at block start) and server-side tool blocks
-(``server_tool_use``, ``web_search_tool_result`` …) that the client must not run but
-should send back on the next turn.
+Block kinds: ``text`` (``text_delta``; ``citations_delta`` → an empty ``token`` whose
+``provider_metadata["citations"]`` holds the citation), ``tool_use`` (``input_json_delta``),
+``thinking`` (``thinking_delta``, ``signature_delta``), ``redacted_thinking`` (whole
+``data`` at block start) and server-side tool blocks (``server_tool_use``,
+``web_search_tool_result``, any ``*_tool_result`` …) that the client must not run but
+should send back on the next turn: each becomes one ``server_tool`` event.
+
+A non-streaming answer (``stream`` not set in the request) is one ``message`` object: the
+decoder tells it from a stream by the body's first byte, reads it at ``close()`` and gives
+the events its stream would have given.
 """
 
 from __future__ import annotations
@@ -18,13 +23,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rillet.provider import parse_tool_arguments
-from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamError
+from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamError, read_tool_arguments
 from rillet.provider import (
     EndEvent,
     ErrorEvent,
     Event,
     ReasoningEvent,
+    ServerToolEvent,
     StartEvent,
     TokenEvent,
     ToolCallDeltaEvent,
@@ -33,14 +38,14 @@ from rillet.provider import (
     Usage,
     UsageEvent,
 )
-from rillet.provider import SSEParser
+from rillet.provider import BodyKind, JSONBodyParser, SSEParser
 
 from .errors import anthropic_error, error_from_response
 from .finish_reasons import finish_reason
 
 __all__ = ["PROVIDER_BLOCK_KEY", "AnthropicDecoder"]
 
-#: Key of ``ReasoningEvent.provider_metadata`` holding a server-side block (``server_tool_use``,
+#: Key of ``ServerToolEvent.provider_metadata`` holding a server-side block (``server_tool_use``,
 #: ``web_search_tool_result`` …) verbatim, so the request builder can send it back.
 PROVIDER_BLOCK_KEY = "anthropic_block"
 
@@ -67,14 +72,20 @@ class AnthropicDecoder:
     body returns the rest, ending with an ``error`` event (code ``truncated``) when
     ``message_stop`` never came. Token and reasoning ``index`` is the content block index;
     tool-call ``index`` is the block index too (unique per call within a response).
+    ``whole_body=True`` expects the answer to a non-streaming request (one ``message``
+    object) rather than an event stream; the body's first byte settles it.
     """
 
-    __slots__ = ("provider", "model", "_sse", "_started", "_done", "_blocks", "_usage", "_raw_input", "_raw_stop", "_last")
+    __slots__ = (
+        "provider", "model", "_sse", "_kind", "_body", "_started", "_done", "_blocks", "_usage", "_raw_input", "_raw_stop", "_last",
+    )
 
-    def __init__(self, provider: str = "anthropic", model: str = "") -> None:
+    def __init__(self, provider: str = "anthropic", model: str = "", *, whole_body: bool = False) -> None:
         self.provider = provider
         self.model = model
         self._sse = SSEParser()
+        self._kind = BodyKind(whole_body)
+        self._body = JSONBodyParser()
         self._started = False
         self._done = False
         self._blocks: dict[int, _Block] = {}
@@ -87,13 +98,17 @@ class AnthropicDecoder:
         """Decode more of the body; events after the terminal one are ignored."""
         if self._done:
             return []
+        if not self._kind.known:
+            data = self._kind.feed(data)
+        if self._kind.json:
+            return self._body.feed(data)
         return self._frames(self._sse.feed(data))
 
     def close(self) -> list[Event]:
         """The body ended: flush the last frame; report truncation if ``message_stop`` is missing."""
         if self._done:
             return []
-        out = self._frames(self._sse.close(), at_close=True)
+        out = self._whole_body() if self._kind.json else self._frames(self._sse.close(), at_close=True)
         if not self._done:
             self._done = True
             if not self._started:
@@ -113,6 +128,42 @@ class AnthropicDecoder:
     def error_from_response(self, status: int, headers: Any, body: bytes) -> RilletError:
         """The typed error for an HTTP error response (see :mod:`rillet_anthropic.errors`)."""
         return error_from_response(status, headers, body)
+
+    # -- a non-streaming answer -----------------------------------------------------------
+
+    def _whole_body(self) -> list[Any]:
+        """The ``message`` object of a non-streaming answer, as the events of its stream."""
+        out: list[Any] = []
+        try:
+            message = self._body.close()
+        except RilletError as error:
+            self._last = "a body cut inside its JSON"
+            if not isinstance(error, TruncatedStreamError):
+                self._fail(out, error)
+            return out
+        if not isinstance(message, dict) or message.get("type") not in ("message", "error"):
+            self._fail(out, RemoteProtocolError(
+                f"anthropic answered a non-streaming request with something other than a message object: "
+                f"{json.dumps(message)[:200]!r}",
+                provider=self.provider,
+            ))
+            return out
+        if message["type"] == "error":
+            out.append(self._start(None))
+            self._dispatch("error", message, out)
+            return out
+        out.append(self._start(message))
+        if isinstance(message.get("usage"), dict):
+            self._update_usage(message["usage"], out)
+        for index, block in enumerate(message.get("content") or []):
+            start = {key: value for key, value in block.items() if key != "input"}
+            self._block_start(index, start, out)
+            if "input" in block:
+                self._delta(index, {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}, out)
+            self._block_stop(index, out)
+        self._raw_stop = message.get("stop_reason")
+        self._message_stop(out)
+        return out
 
     # -- frames ---------------------------------------------------------------------------
 
@@ -184,8 +235,10 @@ class AnthropicDecoder:
         kind = block.get("type")
         if kind == "text":
             self._blocks[index] = _Block(_TEXT)
-            if block.get("text"):
-                out.append(TokenEvent(text=block["text"], index=index))
+            citations = block.get("citations")
+            if block.get("text") or citations:
+                metadata = {"citations": list(citations)} if citations else None
+                out.append(TokenEvent(text=block.get("text") or "", index=index, provider_metadata=metadata))
         elif kind == "tool_use":
             call_id, name = block.get("id") or "", block.get("name") or ""
             self._blocks[index] = _Block(_TOOL, call_id, name)
@@ -220,8 +273,11 @@ class AnthropicDecoder:
                 out.append(ReasoningEvent(text=delta["thinking"], index=index))
         elif kind == "signature_delta":
             out.append(ReasoningEvent(index=index, signature=delta.get("signature") or ""))
-        # citations_delta (a text block's sources) and delta types added later are ignored:
-        # rillet's token events carry no per-block metadata yet.
+        elif kind == "citations_delta":
+            citation = delta.get("citation")
+            if citation:
+                out.append(TokenEvent(text="", index=index, provider_metadata={"citations": [citation]}))
+        # delta types added later are ignored.
 
     def _block_stop(self, index: int, out: list[Event]) -> None:
         block = self._blocks.pop(index, None)
@@ -231,15 +287,9 @@ class AnthropicDecoder:
     def _finish_block(self, index: int, block: _Block, out: list[Event]) -> None:
         if block.kind == _TOOL:
             raw = "".join(block.chunks)
-            out.append(ToolCallEvent(
-                index=index, call_id=block.call_id, name=block.name,
-                arguments=parse_tool_arguments(raw), raw_arguments=raw,
-            ))
+            out.append(ToolCallEvent.finished(index=index, call_id=block.call_id, name=block.name, raw_arguments=raw))
         elif block.kind == _SERVER and block.payload is not None:
-            payload = block.payload
-            if block.chunks:
-                payload["input"] = parse_tool_arguments("".join(block.chunks))
-            out.append(ReasoningEvent(index=index, provider_metadata={PROVIDER_BLOCK_KEY: payload}))
+            out.append(_server_tool_event(index, block))
 
     # -- message --------------------------------------------------------------------------
 
@@ -271,6 +321,27 @@ class AnthropicDecoder:
             self._finish_block(index, self._blocks.pop(index), out)
         self._done = True
         out.append(EndEvent(finish_reason=finish_reason(self._raw_stop), raw_finish_reason=self._raw_stop, usage=self._usage))
+
+
+def _server_tool_event(index: int, block: _Block) -> ServerToolEvent:
+    """A finished server-side block: a ``*_tool_result`` is a result, anything else
+    (``server_tool_use``, ``mcp_tool_use``, types added later) a call."""
+    payload = block.payload or {}
+    kind = str(payload.get("type") or "")
+    if block.chunks:
+        raw = "".join(block.chunks)
+        arguments, error = read_tool_arguments(raw)
+        payload["input"] = raw if error is not None else arguments
+    metadata = {PROVIDER_BLOCK_KEY: payload}
+    if kind.endswith("_tool_result"):
+        return ServerToolEvent(
+            index=index, kind="result", call_id=payload.get("tool_use_id") or "", name=kind,
+            content=payload.get("content"), provider_metadata=metadata,
+        )
+    return ServerToolEvent(
+        index=index, kind="call", call_id=payload.get("id") or "", name=payload.get("name") or kind,
+        arguments=payload.get("input"), provider_metadata=metadata,
+    )
 
 
 def _int(value: Any, default: int | None) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from rillet.provider import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from rillet.provider import Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart, read_tool_arguments
 
 from .decoder import PROVIDER_BLOCK_KEY
 
@@ -171,23 +171,28 @@ def _assistant_blocks(message: Message) -> list[dict[str, Any]]:
     for part in message.content:
         if isinstance(part, TextPart):
             if part.text:
-                blocks.append({"type": "text", "text": part.text})
+                text_block: dict[str, Any] = {"type": "text", "text": part.text}
+                citations = (part.provider_metadata or {}).get("citations")
+                if citations:
+                    text_block["citations"] = citations
+                blocks.append(text_block)
         elif isinstance(part, ToolCallPart):
             arguments = part.arguments
-            if arguments is None:
-                arguments = json.loads(part.raw_arguments) if part.raw_arguments.strip() else {}
+            if arguments is None:  # arguments that were not JSON are sent back as no arguments
+                arguments = read_tool_arguments(part.raw_arguments)[0] or {}
             blocks.append({"type": "tool_use", "id": part.call_id, "name": part.name, "input": arguments})
         elif isinstance(part, ReasoningPart):
             block = _reasoning_block(part)
             if block is not None:
                 blocks.append(block)
+        elif isinstance(part, ServerToolPart):
+            server_block = (part.provider_metadata or {}).get(PROVIDER_BLOCK_KEY)
+            if isinstance(server_block, dict):  # another provider's server tools cannot be sent here
+                blocks.append(server_block)
     return blocks
 
 
 def _reasoning_block(part: ReasoningPart) -> dict[str, Any] | None:
-    server_block = (part.provider_metadata or {}).get(PROVIDER_BLOCK_KEY)
-    if isinstance(server_block, dict):
-        return server_block
     if part.redacted:
         return {"type": "redacted_thinking", "data": part.data or ""}
     if part.signature:

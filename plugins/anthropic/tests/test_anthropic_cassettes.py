@@ -27,6 +27,10 @@ PROJECT_FILES = {
     "anthropic_parallel_tool_use",
     "anthropic_truncated_body",
     "anthropic_refusal",
+    "anthropic_nonstream_beta_query",
+    "anthropic_nonstream_web_search_citations",
+    "anthropic_tool_input_cut_by_max_tokens",
+    "anthropic_web_search_citations_beta_query",
 }
 
 

@@ -107,7 +107,7 @@ def test_thinking_signature_and_redacted_thinking_are_kept() -> None:
     assert parts[1] == rillet.ReasoningPart(redacted=True, data="ENCRYPTED")
 
 
-def test_server_tool_blocks_are_kept_verbatim_not_reported_as_tool_calls() -> None:
+def test_server_tool_blocks_are_server_tool_events_not_reasoning_nor_tool_calls_and_citations_are_kept() -> None:
     events = run(START,
                  frame({"type": "content_block_start", "index": 0, "content_block": {"type": "server_tool_use", "id": "srv_1", "name": "web_search", "input": {}}}),
                  delta(0, {"type": "input_json_delta", "partial_json": '{"query": "x"}'}), block_stop(0),
@@ -117,12 +117,18 @@ def test_server_tool_blocks_are_kept_verbatim_not_reported_as_tool_calls() -> No
                  delta(2, {"type": "citations_delta", "citation": {"type": "web_search_result_location", "url": "u"}}),
                  delta(2, {"type": "text_delta", "text": "Answer"}), block_stop(2),
                  message_delta("end_turn", {"output_tokens": 2}), STOP)
-    assert not [e for e in events if e.type.startswith("tool_call")]
-    blocks = [e.provider_metadata[PROVIDER_BLOCK_KEY] for e in events if e.type == "reasoning"]
-    assert blocks[0] == {"type": "server_tool_use", "id": "srv_1", "name": "web_search", "input": {"query": "x"}}
-    assert blocks[1]["type"] == "web_search_tool_result" and blocks[1]["tool_use_id"] == "srv_1"
+    assert not [e for e in events if e.type.startswith("tool_call") or e.type == "reasoning"]
+    call, answer = [e for e in events if e.type == "server_tool"]
+    assert (call.kind, call.call_id, call.name, call.arguments) == ("call", "srv_1", "web_search", {"query": "x"})
+    assert call.provider_metadata[PROVIDER_BLOCK_KEY] == {"type": "server_tool_use", "id": "srv_1", "name": "web_search", "input": {"query": "x"}}
+    assert (answer.kind, answer.call_id, answer.name) == ("result", "srv_1", "web_search_tool_result")
+    assert answer.content == [{"type": "web_search_result", "url": "u"}]
+    assert answer.provider_metadata[PROVIDER_BLOCK_KEY]["tool_use_id"] == "srv_1"
     result = rillet.StreamAggregator.fold(events)
     assert result.text == "Answer" and result.message.reasoning == "" and result.finish_reason == "stop"
+    assert [part.type for part in result.message.content] == ["server_tool", "server_tool", "text"]
+    assert result.message.content[2].provider_metadata == {"citations": [{"type": "web_search_result_location", "url": "u"}]}
+    assert rillet.event_from_json(call.model_dump_json()) == call
 
 
 def test_in_band_overloaded_error_keeps_events_of_the_same_chunk() -> None:
@@ -161,10 +167,16 @@ def test_frame_missing_required_fields_is_a_protocol_error() -> None:
     assert events[-1].code == "protocol"
 
 
-def test_invalid_tool_arguments_are_a_protocol_error() -> None:
+def test_invalid_tool_arguments_keep_the_call_and_its_raw_text_and_mark_the_failure() -> None:
     events = run(START, frame({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": "t", "name": "g"}}),
-                 delta(0, {"type": "input_json_delta", "partial_json": '{"a": '}), block_stop(0), STOP)
-    assert events[-1].code == "protocol" and not any(e.type == "end" for e in events)
+                 delta(0, {"type": "input_json_delta", "partial_json": '{"a": '}), block_stop(0),
+                 message_delta("tool_use", {"output_tokens": 3}), STOP)
+    assert events[-1].type == "end" and events[-1].finish_reason == "tool_calls"
+    (call,) = [e for e in events if e.type == "tool_call"]
+    assert (call.call_id, call.name, call.arguments, call.raw_arguments) == ("t", "g", None, '{"a": ')
+    assert "not valid JSON" in call.arguments_error
+    (part,) = rillet.StreamAggregator.fold(events).message.tool_calls
+    assert part.raw_arguments == '{"a": ' and part.arguments_error == call.arguments_error
 
 
 @pytest.mark.parametrize("cut", [0, 1, 40, -1])
@@ -242,3 +254,60 @@ def test_foreign_http_error_bodies_are_mapped_by_their_status() -> None:
     assert error_from_response(500, {}, b"").code == "server"
     events = rillet.decode_response(AnthropicDecoder(), 502, {}, [b"<html>Bad gateway</html>"], provider="anthropic")
     assert events[-1].code == "server" and "<html>Bad gateway</html>" in events[-1].message
+
+
+MESSAGE = {
+    "id": "msg_9", "type": "message", "role": "assistant", "model": "claude-x",
+    "content": [
+        {"type": "thinking", "thinking": "Hmm.", "signature": "sig"},
+        {"type": "text", "text": "See", "citations": [{"type": "web_search_result_location", "url": "u"}]},
+        {"type": "server_tool_use", "id": "srv_9", "name": "web_search", "input": {"query": "q"}},
+        {"type": "web_search_tool_result", "tool_use_id": "srv_9", "content": []},
+        {"type": "tool_use", "id": "t9", "name": "f", "input": {"a": 1}},
+    ],
+    "stop_reason": "tool_use", "usage": {"input_tokens": 5, "output_tokens": 7},
+}
+
+
+@pytest.mark.parametrize("whole_body", [True, False])
+def test_a_non_streaming_message_decodes_as_its_stream_would_whatever_the_first_guess(whole_body: bool) -> None:
+    body = json.dumps(MESSAGE).encode()
+    events = rillet.decode_chunks(AnthropicDecoder(whole_body=whole_body), [body[i : i + 4] for i in range(0, len(body), 4)])
+    assert [e.type for e in events] == [
+        "start", "usage", "reasoning", "token", "server_tool", "server_tool",
+        "tool_call_start", "tool_call_delta", "tool_call", "end",
+    ]
+    result = rillet.StreamAggregator.fold(events)
+    assert result.message.reasoning == "Hmm." and result.text == "See" and result.finish_reason == "tool_calls"
+    assert result.message.content[0].signature == "sig"
+    assert result.message.content[1].provider_metadata == {"citations": [{"type": "web_search_result_location", "url": "u"}]}
+    assert [(c.call_id, c.arguments) for c in result.message.tool_calls] == [("t9", {"a": 1})]
+    assert result.usage.input_tokens == 5 and result.usage.output_tokens == 7
+
+
+def test_a_streamed_answer_decodes_even_when_the_request_said_not_to_stream() -> None:
+    events = rillet.decode_chunks(AnthropicDecoder(whole_body=True), [START + TEXT0 + delta(0, {"type": "text_delta", "text": "hi"}) + block_stop(0) + STOP])
+    assert rillet.StreamAggregator.fold(events).text == "hi" and events[-1].type == "end"
+
+
+def test_a_non_streaming_answer_cut_short_is_truncated_and_one_that_is_no_message_says_what_it_saw() -> None:
+    body = json.dumps(MESSAGE).encode()
+    cut = rillet.decode_chunks(AnthropicDecoder(whole_body=True), [body[:60]])
+    assert cut[-1].type == "error" and cut[-1].code == "truncated"
+    other = rillet.decode_chunks(AnthropicDecoder(whole_body=True), [b'{"type": "completion", "completion": "x"}'])
+    # Known imprecision (as for Gemini's generateContent): a whole body is read at close, which
+    # the core reports as a cut frame; the error is still typed and says what it saw.
+    assert other[-1].type == "error" and "something other than a message object" in other[-1].message
+    in_band = rillet.decode_chunks(AnthropicDecoder(whole_body=True), [b'{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}'])
+    assert in_band[-1].code == "overloaded"
+
+
+def test_server_tool_blocks_of_other_kinds_are_calls_or_results_by_their_type() -> None:
+    events = run(START,
+                 frame({"type": "content_block_start", "index": 0, "content_block": {"type": "mcp_tool_use", "id": "m1", "name": "lookup", "server_name": "s", "input": {"k": 1}}}),
+                 block_stop(0),
+                 frame({"type": "content_block_start", "index": 1, "content_block": {"type": "code_execution_tool_result", "tool_use_id": "c1", "content": {"stdout": "4"}}}),
+                 block_stop(1), message_delta("end_turn", {"output_tokens": 1}), STOP)
+    call, answer = [e for e in events if e.type == "server_tool"]
+    assert (call.kind, call.name, call.call_id, call.arguments) == ("call", "lookup", "m1", {"k": 1})
+    assert (answer.kind, answer.name, answer.call_id, answer.content) == ("result", "code_execution_tool_result", "c1", {"stdout": "4"})

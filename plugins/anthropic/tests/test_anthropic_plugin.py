@@ -63,7 +63,7 @@ def test_stream_tokens_hands_the_core_a_request_and_fresh_decoders(monkeypatch: 
     ("POST", "https://api.anthropic.com/v1/messages", {"model": "claude-x", "stream": True}, True),
     ("POST", "https://api.anthropic.com/v1/messages?beta=true", None, True),
     ("post", "http://localhost:4000/anthropic/v1/messages/", {}, True),
-    ("POST", "https://api.anthropic.com/v1/messages", {"stream": False}, False),
+    ("POST", "https://api.anthropic.com/v1/messages", {"stream": False}, True),
     ("POST", "https://api.anthropic.com/v1/messages/count_tokens", {}, False),
     ("POST", "https://api.openai.com/v1/chat/completions", {}, False),
     ("GET", "https://api.anthropic.com/v1/messages", None, False),

@@ -210,3 +210,13 @@ def test_server_tool_blocks_are_sent_back_verbatim() -> None:
                          "input": {"query": "San Francisco weather today"}}
     assert blocks[1]["type"] == "web_search_tool_result" and blocks[1]["tool_use_id"] == "srvtoolu_01SPfvT38PDPAFnkcrMNGUrM"
     assert all(block["type"] == "text" for block in blocks[2:])
+    cited = [block for block in blocks[2:] if block.get("citations")]
+    assert cited and all(c["type"] == "web_search_result_location" for block in cited for c in block["citations"])
+
+
+def test_a_tool_call_whose_arguments_were_not_json_is_sent_back_without_arguments() -> None:
+    from rillet.provider import ToolCallPart
+
+    broken = ToolCallPart(call_id="t", name="f", raw_arguments='{"a": ', arguments_error="not JSON")
+    _, turns = convert_messages([Message.user("hi"), Message("assistant", [broken])])
+    assert turns[1]["content"] == [{"type": "tool_use", "id": "t", "name": "f", "input": {}}]

@@ -81,8 +81,13 @@ def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStrea
 @hookimpl
 def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder | None:
     """A decoder for recorded ``…:streamGenerateContent`` (SSE or JSON array) and
-    ``…:generateContent`` exchanges."""
-    if method != "POST":
+    ``…:generateContent`` exchanges, whatever else the query string holds.
+
+    The framing of a stream is the query's ``alt`` — or ``$alt``, with ``;``-separated
+    options, as Google's REST transports write it (``?$alt=sse;enum-encoding=int``) —:
+    ``sse`` gives SSE, anything else a JSON array.
+    """
+    if method.upper() != "POST":
         return None
     from urllib.parse import parse_qs, urlsplit
 
@@ -91,7 +96,8 @@ def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder |
     if path.endswith(":streamGenerateContent"):
         from .decoder import GeminiDecoder
 
-        alt = parse_qs(parts.query).get("alt", [""])[0]
+        query = parse_qs(parts.query)
+        alt = (query.get("alt") or query.get("$alt") or [""])[0].split(";")[0].strip()
         return GeminiDecoder(framing="sse" if alt == "sse" else "json_array")
     if path.endswith(":generateContent"):
         from .decoder import GeminiDecoder

@@ -12,6 +12,10 @@ candidates; a failure mid-stream is an ``{"error": {…}}`` object.
 
 Gemini has no terminal marker besides ``finishReason``: the stream ends cleanly at
 ``close()`` if one was seen (and, for the array framing, the array was closed).
+
+The framing asked for is a first guess: the body's first byte settles it (``[`` a JSON
+array, ``{`` one object, a field name or ``:`` SSE), so a URL whose query string says it in
+an unexpected way still decodes.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from rillet.provider import (
     Usage,
     UsageEvent,
 )
-from rillet.provider import JSONArrayParser, SSEParser
+from rillet.provider import BodyKind, JSONArrayParser, JSONBodyParser, SSEParser
 
 from .errors import ERRORS, error_from_response, gemini_error
 from .finish_reasons import finish_reason
@@ -66,13 +70,14 @@ class GeminiDecoder:
     only) at the reasoning block before that text; on a ``functionCall`` part it goes in
     the ``tool_call`` event's ``provider_metadata``. Tool calls have indexes 0, 1, … and,
     since Gemini sends no ids, the id ``call_<responseId>_<index>`` (``call_<index>``
-    without a response id). Only the first candidate is decoded.
+    without a response id). With several candidates (``candidateCount > 1``) each is an
+    alternative answer: its events carry ``choice`` = the candidate's ``index``, and the
+    finish reason is candidate 0's.
     """
 
     __slots__ = (
-        "provider", "model", "framing", "_parser", "_buffer", "_started", "_done", "_frames_seen",
-        "_block", "_block_kind", "_block_signed", "_calls", "_pending", "_usage", "_usage_key",
-        "_raw_finish", "_response_id",
+        "provider", "model", "framing", "_kind", "_parser", "_started", "_done", "_frames_seen",
+        "_candidates", "_calls", "_usage", "_usage_key", "_response_id",
     )
 
     #: How the core maps an HTTP error body that holds no Google error object (a proxy's page).
@@ -84,19 +89,15 @@ class GeminiDecoder:
         self.provider = provider
         self.model = model
         self.framing = framing
-        self._parser: SSEParser | JSONArrayParser | None = SSEParser() if framing == "sse" else JSONArrayParser() if framing == "json_array" else None
-        self._buffer = bytearray()
+        self._kind = BodyKind(framing != "sse")
+        self._parser: Any = _parser_for(framing)
         self._started = False
         self._done = False
         self._frames_seen = 0
-        self._block = -1
-        self._block_kind: str | None = None
-        self._block_signed = False
-        self._calls = 0
-        self._pending: list[ToolCallEvent] = []
+        self._candidates: dict[int, _Candidate] = {}
+        self._calls = 0  # tool calls started so far, across candidates
         self._usage: Usage | None = None
         self._usage_key: tuple[Any, ...] | None = None
-        self._raw_finish: str | None = None
         self._response_id: str | None = None
 
     # -- decoder protocol -----------------------------------------------------------------
@@ -105,10 +106,16 @@ class GeminiDecoder:
         """Decode more of the body; input after the terminal event is ignored."""
         if self._done:
             return []
-        if self._parser is None:
-            self._buffer += data
-            return []
-        out: list[Event] = []
+        if not self._kind.known:
+            data = self._kind.feed(data)
+            if self._kind.known:
+                first = self._kind.first
+                framing: Framing = "json_array" if first == b"[" else "json" if first == b"{" else self.framing
+                if not self._kind.json:
+                    framing = "sse"
+                if framing != self.framing:
+                    self.framing, self._parser = framing, _parser_for(framing)
+        out: list[Any] = []
         try:
             frames = self._parser.feed(data)
         except RilletError as error:
@@ -133,14 +140,16 @@ class GeminiDecoder:
         self._frames(frames, out)
         if self._done:
             return out
-        if self._raw_finish is None:
+        first = self._candidates.get(0)
+        if first is None or first.raw_finish is None:
             self._truncated(out, "no candidate reported a finishReason")
             return out
-        self._finish_calls(out)
+        for candidate in self._candidates.values():
+            candidate.finish_calls(out)
         self._done = True
         out.append(EndEvent(
-            finish_reason=finish_reason(self._raw_finish, called_tools=self._calls > 0),
-            raw_finish_reason=self._raw_finish,
+            finish_reason=finish_reason(first.raw_finish, called_tools=first.calls > 0),
+            raw_finish_reason=first.raw_finish,
             usage=self._usage,
         ))
         return out
@@ -152,18 +161,10 @@ class GeminiDecoder:
     # -- framing --------------------------------------------------------------------------
 
     def _close_framing(self) -> list[Any]:
-        if self._parser is not None:
-            return self._parser.close()
-        text = bytes(self._buffer).decode("utf-8", "replace").strip()
-        if not text:
-            return []
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if exc.pos >= len(text) - 1 or exc.msg.startswith("Unterminated"):
-                raise TruncatedStreamError(f"the JSON body ended early ({exc.msg})") from None
-            raise RemoteProtocolError(f"gemini sent a body that is not JSON ({exc.msg}): {text[:200]!r}") from None
-        return payload if isinstance(payload, list) else [payload]
+        frames = self._parser.close()
+        if self.framing != "json":
+            return list(frames)
+        return [] if frames is None else frames if isinstance(frames, list) else [frames]
 
     def _frames(self, frames: list[Any], out: list[Event]) -> None:
         sse = self.framing == "sse"
@@ -216,81 +217,84 @@ class GeminiDecoder:
                 f"gemini sent an error object rillet cannot read: {json.dumps(payload)[:200]!r}", provider=self.provider
             ))
             return
-        candidate = _first_candidate(payload.get("candidates"))
-        if candidate is not None:
+        candidates = [candidate for candidate in payload.get("candidates") or () if isinstance(candidate, dict)]
+        for candidate in candidates:
             content = candidate.get("content")
             if content:
+                state = self._candidate(candidate)
                 for part in content.get("parts") or ():
-                    self._part(part, out)
+                    self._part(state, part, out)
         metadata = payload.get("usageMetadata")
         if metadata:
             self._update_usage(metadata, out)
-        if candidate is None:
+        if not candidates:
             feedback = payload.get("promptFeedback")
             if feedback and feedback.get("blockReason"):
                 self._blocked(feedback, out)
             return
-        raw = candidate.get("finishReason")
-        if raw:
-            self._raw_finish = raw
-            self._finish_calls(out)
+        for candidate in candidates:
+            raw = candidate.get("finishReason")
+            if raw:
+                state = self._candidate(candidate)
+                state.raw_finish = raw
+                state.finish_calls(out)
 
-    def _part(self, part: dict[str, Any], out: list[Event]) -> None:
+    def _candidate(self, candidate: dict[str, Any]) -> _Candidate:
+        """The state of ``candidate`` (Gemini omits ``index`` 0 on some models)."""
+        number = candidate.get("index") or 0
+        state = self._candidates.get(number)
+        if state is None:
+            state = self._candidates[number] = _Candidate(number)
+        return state
+
+    def _part(self, state: _Candidate, part: dict[str, Any], out: list[Any]) -> None:
         signature = part.get("thoughtSignature") or None
+        choice = state.number
         call = part.get("functionCall")
         if call is not None:
-            self._open(_CALL)
-            self._function_call(call, signature, out)
+            state.open(_CALL)
+            self._function_call(state, call, signature, out)
             return
         text = part.get("text")
         if part.get("thought"):
-            index = self._open(_THOUGHT)
+            index = state.open(_THOUGHT)
             if text or signature:
                 out.append(ReasoningEvent(
-                    text=text or "", index=index, signature=signature, provider_metadata=_ON_THOUGHT if signature else None
+                    text=text or "", index=index, choice=choice, signature=signature,
+                    provider_metadata=_ON_THOUGHT if signature else None,
                 ))
             if signature:
-                self._block_signed = True
+                state.block_signed = True
             return
         if signature:
             # The signature belongs to this part; it is kept as a reasoning block just
             # before it, and the request builder puts it back on the part that follows.
-            index = self._block if self._block_kind == _THOUGHT and not self._block_signed else self._open(_THOUGHT, new=True)
-            out.append(ReasoningEvent(index=index, signature=signature, provider_metadata=_ON_NEXT))
-            self._block_signed = True
+            reuse = state.block_kind == _THOUGHT and not state.block_signed
+            index = state.block if reuse else state.open(_THOUGHT, new=True)
+            out.append(ReasoningEvent(index=index, choice=choice, signature=signature, provider_metadata=_ON_NEXT))
+            state.block_signed = True
         if text:
-            out.append(TokenEvent(text=text, index=self._open(_TEXT)))
+            out.append(TokenEvent(text=text, index=state.open(_TEXT), choice=choice))
         # inlineData, executableCode, codeExecutionResult … are not decoded.
 
-    def _open(self, kind: str, *, new: bool = False) -> int:
-        """The block index for a part of ``kind``: a new block when the kind changes."""
-        if new or kind != self._block_kind or self._block_signed:
-            self._block += 1
-            self._block_kind = kind
-            self._block_signed = False
-        return self._block
-
-    def _function_call(self, call: dict[str, Any], signature: str | None, out: list[Event]) -> None:
+    def _function_call(self, state: _Candidate, call: dict[str, Any], signature: str | None, out: list[Any]) -> None:
         index = self._calls
         self._calls += 1
+        state.calls += 1
         call_id = call.get("id") or (f"call_{self._response_id}_{index}" if self._response_id else f"call_{index}")
         name = call.get("name") or ""
         args = call.get("args")
         raw = "" if args is None else json.dumps(args, ensure_ascii=False)
-        out.append(ToolCallStartEvent(index=index, call_id=call_id, name=name))
+        choice = state.number
+        out.append(ToolCallStartEvent(index=index, choice=choice, call_id=call_id, name=name))
         if raw:
-            out.append(ToolCallDeltaEvent(index=index, arguments_delta=raw))
-        self._pending.append(ToolCallEvent(
-            index=index, call_id=call_id, name=name, arguments={} if args is None else args, raw_arguments=raw,
-            provider_metadata={METADATA_KEY: {"thought_signature": signature}} if signature else None,
+            out.append(ToolCallDeltaEvent(index=index, choice=choice, arguments_delta=raw))
+        state.pending.append(ToolCallEvent(
+            index=index, choice=choice, call_id=call_id, name=name, arguments={} if args is None else args,
+            raw_arguments=raw, provider_metadata={METADATA_KEY: {"thought_signature": signature}} if signature else None,
         ))
 
-    def _finish_calls(self, out: list[Event]) -> None:
-        if self._pending:
-            out.extend(self._pending)
-            self._pending = []
-
-    def _update_usage(self, metadata: dict[str, Any], out: list[Event]) -> None:
+    def _update_usage(self, metadata: dict[str, Any], out: list[Any]) -> None:
         key = (
             metadata.get("promptTokenCount"), metadata.get("candidatesTokenCount"),
             metadata.get("thoughtsTokenCount"), metadata.get("cachedContentTokenCount"),
@@ -331,11 +335,36 @@ class GeminiDecoder:
         out.append(ErrorEvent.from_exception(error))
 
 
-def _first_candidate(candidates: Any) -> dict[str, Any] | None:
-    """The candidate with index 0 (Gemini omits ``index`` on some models)."""
-    if not candidates:
-        return None
-    for candidate in candidates:
-        if isinstance(candidate, dict) and candidate.get("index", 0) == 0:
-            return candidate
-    return None
+def _parser_for(framing: Framing) -> Any:
+    """The framing layer of ``framing``."""
+    return SSEParser() if framing == "sse" else JSONArrayParser() if framing == "json_array" else JSONBodyParser()
+
+
+class _Candidate:
+    """The decoding state of one candidate: its block numbering, its tool calls waiting for
+    the finish, and its finish reason."""
+
+    __slots__ = ("number", "block", "block_kind", "block_signed", "calls", "pending", "raw_finish")
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.block = -1
+        self.block_kind: str | None = None
+        self.block_signed = False
+        self.calls = 0
+        self.pending: list[ToolCallEvent] = []
+        self.raw_finish: str | None = None
+
+    def open(self, kind: str, *, new: bool = False) -> int:
+        """The block index for a part of ``kind``: a new block when the kind changes."""
+        if new or kind != self.block_kind or self.block_signed:
+            self.block += 1
+            self.block_kind = kind
+            self.block_signed = False
+        return self.block
+
+    def finish_calls(self, out: list[Any]) -> None:
+        """Hand over the finished tool calls (at the finish reason, or the end of the body)."""
+        if self.pending:
+            out.extend(self.pending)
+            self.pending = []

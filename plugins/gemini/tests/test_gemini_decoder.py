@@ -212,11 +212,17 @@ def test_json_framing_decodes_a_whole_generate_content_body() -> None:
     assert last.code == "truncated" and "<html>oops</html>" in last.message
 
 
-def test_other_candidates_are_ignored() -> None:
-    body = sse('{"candidates": [{"content": {"parts": [{"text": "second"}]}, "index": 1, "finishReason": "STOP"},'
-               ' {"content": {"parts": [{"text": "first"}]}, "index": 0, "finishReason": "STOP"}], ' + RID + "}")
-    result = fold(run(body))
-    assert result.text == "first" and result.finish_reason == "stop"
+def test_other_candidates_are_alternatives_kept_apart() -> None:
+    body = sse('{"candidates": [{"content": {"parts": [{"text": "second"}]}, "index": 1},'
+               ' {"content": {"parts": [{"text": "first"}]}, "index": 0}], ' + RID + "}",
+               '{"candidates": [{"content": {"parts": [{"functionCall": {"name": "f", "args": {}}}]}, "index": 1, "finishReason": "STOP"},'
+               ' {"content": {"parts": [{"text": "!"}]}, "index": 0, "finishReason": "STOP"}], ' + RID + "}")
+    events = run(body)
+    result = fold(events)
+    assert result.text == "first!" and result.finish_reason == "stop" and result.message.tool_calls == []
+    assert [choice.text for choice in result.choices] == ["first!", "second"]
+    assert [call.name for call in result.choices[1].tool_calls] == ["f"]
+    assert {e.choice for e in events if e.type.startswith("tool_call")} == {1}
 
 
 def test_unknown_framing_is_refused() -> None:
@@ -231,3 +237,11 @@ def test_json_array_malformed_element_keeps_earlier_elements_whatever_the_split(
     split = decode(GeminiDecoder(framing="json_array"), [body[: len(good) + 1], body[len(good) + 1 :]])
     assert [e.type for e in split] == ["start", "token", "error"]
     assert whole == split
+
+
+@pytest.mark.parametrize("framing", ["sse", "json_array", "json"])
+def test_the_body_settles_the_framing_whatever_the_url_said(framing: str) -> None:
+    parts = chunk([{"text": "Hi"}], finish="STOP")
+    for body in (sse(parts), b"[" + parts.encode() + b"]", parts.encode()):
+        events = decode(GeminiDecoder(framing=framing), [body[i : i + 3] for i in range(0, len(body), 3)])  # type: ignore[arg-type]
+        assert [e.type for e in events] == ["start", "token", "end"], (framing, body[:20])

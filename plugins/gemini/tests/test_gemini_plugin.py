@@ -29,6 +29,10 @@ def test_provider_description() -> None:
     ("https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent", "json_array"),
     ("https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=json", "json_array"),
     ("https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent", "json"),
+    ("https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?%24alt=sse%3Benum-encoding%3Dint", "sse"),
+    ("https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?$alt=json;enum-encoding=int", "json_array"),
+    ("https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent?%24alt=json%3Benum-encoding%3Dint", "json"),
+    ("https://proxy.example/v1beta/models/gemini-2.5-flash:streamGenerateContent?key=REDACTED&alt=sse", "sse"),
 ])
 def test_replay_decoder_by_url(url: str, framing: str) -> None:
     decoder = rillet_gemini.rillet_replay_decoder(method="POST", url=url, request_body=None)

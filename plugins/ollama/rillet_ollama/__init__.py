@@ -72,8 +72,10 @@ def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStrea
 
 @hookimpl
 def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder | None:
-    """A decoder for recorded ``POST …/api/chat`` and ``POST …/api/generate`` exchanges."""
-    if method != "POST":
+    """A decoder for recorded ``POST …/api/chat`` and ``POST …/api/generate`` exchanges
+    (query string allowed). A non-streaming answer (``stream: false``) is one JSON line, which
+    the same decoder reads."""
+    if method.upper() != "POST":
         return None
     from .decoder import decoder_for_url
 

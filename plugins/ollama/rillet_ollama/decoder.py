@@ -16,7 +16,6 @@ import json
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from rillet.provider import parse_tool_arguments
 from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamError
 from rillet.provider import (
     EndEvent,
@@ -62,6 +61,9 @@ class OllamaDecoder:
     """
 
     __slots__ = ("_lines", "_generate", "_model", "_started", "_finished", "_tool_count", "metrics", "context")
+
+    #: The provider this decoder reads (``rillet replay`` names it in its output).
+    provider = PROVIDER
 
     def __init__(self, *, mode: str = "chat", model: str = "") -> None:
         if mode not in ("chat", "generate"):
@@ -172,13 +174,12 @@ class OllamaDecoder:
             raw = arguments
         else:
             raw = json.dumps({} if arguments is None else arguments, ensure_ascii=False)
-        parsed = parse_tool_arguments(raw)
         index = self._tool_count
         self._tool_count += 1
         call_id = call.get("id") or _stable_id(payload.get("created_at"), index, name, raw)
         events.append(ToolCallStartEvent(index=index, call_id=call_id, name=name))
         events.append(ToolCallDeltaEvent(index=index, arguments_delta=raw))
-        events.append(ToolCallEvent(index=index, call_id=call_id, name=name, arguments=parsed, raw_arguments=raw))
+        events.append(ToolCallEvent.finished(index=index, call_id=call_id, name=name, raw_arguments=raw))
 
     def _done(self, payload: dict[str, Any], events: list[Event]) -> None:
         done_reason = payload.get("done_reason")

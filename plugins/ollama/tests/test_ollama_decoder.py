@@ -118,12 +118,19 @@ def test_a_line_that_is_not_utf8_is_a_protocol_error_saying_so() -> None:
 
 
 @pytest.mark.parametrize("bad", [b"[1, 2]\n", b'{"message": "text"}\n', b'{"message": {"content": 5}}\n',
-                                 b'{"message": {"tool_calls": [{"name": "f"}]}}\n',
-                                 b'{"message": {"tool_calls": [{"function": {"name": "f", "arguments": "{x"}}]}}\n'])
+                                 b'{"message": {"tool_calls": [{"name": "f"}]}}\n'])
 def test_unexpected_shapes_are_protocol_errors(bad: bytes) -> None:
     events = decode(chat("ok") + bad + DONE)
     assert events[-1].type == "error" and events[-1].code == "protocol"
     assert events[-1].partial is not None and events[-1].partial.text == "ok"
+
+
+def test_tool_call_arguments_that_are_not_json_keep_the_call_raw_and_marked() -> None:
+    events = decode(chat("ok") + b'{"message": {"tool_calls": [{"function": {"name": "f", "arguments": "{x"}}]}}\n' + DONE)
+    assert events[-1].type == "end"
+    [call] = [e for e in events if e.type == "tool_call"]
+    assert (call.name, call.arguments, call.raw_arguments) == ("f", None, "{x")
+    assert "not valid JSON" in call.arguments_error
 
 
 def test_body_without_done_line_is_truncated_never_end() -> None:

@@ -108,14 +108,18 @@ def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStrea
 def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder | None:
     """A fresh decoder for a recorded ``POST …/chat/completions`` or ``POST …/responses``.
 
-    For Chat Completions, ``stream_options.include_usage`` is read from the recorded body
-    (it decides whether a body without ``[DONE]`` is complete). Requests recorded with
-    ``stream: false`` still get a decoder: their error responses map the same way.
+    A query string (Azure's ``?api-version=…``) does not matter. For Chat Completions,
+    ``stream_options.include_usage`` is read from the recorded body (it decides whether a
+    body without ``[DONE]`` is complete). A request without ``"stream": true`` was answered
+    with one JSON object (``chat.completion`` or ``response``), which the decoder reads
+    whole; its HTTP errors map the same way. A request body that is not JSON is taken as
+    streaming.
     """
     if method.upper() != "POST":
         return None
     path = urlsplit(url).path.rstrip("/")
     body = request_body if isinstance(request_body, dict) else {}
+    whole_body = isinstance(request_body, dict) and body.get("stream") is not True
     if path.endswith("/chat/completions"):
         from .chat_decoder import ChatCompletionsDecoder
 
@@ -123,12 +127,13 @@ def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder |
         include_usage = bool(isinstance(options, dict) and options.get("include_usage"))
         model = body.get("model")
         return ChatCompletionsDecoder(
-            PROVIDER.name, include_usage=include_usage, model=model if isinstance(model, str) else ""
+            PROVIDER.name, include_usage=include_usage, model=model if isinstance(model, str) else "",
+            whole_body=whole_body,
         )
     if path.endswith("/responses"):
         try:
             from .responses_decoder import ResponsesDecoder
         except ImportError:
             return None
-        return ResponsesDecoder()
+        return ResponsesDecoder(whole_body=whole_body)
     return None

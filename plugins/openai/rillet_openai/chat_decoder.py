@@ -3,11 +3,15 @@
 Sans-IO: feed it the response body in chunks of any size. It understands OpenAI's stream
 and the dialects of OpenAI-compatible servers:
 
-* ``delta.content`` → ``token`` (``index`` = the choice index, so ``n>1`` keeps choices apart);
+* ``delta.content`` → ``token``; a list of typed parts (Mistral's reasoning models) gives a
+  ``token`` per ``text`` part and a ``reasoning`` event per ``thinking`` part (whose
+  ``thinking`` is a string or its own list of text parts);
+* every event of choice ``n`` carries ``choice=n``: with ``n > 1`` the alternatives stay apart
+  (choice 0 is the message, the others go to ``ChatResult.choices``);
 * ``delta.refusal`` → ``token`` as well (the refusal *is* the answer the user sees), and the
   choice's ``finish_reason: stop`` becomes the unified ``refusal`` (raw ``stop`` kept);
 * ``delta.reasoning_content`` (DeepSeek, Z.ai, older vLLM) and ``delta.reasoning`` (OpenRouter,
-  vLLM ≥ 0.10, Groq) → ``reasoning``; OpenRouter's ``reasoning_details`` keep their
+  vLLM ≥ 0.10, Groq) → ``reasoning`` (a string, or a list of parts like ``content``); OpenRouter's ``reasoning_details`` keep their
   ``signature`` / encrypted ``data`` and, at the end of the choice, the whole merged list in
   ``provider_metadata["reasoning_details"]`` so it can be sent back;
 * ``delta.tool_calls`` → ``tool_call_start`` / ``tool_call_delta``; the finished ``tool_call``
@@ -20,6 +24,10 @@ and the dialects of OpenAI-compatible servers:
 * ``data: [DONE]`` → ``end``. Without ``[DONE]`` the body still ends cleanly when every choice
   has its ``finish_reason`` and the usage arrived (or was not asked for); otherwise ``close()``
   reports ``truncated``.
+
+The answer to a non-streaming request is one ``chat.completion`` object instead, whose
+``choices[].message`` is read like one big delta, so both shapes give the same events. The
+body's first byte tells which it is (``whole_body`` is only the first guess).
 """
 
 from __future__ import annotations
@@ -27,7 +35,6 @@ from __future__ import annotations
 from json import JSONDecodeError, loads
 from typing import Any
 
-from rillet.provider import parse_tool_arguments
 from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamError
 from rillet.provider import (
     EndEvent,
@@ -43,21 +50,22 @@ from rillet.provider import (
     Usage,
     UsageEvent,
 )
-from rillet.provider import SSEParser
+from rillet.provider import BodyKind, JSONBodyParser, SSEParser
 from rillet.provider import quote_bytes
 
 from .chat_errors import error_from_response, openai_error
-from .chat_wire import TEXT_FIELDS, FrameTemplate, scanstring, text_of, usage_from_wire
+from .chat_wire import TEXT_FIELDS, FrameTemplate, completion_as_chunk, content_parts, scanstring, usage_from_wire
 from .finish_reasons import unified_finish_reason
 
 __all__ = ["ChatCompletionsDecoder", "usage_from_wire"]
 
 
 class _Call:
-    __slots__ = ("index", "call_id", "name", "chunks")
+    __slots__ = ("index", "choice", "call_id", "name", "chunks")
 
-    def __init__(self, index: int, call_id: str, name: str) -> None:
+    def __init__(self, index: int, choice: int, call_id: str, name: str) -> None:
         self.index = index
+        self.choice = choice
         self.call_id = call_id
         self.name = name
         self.chunks: list[str] = []
@@ -84,18 +92,24 @@ class ChatCompletionsDecoder:
         include_usage: whether the request asked for ``stream_options.include_usage``; a body
             without ``[DONE]`` then only ends cleanly once the usage has arrived.
         model: the requested model, used when the stream does not name one.
+        whole_body: expect the answer to a non-streaming request (one ``chat.completion``
+            JSON object) rather than an SSE stream; the body's first byte settles it.
     """
 
     __slots__ = (
-        "provider", "include_usage", "model", "_sse", "_started", "_done", "_choices", "_usage", "_calls",
+        "provider", "include_usage", "model", "_sse", "_kind", "_body", "_started", "_done", "_choices", "_usage", "_calls",
         "_template", "_misses",
     )
 
-    def __init__(self, provider: str = "openai", *, include_usage: bool = True, model: str = "") -> None:
+    def __init__(
+        self, provider: str = "openai", *, include_usage: bool = True, model: str = "", whole_body: bool = False
+    ) -> None:
         self.provider = provider
         self.include_usage = include_usage
         self.model = model
         self._sse = SSEParser()
+        self._kind = BodyKind(whole_body)
+        self._body = JSONBodyParser()
         self._started = False
         self._done = False
         self._choices: dict[int, _Choice] = {}
@@ -110,6 +124,10 @@ class ChatCompletionsDecoder:
         """Decode more of the body; return the events it completes."""
         if self._done:
             return []
+        if not self._kind.known:
+            data = self._kind.feed(data)
+        if self._kind.json:
+            return self._body.feed(data)
         frames = self._sse.feed(data)
         if not frames:
             return []
@@ -119,6 +137,8 @@ class ChatCompletionsDecoder:
         """The body ended: flush the last frame, then ``end`` or a ``truncated`` error."""
         if self._done:
             return []
+        if self._kind.json:
+            return self._whole_body(self._body)
         out = self._frames(self._sse.close(), True)
         if self._done:
             return out
@@ -154,7 +174,7 @@ class ChatCompletionsDecoder:
                 text = template.match(data)
                 if text is not None:
                     if text:
-                        out.append(template.event(text=text, index=template.index))
+                        out.append(template.event(text=text, choice=template.index))
                     continue
             if data == "[DONE]":
                 out += self._finish()
@@ -167,23 +187,50 @@ class ChatCompletionsDecoder:
             if type(chunk) is not dict:
                 self._fail(out, data, at_close, "not a JSON object")
                 break
-            if not self._started:
-                self._start(chunk, out)
-            choices = chunk.get("choices")
-            if choices:
-                for choice in choices:
-                    self._choice(choice, out)
-                if self._misses < 16 and len(choices) == 1:
-                    self._learn(data, chunk)
-            usage = chunk.get("usage")
-            if usage:
-                self._usage = usage = usage_from_wire(usage)
-                out.append(UsageEvent(usage=usage))
-            error = chunk.get("error")
-            if error:
-                self._done = True
-                out.append(ErrorEvent.from_exception(openai_error(chunk, self.provider)))
+            self._chunk(chunk, out)
+            if self._done:
                 break
+            if self._misses < 16 and len(chunk.get("choices") or ()) == 1:
+                self._learn(data, chunk)
+        return out
+
+    def _chunk(self, chunk: dict[str, Any], out: list[Any]) -> None:
+        """One ``chat.completion.chunk`` object: its choices, usage and in-band error."""
+        if not self._started:
+            self._start(chunk, out)
+        choices = chunk.get("choices")
+        if choices:
+            for choice in choices:
+                self._choice(choice, out)
+        usage = chunk.get("usage")
+        if usage:
+            self._usage = usage = usage_from_wire(usage)
+            out.append(UsageEvent(usage=usage))
+        error = chunk.get("error")
+        if error:
+            self._done = True
+            out.append(ErrorEvent.from_exception(openai_error(chunk, self.provider)))
+
+    def _whole_body(self, body: JSONBodyParser) -> list[Any]:
+        """A non-streaming answer: the ``chat.completion`` object read as one chunk."""
+        out: list[Any] = []
+        try:
+            completion = body.close()
+            if completion is None:
+                raise TruncatedStreamError(f"the {self.provider} answer has an empty body")
+        except RilletError as error:
+            self._done = True
+            if error.provider is None:
+                error.provider = self.provider
+            out.append(ErrorEvent.from_exception(error))
+            return out
+        chunk = completion_as_chunk(completion)
+        if chunk is None:
+            self._fail(out, repr(completion)[:200], False, "not a chat.completion object")
+            return out
+        self._chunk(chunk, out)
+        if not self._done:
+            out += self._finish()
         return out
 
     def _learn(self, data: str, chunk: dict[str, Any]) -> None:
@@ -264,15 +311,15 @@ class ChatCompletionsDecoder:
         if delta and state.finish is None:
             content = delta.get("content")
             if content:
-                if type(content) is not str:
-                    content = text_of(content)
-                if content:
-                    out.append(TokenEvent(text=content, index=index))
+                if type(content) is str:
+                    out.append(TokenEvent(text=content, choice=index))
+                else:
+                    self._content_parts(state, index, content, "content", out)
             if "tool_calls" in delta:
                 calls = delta["tool_calls"]
                 if calls:
                     for call in calls:
-                        self._tool_delta(state, call, out)
+                        self._tool_delta(state, index, call, out)
             reasoning = delta.get("reasoning_content")
             field = "reasoning_content"
             if not reasoning:
@@ -280,6 +327,8 @@ class ChatCompletionsDecoder:
                 field = "reasoning"
             if reasoning and type(reasoning) is str:
                 self._reasoning(state, index, reasoning, field, out)
+            elif reasoning and type(reasoning) is list:
+                self._content_parts(state, index, reasoning, field, out, text_is_reasoning=True)
             else:
                 reasoning = None
             details = delta.get("reasoning_details")
@@ -288,18 +337,29 @@ class ChatCompletionsDecoder:
             refusal = delta.get("refusal")
             if refusal:
                 state.refused = True
-                out.append(TokenEvent(text=refusal, index=index))
+                out.append(TokenEvent(text=refusal, choice=index))
         finish = choice.get("finish_reason")
         if finish and state.finish is None:
             state.finish = finish
             self._close_choice(state, index, out)
 
-    def _reasoning(self, state: _Choice, index: int, text: str, field: str, out: list[Event]) -> None:
+    def _content_parts(
+        self, state: _Choice, index: int, parts: Any, field: str, out: list[Any], *, text_is_reasoning: bool = False
+    ) -> None:
+        """A list of typed parts in ``field``: ``text`` parts are answer text (reasoning when
+        the list sits in a reasoning field), ``thinking`` parts reasoning."""
+        for kind, text in content_parts(parts):
+            if kind == "thinking" or text_is_reasoning:
+                self._reasoning(state, index, text, field, out)
+            else:
+                out.append(TokenEvent(text=text, choice=index))
+
+    def _reasoning(self, state: _Choice, index: int, text: str, field: str, out: list[Any]) -> None:
         if state.reasoning_field is None:
             state.reasoning_field = field
-            out.append(ReasoningEvent(text=text, index=index, provider_metadata={"reasoning_field": field}))
+            out.append(ReasoningEvent(text=text, choice=index, provider_metadata={"reasoning_field": field}))
         else:
-            out.append(ReasoningEvent(text=text, index=index))
+            out.append(ReasoningEvent(text=text, choice=index))
 
     def _details(self, state: _Choice, index: int, details: Any, want_text: bool, out: list[Event]) -> None:
         """OpenRouter ``reasoning_details``: text (when no plain field carried it), signatures,
@@ -315,13 +375,13 @@ class ChatCompletionsDecoder:
             kind = item.get("type")
             text = item.get("text") if kind == "reasoning.text" else item.get("summary")
             if want_text and isinstance(text, str) and text:
-                out.append(ReasoningEvent(text=text, index=index))
+                out.append(ReasoningEvent(text=text, choice=index))
             signature = item.get("signature")
             if signature:
-                out.append(ReasoningEvent(index=index, signature=signature))
+                out.append(ReasoningEvent(choice=index, signature=signature))
             data = item.get("data")
             if kind == "reasoning.encrypted" and data:
-                out.append(ReasoningEvent(index=index, redacted=True, data=data))
+                out.append(ReasoningEvent(choice=index, redacted=True, data=data))
             last = merged[-1] if merged else None
             if last is not None and last.get("type") == kind and last.get("index") == item.get("index"):
                 for key, value in item.items():
@@ -332,7 +392,7 @@ class ChatCompletionsDecoder:
             else:
                 merged.append({k: v for k, v in item.items() if v is not None})
 
-    def _tool_delta(self, state: _Choice, wire: dict[str, Any], out: list[Event]) -> None:
+    def _tool_delta(self, state: _Choice, choice: int, wire: dict[str, Any], out: list[Any]) -> None:
         wire_index = wire.get("index")
         if wire_index is None:
             wire_index = state.last_wire
@@ -343,10 +403,10 @@ class ChatCompletionsDecoder:
         if call is None or (call_id and call_id != call.call_id):
             index = self._calls
             self._calls += 1
-            call = _Call(index, call_id or f"call_{index}", name or "")
+            call = _Call(index, choice, call_id or f"call_{index}", name or "")
             state.by_wire[wire_index] = call
             state.calls.append(call)
-            out.append(ToolCallStartEvent(index=index, call_id=call.call_id, name=call.name))
+            out.append(ToolCallStartEvent(index=index, choice=choice, call_id=call.call_id, name=call.name))
         elif name and not call.name:
             call.name = name
         state.last_wire = wire_index
@@ -357,30 +417,18 @@ class ChatCompletionsDecoder:
 
                 arguments = dumps(arguments)
             call.chunks.append(arguments)
-            out.append(ToolCallDeltaEvent(index=call.index, arguments_delta=arguments))
+            out.append(ToolCallDeltaEvent(index=call.index, choice=choice, arguments_delta=arguments))
 
     def _close_choice(self, state: _Choice, index: int, out: list[Event]) -> None:
         """The choice finished: its tool calls are complete; hand over reasoning details."""
         for call in state.calls:
-            raw = "".join(call.chunks)
-            metadata = None
-            try:
-                arguments = parse_tool_arguments(raw)
-            except RemoteProtocolError as exc:
-                arguments = None  # kept raw: a model cut off by max_tokens, or bad JSON
-                metadata = {"arguments_error": exc.message}
-            out.append(ToolCallEvent(
-                index=call.index,
-                call_id=call.call_id,
-                name=call.name,
-                arguments=arguments,
-                raw_arguments=raw,
-                provider_metadata=metadata,
+            out.append(ToolCallEvent.finished(
+                index=call.index, choice=index, call_id=call.call_id, name=call.name, raw_arguments="".join(call.chunks)
             ))
         state.calls = []
         self._template = None
         if state.details:
-            out.append(ReasoningEvent(index=index, provider_metadata={"reasoning_details": state.details}))
+            out.append(ReasoningEvent(choice=index, provider_metadata={"reasoning_details": state.details}))
             state.details = None
 
     # the end ------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Wire helpers for the Chat Completions decoder: the fast-path frame template, usage and
-non-string content."""
+"""Wire helpers for the Chat Completions decoder: the fast-path frame template, usage,
+content given as a list of typed parts, and non-streaming answers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rillet.provider import Usage
 #: (text, index after the opening quote) -> (the decoded string, index after the closing quote).
 scanstring: Callable[[str, int], tuple[str, int]] = json_decoder.scanstring  # type: ignore[attr-defined]
 
-__all__ = ["FrameTemplate", "TEXT_FIELDS", "text_of", "usage_from_wire"]
+__all__ = ["FrameTemplate", "TEXT_FIELDS", "completion_as_chunk", "content_parts", "scanstring", "usage_from_wire"]
 
 
 class FrameTemplate:
@@ -87,10 +87,51 @@ def usage_from_wire(usage: dict[str, Any]) -> Usage:
     )
 
 
-def text_of(content: Any) -> str:
-    """Text from a non-string ``content`` (a list of ``{"type": "text", "text": …}`` parts)."""
-    if isinstance(content, list):
-        return "".join(
-            part.get("text") or "" for part in content if isinstance(part, dict) and part.get("type") == "text"
-        )
-    return ""
+def content_parts(parts: Any) -> list[tuple[str, str]]:
+    """``(kind, text)`` pairs from content given as a list of typed parts.
+
+    ``{"type": "text", "text": …}`` gives ``("text", …)``; ``{"type": "thinking",
+    "thinking": …}`` (Mistral's reasoning models) gives ``("thinking", …)``, its
+    ``thinking`` being a string or its own list of text parts. Other part types (images,
+    references) carry no text and are skipped.
+    """
+    found: list[tuple[str, str]] = []
+    if not isinstance(parts, list):
+        return found
+    for part in parts:
+        if isinstance(part, str):
+            found.append(("text", part))
+            continue
+        if not isinstance(part, dict):
+            continue
+        kind = part.get("type")
+        if kind == "text" and isinstance(part.get("text"), str):
+            found.append(("text", part["text"]))
+        elif kind == "thinking":
+            thinking = part.get("thinking")
+            text = thinking if isinstance(thinking, str) else "".join(text for _, text in content_parts(thinking))
+            found.append(("thinking", text))
+    return [(kind, text) for kind, text in found if text]
+
+
+def completion_as_chunk(completion: Any) -> dict[str, Any] | None:
+    """A non-streaming ``chat.completion`` object as the one chunk that streams it whole.
+
+    Each choice's ``message`` becomes its ``delta`` (tool calls numbered by position), so the
+    stream decoder reads both shapes the same way. An ``{"error": …}`` object passes as it
+    is; anything else is ``None``.
+    """
+    if not isinstance(completion, dict) or not ("choices" in completion or "error" in completion):
+        return None
+    choices = []
+    for choice in completion.get("choices") or []:
+        if not isinstance(choice, dict):
+            continue
+        delta = dict(choice.get("message") or {})
+        calls = delta.get("tool_calls")
+        if isinstance(calls, list):
+            delta["tool_calls"] = [
+                {"index": number, **call} if isinstance(call, dict) else call for number, call in enumerate(calls)
+            ]
+        choices.append({"index": choice.get("index") or 0, "delta": delta, "finish_reason": choice.get("finish_reason")})
+    return {**completion, "choices": choices}

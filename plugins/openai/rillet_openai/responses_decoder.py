@@ -19,6 +19,11 @@ The body is SSE; each ``data:`` frame is one JSON event whose ``type`` says what
   ``response.failed`` and ``error`` frames → a typed ``error``.
 
 Unknown event types are ignored: the API keeps adding them (web search, code interpreter …).
+
+The answer to a non-streaming request is one ``response`` object instead, read as the
+``response.output_item.done`` of each output item and the terminal frame of its
+``status``, so both shapes give the same events. The body's first byte tells which it is
+(``whole_body`` is only the first guess).
 """
 
 from __future__ import annotations
@@ -26,13 +31,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rillet.provider import parse_tool_arguments
-from rillet.provider import RemoteProtocolError, RilletError, TruncatedStreamError
 from rillet.provider import (
     EndEvent, ErrorEvent, Event, FinishReason, ReasoningEvent, StartEvent, TokenEvent, ToolCallDeltaEvent, ToolCallEvent,
     ToolCallStartEvent, Usage, UsageEvent,
 )
-from rillet.provider import SSEParser
+from rillet.provider import BodyKind, JSONBodyParser, RemoteProtocolError, RilletError, ServerSentEvent, SSEParser, TruncatedStreamError
 
 from .chat_errors import ERRORS, openai_error
 from .responses_request import METADATA_KEY
@@ -90,11 +93,15 @@ class ResponsesDecoder:
     ``feed(bytes)`` returns the rillet events the bytes complete; ``close()`` at the end of
     the body returns the rest, ending with a ``truncated`` error when no
     ``response.completed`` / ``response.incomplete`` / ``response.failed`` arrived.
+    ``whole_body=True`` expects a non-streaming answer (one ``response`` object); the body's
+    first byte settles it.
     """
 
-    def __init__(self, provider: str = "openai-responses") -> None:
+    def __init__(self, provider: str = "openai-responses", *, whole_body: bool = False) -> None:
         self.provider = provider
         self._sse = SSEParser()
+        self._kind = BodyKind(whole_body)
+        self._body = JSONBodyParser()
         self._started = False
         self._finished = False
         self._blocks: dict[tuple[int, str, int], int] = {}
@@ -109,13 +116,28 @@ class ResponsesDecoder:
         """Decode more of the body."""
         if self._finished:
             return []
+        if not self._kind.known:
+            data = self._kind.feed(data)
+        if self._kind.json:
+            return self._body.feed(data)
         return self._frames(self._sse.feed(data))
 
     def close(self) -> list[Event]:
         """The body ended: the last events, or a ``truncated`` error if it ended early."""
         if self._finished:
             return []
-        events = self._frames(self._sse.close(), at_close=True)
+        if self._kind.json:
+            events: list[Any] = []
+            try:
+                frames = _response_as_frames(self._body.close())
+            except RilletError as error:
+                frames = []
+                error.provider = self.provider
+                if not isinstance(error, TruncatedStreamError):
+                    self._fail(events, error)
+            events += self._frames(frames)
+        else:
+            events = self._frames(self._sse.close(), at_close=True)
         if not self._finished:
             self._fail(events, TruncatedStreamError(
                 f"the {self.provider} stream ended before response.completed (or response.incomplete / "
@@ -265,32 +287,24 @@ class ResponsesDecoder:
                 call = self._calls[output_index]
             if isinstance(item.get("arguments"), str):
                 call.final_arguments = item["arguments"]
-            self._finish_call(call, events, lenient=item.get("status") == "incomplete")
+            self._finish_call(call, events)
         elif kind == "reasoning":
             self._reasoning_done(item, output_index, events)
         elif kind == "message":
             self._message_done(item, output_index, events)
 
-    def _finish_call(self, call: _FunctionCall, events: list[Event], *, lenient: bool) -> None:
+    def _finish_call(self, call: _FunctionCall, events: list[Event]) -> None:
         if call.finished:
             return
         call.finished = True
         if not call.chunks and call.final_arguments:
             call.chunks.append(call.final_arguments)
             events.append(ToolCallDeltaEvent(index=call.index, arguments_delta=call.final_arguments))
-        raw = "".join(call.chunks)
-        try:
-            arguments = parse_tool_arguments(raw)
-        except RemoteProtocolError:
-            if not lenient:
-                raise
-            arguments = None  # cut short by max_output_tokens: the raw text is kept
-        events.append(ToolCallEvent(
+        events.append(ToolCallEvent.finished(
             index=call.index,
             call_id=call.call_id,
             name=call.name,
-            arguments=arguments,
-            raw_arguments=raw,
+            raw_arguments="".join(call.chunks),
             provider_metadata={METADATA_KEY: {"item_id": call.item_id}} if call.item_id else None,
         ))
 
@@ -347,7 +361,7 @@ class ResponsesDecoder:
         details = response.get("incomplete_details") or {}
         reason = details.get("reason") if isinstance(details, dict) else None
         for call in self._calls.values():  # calls whose output_item.done never came
-            self._finish_call(call, events, lenient=status != "completed")
+            self._finish_call(call, events)
         usage = self._usage(response)
         if usage is not None:
             events.append(UsageEvent(usage=usage))
@@ -377,3 +391,21 @@ class ResponsesDecoder:
             error = payload
         code = error.get("code") or error.get("type")
         self._fail(events, error_for_code(code, error.get("message") or "", provider=self.provider, raw=payload))
+
+
+def _response_as_frames(response: Any) -> list[ServerSentEvent]:
+    """A non-streaming answer as the frames that would have streamed it: ``response.created``,
+    ``response.output_item.done`` per output item, then the frame of its ``status``
+    (``response.failed`` for ``failed``, else ``response.completed`` / ``response.incomplete``).
+    An ``{"error": …}`` body is the ``error`` frame; an empty body gives no frame (truncated)."""
+    if response is None:
+        return []
+    if not isinstance(response, dict) or "error" in response and "output" not in response:
+        return [ServerSentEvent("error", json.dumps(response if isinstance(response, dict) else {"error": response}))]
+    payloads: list[dict[str, Any]] = [{"type": "response.created", "response": response}]
+    for number, item in enumerate(response.get("output") or []):
+        payloads.append({"type": "response.output_item.done", "output_index": number, "item": item})
+    status = response.get("status")
+    terminal = {"failed": "response.failed", "incomplete": "response.incomplete"}.get(str(status), "response.completed")
+    payloads.append({"type": terminal, "response": response})
+    return [ServerSentEvent("message", json.dumps(payload)) for payload in payloads]

@@ -47,6 +47,13 @@ OWN_CHAT = [
     "openai_chat_missing_done",
     "openai_chat_whole_tool_calls_no_index",
     "vllm_chat_reasoning_delta",
+    "openai_chat_mistral_thinking_content_parts",
+    "openai_chat_n2_stream_tool_call_in_choice_1",
+    "openai_chat_nonstream_azure_tool_calls",
+    "openai_chat_nonstream_http_errors",
+    "openai_chat_nonstream_mistral_thinking_content_parts",
+    "openai_chat_nonstream_n2",
+    "openai_chat_tool_arguments_cut_by_length",
 ]
 
 CASSETTES = (
@@ -79,16 +86,18 @@ def test_expected_entries_match_interactions() -> None:
 
 
 def test_n2_choices_stay_apart() -> None:
-    """With n=2 the two answers are two text blocks (token index = choice index)."""
+    """With n=2 the two answers are two alternatives (token choice = choice index), never one text."""
     path = SHARED / "openai_chat" / "otelcontrib_gpt4omini_n2_interleaved_choices.yaml"
     events = decode(load_cassette(path)[0], [load_cassette(path)[0].response.body])
     by_choice: dict[int, str] = {}
     for event in events:
         if event.type == "token":
-            by_choice[event.index] = by_choice.get(event.index, "") + event.text
+            by_choice[event.choice] = by_choice.get(event.choice, "") + event.text
     assert sorted(by_choice) == [0, 1]
     assert by_choice[0].endswith("for the current weather conditions.")
     assert by_choice[1].endswith("Would you like some tips on where to find this information?")
+    result = rillet.StreamAggregator.fold(events)
+    assert result.text == by_choice[0] and [choice.text for choice in result.choices] == [by_choice[0], by_choice[1]]
 
 
 def test_openrouter_reasoning_keeps_signature_and_details() -> None:

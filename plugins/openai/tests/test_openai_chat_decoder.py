@@ -100,7 +100,7 @@ def test_invalid_arguments_are_kept_raw() -> None:
     )
     finished = next(e for e in events if e.type == "tool_call")
     assert finished.arguments is None and finished.raw_arguments == '{"x": '
-    assert "arguments_error" in finished.provider_metadata
+    assert "not valid JSON" in finished.arguments_error and finished.provider_metadata is None
     assert events[-1].finish_reason == "length"
 
 
@@ -265,3 +265,73 @@ def test_openrouter_http_errors_moderation_and_upstream_words() -> None:
     upstream = b'{"error": {"code": 502, "message": "Provider returned error", "metadata": {"raw": "upstream timed out"}}}'
     error = decoder.error_from_response(502, {}, upstream)
     assert error.code == "server" and "Provider returned error (upstream timed out)" in error.message
+def _bytewise(decoder: ChatCompletionsDecoder, body: bytes) -> list[Any]:
+    return rillet.decode_chunks(decoder, [body[i : i + 1] for i in range(len(body))])
+
+
+COMPLETION = {
+    "id": "chatcmpl-9", "object": "chat.completion", "model": "m-9",
+    "choices": [
+        {"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"x": 1}'}},
+            {"id": "c2", "type": "function", "function": {"name": "g", "arguments": '{"y": '}}]}},
+        {"index": 1, "finish_reason": "stop", "message": {"role": "assistant", "content": "Other answer."}}],
+    "usage": {"prompt_tokens": 5, "completion_tokens": 9},
+}
+
+
+@pytest.mark.parametrize("whole_body", [True, False])
+def test_a_non_streaming_completion_decodes_as_its_stream_would_whatever_the_first_guess(whole_body: bool) -> None:
+    body = b"\n" + json.dumps(COMPLETION, indent=2).encode() + b"\n"
+    events = _bytewise(ChatCompletionsDecoder("openai", whole_body=whole_body, include_usage=True), body)
+    assert events[0].type == "start" and events[0].response_id == "chatcmpl-9" and events[-1].type == "end"
+    calls = [e for e in events if e.type == "tool_call"]
+    assert [(c.call_id, c.arguments, c.arguments_error is None) for c in calls] == [("c1", {"x": 1}, True), ("c2", None, False)]
+    result = fold(events)
+    assert result.finish_reason == "tool_calls" and result.usage.output_tokens == 9
+    assert [choice.text for choice in result.choices] == ["", "Other answer."]
+    assert [call.name for call in result.message.tool_calls] == ["f", "g"]
+    cut = rillet.decode_chunks(ChatCompletionsDecoder("openai", whole_body=whole_body), [body[: len(body) // 2]])
+    assert cut[-1].type == "error" and cut[-1].code == "truncated"
+
+
+def test_a_json_error_object_answering_a_streaming_request_is_the_typed_error_not_a_truncation() -> None:
+    body = json.dumps({"error": {"message": "Rate limit exceeded: free-models-per-day", "code": 429}}).encode()
+    events = run(body)
+    assert events[-1].type == "error" and events[-1].code == "rate_limit" and "free-models-per-day" in events[-1].message
+
+
+def test_content_given_as_typed_parts_keeps_reasoning_and_text_apart() -> None:
+    events = run(
+        frame([choice({"content": [{"type": "thinking", "thinking": [{"type": "text", "text": "Let me "}, {"type": "text", "text": "think."}]}]})]),
+        frame([choice({"content": [{"type": "thinking", "thinking": " More."}, {"type": "reference", "reference_ids": [1]}]})]),
+        frame([choice({"content": [{"type": "text", "text": "The "}, {"type": "text", "text": "answer"}]})]),
+        frame([choice({"content": "."}, "stop")]),
+        frame([choice({"reasoning_content": [{"type": "text", "text": "late"}]})]),
+        DONE,
+        include_usage=False,
+    )
+    result = fold(events)
+    assert result.text == "The answer." and result.message.reasoning == "Let me think. More."
+    assert [e.text for e in events if e.type == "reasoning"] == ["Let me think.", " More."]
+
+
+def test_reasoning_field_given_as_a_list_of_parts_is_reasoning() -> None:
+    events = run(frame([choice({"reasoning": [{"type": "text", "text": "step 1"}]})]), frame([choice({"content": "ok"}, "stop")]), DONE,
+                 include_usage=False)
+    result = fold(events)
+    assert result.message.reasoning == "step 1" and result.text == "ok"
+
+
+def test_n2_stream_keeps_each_choice_apart_with_its_own_tool_call() -> None:
+    events = run(
+        frame([choice({"content": "A"}, index=0), choice(call(index=0, id="k", function={"name": "f", "arguments": "{}"}), index=1)]),
+        frame([choice({"content": "B"}, index=0)]),
+        frame([choice({}, "stop", index=0), choice({}, "tool_calls", index=1)]),
+        DONE,
+        include_usage=False,
+    )
+    result = fold(events)
+    assert result.text == "AB" and result.message.tool_calls == [] and result.finish_reason == "stop"
+    assert [call.call_id for call in result.choices[1].tool_calls] == ["k"]
+    assert {e.choice for e in events if e.type.startswith("tool_call")} == {1}

@@ -165,6 +165,20 @@ def test_replay_decoder_hook() -> None:
     assert RESPONSES_PROVIDER.name == "openai-responses"
 
 
+@pytest.mark.parametrize(("url", "body", "chat", "whole_body"), [
+    ("https://res.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", {"stream": True}, True, False),
+    ("https://res.openai.azure.com/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", {"model": "m"}, True, True),
+    ("https://api.mistral.ai/v1/chat/completions", {"model": "m", "stream": False}, True, True),
+    ("https://res.openai.azure.com/openai/v1/responses?api-version=preview", {"model": "m", "stream": True}, False, False),
+    ("https://api.openai.com/v1/responses?x=1", {"model": "m"}, False, True),
+    ("https://api.openai.com/v1/chat/completions", None, True, False),
+])
+def test_replay_decoder_ignores_query_strings_and_reads_non_streaming_answers_whole(url, body, chat, whole_body) -> None:
+    decoder = rillet_replay_decoder(method="POST", url=url, request_body=body)
+    assert isinstance(decoder, ChatCompletionsDecoder) is chat
+    assert decoder._kind.json is whole_body  # the first guess; the body's first byte settles it
+
+
 def _mock_transport(body: bytes, seen: list):
     import httpx
 

@@ -24,6 +24,8 @@ PROJECT_FILES = {
     "responses_incomplete_content_filter",
     "responses_refusal",
     "responses_truncated",
+    "responses_nonstream_azure_reasoning_function_call",
+    "responses_nonstream_incomplete_and_http_error",
 }
 
 

@@ -211,9 +211,12 @@ def test_call_cut_by_max_output_tokens_keeps_its_raw_arguments() -> None:
     assert events[-1].finish_reason == "length"
 
 
-def test_invalid_arguments_in_a_completed_call_are_a_protocol_error() -> None:
+def test_invalid_arguments_in_a_completed_call_keep_the_call_raw_and_marked() -> None:
     events = decode(created(), *function_call_frames(0, "c", "f", ['{"a": ']), completed())
-    assert events[-1].type == "error" and events[-1].code == "protocol"
+    assert events[-1].type == "end" and events[-1].finish_reason == "tool_calls"
+    [call] = [e for e in events if e.type == "tool_call"]
+    assert (call.name, call.arguments, call.raw_arguments) == ("f", None, '{"a": ')
+    assert "not valid JSON" in call.arguments_error
 
 
 def test_refusal_deltas_are_text_with_finish_refusal() -> None:
@@ -253,3 +256,27 @@ def test_reasoning_text_and_summary_deltas() -> None:
     assert parts[0].data == "ENC" and parts[1].data is None
     assert not parts[0].redacted
     assert result.text == "answer"
+
+
+def test_a_non_streaming_response_object_decodes_as_its_stream_would_whatever_the_first_guess() -> None:
+    response = {
+        "id": "resp_9", "object": "response", "status": "completed", "model": "gpt-5",
+        "output": [
+            {"id": "msg_9", "type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Hi.", "annotations": []}]},
+            {"id": "fc_9", "type": "function_call", "call_id": "c9", "name": "f", "arguments": '{"a": 1}', "status": "completed"}],
+        "usage": {"input_tokens": 3, "output_tokens": 4},
+    }
+    body = json.dumps(response, indent=2).encode()
+    for whole_body in (True, False):
+        events = decode_chunks(ResponsesDecoder(whole_body=whole_body), [body[i : i + 5] for i in range(0, len(body), 5)])
+        result = StreamAggregator.fold(events)
+        assert events[0].response_id == "resp_9" and result.text == "Hi." and result.finish_reason == "tool_calls"
+        assert [(c.call_id, c.arguments) for c in result.message.tool_calls] == [("c9", {"a": 1})]
+        assert result.usage.output_tokens == 4
+    failed = decode_chunks(ResponsesDecoder(whole_body=True), [json.dumps({**response, "status": "failed", "output": [],
+                                                                         "error": {"code": "server_error", "message": "boom"}}).encode()])
+    assert failed[-1].type == "error" and failed[-1].code == "server" and "boom" in failed[-1].message
+    streamed = decode_chunks(ResponsesDecoder(whole_body=True), [created() + text_delta("Hi") + completed()])
+    assert StreamAggregator.fold(streamed).text == "Hi" and streamed[-1].type == "end"
+    cut = decode_chunks(ResponsesDecoder(whole_body=True), [body[:40]])
+    assert cut[-1].type == "error" and cut[-1].code == "truncated"
