@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Protocol
 
 from ._aggregate import StreamAggregator
 from ._errors import RemoteProtocolError, RilletError, TruncatedStreamError
 from ._events import ErrorEvent, StartEvent
+
+if TYPE_CHECKING:
+    from ._redaction import Redactor
 
 __all__ = ["Decoder", "EventSequencer", "decode_chunks", "decode_response", "decode_step", "error_for_status", "parse_tool_arguments"]
 
@@ -95,11 +98,12 @@ class EventSequencer:
 
     Guarantees exactly one ``start`` first (one is made if the decoder sent none) and
     exactly one terminal event last; events after the terminal one are dropped. ``error``
-    events get ``partial`` filled from the aggregate, and exceptions raised by the decoder
-    become ``error`` events through :meth:`fail`.
+    events get ``partial`` filled from the aggregate and their secrets removed by
+    ``redactor`` (a :class:`~rillet._redaction.Redactor`, when the stream has one), and
+    exceptions raised by the decoder become ``error`` events through :meth:`fail`.
     """
 
-    __slots__ = ("provider", "model", "aggregator", "started", "finished")
+    __slots__ = ("provider", "model", "aggregator", "started", "finished", "redactor")
 
     def __init__(self, provider: str = "", model: str = "") -> None:
         self.provider = provider
@@ -107,6 +111,7 @@ class EventSequencer:
         self.aggregator = StreamAggregator()
         self.started = False
         self.finished = False
+        self.redactor: Redactor | None = None
 
     def accept(self, events: Iterable[Any]) -> list[Any]:
         """Pass decoder events through the grammar; return those the caller may see."""
@@ -123,6 +128,8 @@ class EventSequencer:
             elif kind == "start":
                 continue
             if kind == "error":
+                if self.redactor is not None:
+                    event = self.redactor.event(event)
                 if event.partial is None:
                     event = event.model_copy(update={"partial": self.aggregator.message()})
                 self.finished = True

@@ -41,20 +41,26 @@ class TokenStream:
         *,
         transport: Any = None,
     ) -> None:
+        from ._redaction import Redactor
         from ._transport import StreamState
+        from ._urls import check_base_url
 
+        check_base_url(str(request.url))
         self.model = model
         self.request = request
         self._make_decoder = make_decoder
         self._transport = transport
         self._state = StreamState(model.provider, model.name)
+        self._state.sequencer.redactor = Redactor.for_request(request, model.key)
         self._iterator: Any = None  # the driver; _CLOSED once consumed or closed
         self._live: Any = None  # what __iter__/__aiter__ handed out, to resume in result()
         self._own_client: Any = None
         self.cancelled = False
 
     def __repr__(self) -> str:
-        return f"<TokenStream {self.model.id} {self.request.method} {self.request.url.copy_with(query=None)}>"
+        from ._redaction import redact_url
+
+        return f"<TokenStream {self.model.id} {self.request.method} {redact_url(self.request.url)}>"
 
     # state --------------------------------------------------------------------------
 
@@ -72,6 +78,7 @@ class TokenStream:
         return self._state.sequencer.aggregator.result()
 
     def _flow(self) -> Any:
+        from ._redaction import protect_httpx_logs
         from ._transport import stream_flow
 
         if self._iterator is not None:
@@ -79,6 +86,7 @@ class TokenStream:
                 "a stream can be iterated only once (this one was already iterated or closed); "
                 "call stream_tokens() again for a new one"
             )
+        protect_httpx_logs()
         return stream_flow(self.request, self._make_decoder, self.model.options, self._state)
 
     # sync ---------------------------------------------------------------------------

@@ -18,7 +18,8 @@ What is here, by concern:
 
 - the contract: :func:`hookimpl`, :class:`ProviderInfo`, :class:`Capabilities`,
   :class:`StreamingChatModel`, :class:`ChatRequest` and its parts, :class:`TokenStream`,
-  :class:`AggregatedStream`, the :class:`Decoder` protocol;
+  :class:`AggregatedStream`, the :class:`Decoder` protocol, :func:`join_url` (an endpoint
+  under a base URL, its query string kept) and :func:`redact_url` (a URL fit to show);
 - events: every event class, :data:`Event`, :data:`FinishReason`, :class:`Usage`;
 - errors: the whole hierarchy, :data:`ErrorCode`, and the HTTP error helpers
   (:func:`error_from_response`, :func:`error_payload`, :func:`parse_retry_after`,
@@ -51,6 +52,8 @@ _EXPORTS = {
     "TokenStream": "rillet._stream",
     "AggregatedStream": "rillet._stream",
     "StreamOptions": "rillet._transport",
+    "join_url": "rillet._urls",
+    "redact_url": "rillet._redaction",
     "Decoder": "rillet._decoding",
     # decoding helpers
     "parse_tool_arguments": "rillet._decoding",
@@ -174,6 +177,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._providers import Capabilities, ProviderInfo
     from ._request import ChatRequest, Reasoning, Tool
     from ._stream import AggregatedStream, TokenStream
+    from ._redaction import redact_url
     from ._transport import StreamOptions
+    from ._urls import join_url
     from .framing import JSONArrayParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser, quote_bytes
     from .hookspecs import hookimpl

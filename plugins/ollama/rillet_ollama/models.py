@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from rillet.provider import ConnectError, RemoteProtocolError, StreamTimeoutError
+from rillet.provider import ConnectError, RemoteProtocolError, StreamTimeoutError, join_url
 
 __all__ = ["list_models"]
 
@@ -30,7 +30,7 @@ def list_models(base_url: str, *, timeout: float = TIMEOUT) -> list[str]:
 
     from .errors import error_from_response
 
-    url = f"{base_url.rstrip('/')}/api/tags"
+    url = join_url(base_url, "api/tags")
     try:
         response = httpx.get(url, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
     except httpx.ConnectError as exc:
