@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 from typing import Any
 
 import httpx
@@ -130,3 +131,27 @@ def test_the_redactor_collects_every_credential_header_of_the_request() -> None:
 def test_placeholders_and_words_that_merely_contain_a_key_are_left_alone() -> None:
     redactor = Redactor(["EMP", "abcd1234"])
     assert redactor.text("EMP abcd12345 xabcd1234 abcd1234.") == "EMP abcd12345 xabcd1234 [redacted]."
+
+
+def test_rillet_models_does_not_show_the_credentials_of_a_base_url() -> None:
+    from cli_support import run as run_cli
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run_cli("models", "--provider", "ollama", "--base-url", f"http://alice:pw-SECRET-9876@127.0.0.1:{port}?key=AIza-SECRET-5432")
+    assert result.exit_code == 1
+    assert f"127.0.0.1:{port}" in result.stderr
+    assert "pw-SECRET-9876" not in result.output + result.stderr and "AIza-SECRET-5432" not in result.output + result.stderr
+
+
+@both
+@pytest.mark.parametrize("model_id", ["openai/gpt-4o", "openai-responses/gpt-5", "anthropic/claude-sonnet-4-5", "gemini/gemini-2.5-flash", "ollama/llama3.1"])
+def test_every_shipped_plugin_gets_an_echoed_key_redacted(server: LoopbackServer, fast_options: Any, model_id: str, mode: str) -> None:
+    key = "sk-shipped-0123456789abcdef"
+    body = {"error": {"message": f"Incorrect API key provided: {key}", "type": "authentication_error", "code": 401}}
+    server.queue(Reply(status=401, headers={"content-type": "application/json"}, body=[json.dumps(body).encode()]))
+    model = rillet.get_model(model_id, key=key, base_url=server.url, options=fast_options)
+    events, error = run(model.stream_tokens("hi"), mode)
+    assert events[-1].code == "authentication" and "[redacted]" in events[-1].message
+    assert key not in everything_built(events, error)

@@ -10,7 +10,7 @@ from ._discovery import plugin_manager, providers
 from ._errors import MissingKeyError, UnknownModelError, UnknownProviderError
 from ._keys import resolve_key
 from ._providers import ProviderInfo
-from ._redaction import redact_url
+from ._redaction import protect_httpx_logs, redact_url
 from ._urls import check_base_url, join_url
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class StreamingChatModel:
         self._explicit_key = key
         self._base_url = base_url
         self._options = options
+        protect_httpx_logs()  # httpx logs every request URL at INFO: hide the credentials a base URL may hold
 
     @property
     def provider(self) -> str:

@@ -78,7 +78,6 @@ class TokenStream:
         return self._state.sequencer.aggregator.result()
 
     def _flow(self) -> Any:
-        from ._redaction import protect_httpx_logs
         from ._transport import stream_flow
 
         if self._iterator is not None:
@@ -86,7 +85,6 @@ class TokenStream:
                 "a stream can be iterated only once (this one was already iterated or closed); "
                 "call stream_tokens() again for a new one"
             )
-        protect_httpx_logs()
         return stream_flow(self.request, self._make_decoder, self.model.options, self._state)
 
     # sync ---------------------------------------------------------------------------
