@@ -39,11 +39,13 @@ class CheckedDecoder:
         self.decoded = False
 
     def feed(self, data: bytes) -> list[Any]:
-        """Feed the wrapped decoder, keeping the first :data:`HEAD_BYTES` bytes."""
+        """Feed the wrapped decoder, keeping the first :data:`HEAD_BYTES` bytes until an event came out."""
+        if self.decoded:  # the body is the wire format: nothing left to watch
+            return self.decoder.feed(data)
         if len(self.head) < HEAD_BYTES:
             self.head += data[: HEAD_BYTES - len(self.head)]
         events = self.decoder.feed(data)
-        self.decoded = self.decoded or bool(events)
+        self.decoded = bool(events)
         return events
 
     def close(self) -> list[Any]:

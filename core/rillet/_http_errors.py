@@ -26,7 +26,9 @@ from ._errors import (
     RateLimitError,
     RilletError,
     ServerError,
+    TransportError,
 )
+from ._redaction import redact_url
 
 __all__ = ["error_from_response", "error_payload", "flat_headers", "parse_retry_after", "redirect_error"]
 
@@ -173,9 +175,6 @@ def error_from_response(
 
 def redirect_error(status: int, headers: Mapping[str, Any], url: Any, *, provider: str | None = None) -> RilletError:
     """The error for a 3xx answer to ``url``: rillet does not follow redirects, it says where to."""
-    from ._errors import TransportError
-    from ._redaction import redact_url
-
     location = flat_headers(headers).get("location")
     where = f"to {redact_url(_resolve(url, location))}" if location else "without saying where (no Location header)"
     return TransportError(

@@ -55,36 +55,40 @@ def redact_url(url: Any) -> str:
 class Redactor:
     """Replaces a fixed set of secrets in text and in JSON-like values."""
 
-    __slots__ = ("_pattern",)
+    __slots__ = ("_secrets", "_compiled")
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
-        variants: set[str] = set()
-        for secret in secrets:
-            if secret and len(secret) >= MIN_SECRET_LENGTH:
-                variants.update({secret, quote(secret, safe=""), unquote(secret)})
-        # Longest first, so a key is replaced whole before any shorter secret inside it;
-        # a secret only counts when no letter or digit touches it on either side.
-        alternatives = "|".join(re.escape(variant) for variant in sorted(variants, key=len, reverse=True))
-        self._pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])") if variants else None
+        self._secrets = [secret for secret in secrets if secret and len(secret) >= MIN_SECRET_LENGTH]
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def _pattern(self) -> re.Pattern[str] | None:
+        """The pattern of every secret, compiled on first use (most streams never need it)."""
+        if self._compiled is None and self._secrets:
+            variants = {variant for secret in self._secrets for variant in (secret, quote(secret, safe=""), unquote(secret))}
+            # Longest first, so a key is replaced whole before any shorter secret inside it;
+            # a secret only counts when no letter or digit touches it on either side.
+            alternatives = "|".join(re.escape(variant) for variant in sorted(variants, key=len, reverse=True))
+            self._compiled = re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])")
+        return self._compiled
 
     @classmethod
     def for_request(cls, request: httpx.Request, key: str | None = None) -> Redactor:
         """The redactor for ``request``: ``key``, its credential headers, URL user-info and key query values."""
         secrets: list[str | None] = [key]
-        for name in SECRET_HEADERS:
-            for value in request.headers.get_list(name):
-                secrets.append(value)
-                secrets.append(value.partition(" ")[2].strip())  # the credential after "Bearer" / "Basic"
+        for name, value in request.headers.multi_items():  # names come lower-cased
+            if name in SECRET_HEADERS:
+                secrets += [value, value.partition(" ")[2].strip()]  # and the credential after "Bearer" / "Basic"
         url = request.url
         secrets += [url.username, url.password]
-        secrets += [value for name, value in url.params.multi_items() if name.lower() in SECRET_QUERY_NAMES]
+        if url.query:
+            secrets += [value for name, value in url.params.multi_items() if name.lower() in SECRET_QUERY_NAMES]
         return cls(secrets)
 
     def text(self, text: str) -> str:
         """``text`` with every secret replaced by :data:`REDACTED`."""
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(REDACTED, text)
+        pattern = self._pattern
+        return text if pattern is None else pattern.sub(REDACTED, text)
 
     def value(self, value: Any) -> Any:
         """A copy of ``value`` (JSON-like: dicts, lists, strings) with every secret replaced."""
@@ -98,7 +102,7 @@ class Redactor:
 
     def event(self, event: Any) -> Any:
         """``event`` with its ``message`` and ``raw`` redacted (an ``error`` event; others pass)."""
-        if self._pattern is None or event.type != "error":
+        if event.type != "error" or not self._secrets:
             return event
         message, raw = self.text(event.message), self.value(event.raw)
         if message == event.message and raw == event.raw:
