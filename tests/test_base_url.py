@@ -137,6 +137,14 @@ def test_an_html_page_with_status_200_is_a_protocol_error_quoting_it(server: Loo
     assert len(server.requests) == 1  # not retried
 
 
+@pytest.mark.parametrize("model_id", ["openai/gpt-4o", "openai-responses/gpt-5", "anthropic/claude-sonnet-4-5", "gemini/gemini-2.5-flash", "ollama/llama3.1"])
+def test_every_shipped_plugin_reports_an_html_page_as_protocol(server: LoopbackServer, fast_options: Any, model_id: str) -> None:
+    server.queue(Reply(headers={"content-type": "text/html"}, body=[HTML]))
+    model = rillet.get_model(model_id, key="sk-test-0123456789", base_url=server.url, options=fast_options)
+    error = list(model.stream_tokens("hi"))[-1]
+    assert error.code == "protocol" and "<!DOCTYPE html>" in error.message
+
+
 OLLAMA_LINES = [
     b'{"model":"llama3.1","created_at":"2025-01-01T00:00:00Z","message":{"role":"assistant","content":"Hi"},"done":false}\n',
     b'{"model":"llama3.1","created_at":"2025-01-01T00:00:01Z","message":{"role":"assistant","content":""},"done":true}\n',
