@@ -26,11 +26,9 @@ from ._errors import (
     RateLimitError,
     RilletError,
     ServerError,
-    TransportError,
 )
-from ._redaction import redact_url
 
-__all__ = ["error_from_response", "error_payload", "flat_headers", "parse_retry_after", "redirect_error"]
+__all__ = ["error_from_response", "error_payload", "flat_headers", "parse_retry_after"]
 
 _BY_STATUS: dict[int, type[ProviderError]] = {
     400: BadRequestError,
@@ -112,29 +110,21 @@ def parse_retry_after(headers: Mapping[str, Any]) -> float | None:
     A value that is not a finite number or a date (``nan``, ``inf``, garbage) counts as absent.
     """
     lowered = flat_headers(headers)
-    millis = _finite(lowered.get("retry-after-ms"))
-    if millis is not None:
-        return max(millis / 1000, 0.0)
+    for name, per_second in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        try:
+            seconds = float(lowered.get(name) or "nan") / per_second
+        except ValueError:
+            continue
+        if math.isfinite(seconds):
+            return max(seconds, 0.0)
     value = lowered.get("retry-after")
     if not value:
         return None
-    seconds = _finite(value)
-    if seconds is not None:
-        return max(seconds, 0.0)
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):  # neither seconds nor an HTTP date: ignore it
         return None
     return max(parsed.timestamp() - time.time(), 0.0)
-
-
-def _finite(value: str | None) -> float | None:
-    """``value`` as a finite float, or ``None``."""
-    try:
-        number = float(value) if value else None
-    except ValueError:
-        return None
-    return number if number is not None and math.isfinite(number) else None
 
 
 _DECISIVE = {"insufficient_quota", "overloaded_error", "invalid_api_key", "model_not_found"}
@@ -171,26 +161,3 @@ def error_from_response(
         provider=provider,
         raw=parsed if parsed is not None else body.decode("utf-8", "replace")[:2000],
     )
-
-
-def redirect_error(status: int, headers: Mapping[str, Any], url: Any, *, provider: str | None = None) -> RilletError:
-    """The error for a 3xx answer to ``url``: rillet does not follow redirects, it says where to."""
-    location = flat_headers(headers).get("location")
-    where = f"to {redact_url(_resolve(url, location))}" if location else "without saying where (no Location header)"
-    return TransportError(
-        f"the server redirected (HTTP {status}) {where}; rillet does not follow redirects, which would "
-        f"re-send the request and its key elsewhere — set the base URL to the address the server names",
-        retryable=False,
-        status_code=status,
-        provider=provider,
-    )
-
-
-def _resolve(url: Any, location: str) -> str:
-    """``location`` resolved against ``url`` (a relative ``Location`` becomes absolute)."""
-    import httpx
-
-    try:
-        return str(httpx.URL(str(url)).join(location))
-    except (ValueError, TypeError):
-        return location

@@ -17,7 +17,6 @@ from typing import Any, AsyncIterator, Callable, Generator, Iterator
 
 import httpx
 
-from ._body_check import CheckedDecoder
 from ._decoding import Decoder, EventSequencer, decode_step, error_for_status
 from ._errors import (
     ConnectError,
@@ -27,8 +26,8 @@ from ._errors import (
     TransportError,
     TruncatedStreamError,
 )
-from ._http_errors import redirect_error
 from ._redaction import redact_url
+from ._unexpected_answers import CheckedDecoder, redirect_error
 
 __all__ = ["StreamOptions", "drive_async", "drive_sync", "map_httpx_error", "stream_flow"]
 

@@ -1,4 +1,7 @@
-"""Tell a body in the wrong format from a cut stream.
+"""Answers that are not the stream asked for: a redirect, or a body in another format.
+
+rillet does not follow redirects (that would re-send the request and its key to another
+address): a 3xx is reported, saying where the server pointed.
 
 A 200 answer whose body yields no event at all and ends is either a stream cut before its
 first frame, or not the wire format the decoder reads: an HTML page (a captive portal, a
@@ -9,9 +12,10 @@ OpenAI plugin pointed at an NDJSON server). The second is no reason to retry: it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
-from ._errors import RemoteProtocolError, RilletError, TruncatedStreamError
+from ._errors import RemoteProtocolError, RilletError, TransportError, TruncatedStreamError
+from ._http_errors import flat_headers
 from ._redaction import redact_url
 from .framing import quote_bytes
 
@@ -20,7 +24,30 @@ if TYPE_CHECKING:
 
     from ._decoding import Decoder
 
-__all__ = ["CheckedDecoder"]
+__all__ = ["CheckedDecoder", "redirect_error"]
+
+def redirect_error(status: int, headers: Mapping[str, Any], url: Any, *, provider: str | None = None) -> RilletError:
+    """The error for a 3xx answer to ``url``: not retryable, saying where the server pointed."""
+    location = flat_headers(headers).get("location")
+    where = f"to {redact_url(_resolve(url, location))}" if location else "without saying where (no Location header)"
+    return TransportError(
+        f"the server redirected (HTTP {status}) {where}; rillet does not follow redirects, which would "
+        f"re-send the request and its key elsewhere — set the base URL to the address the server names",
+        retryable=False,
+        status_code=status,
+        provider=provider,
+    )
+
+
+def _resolve(url: Any, location: str) -> str:
+    """``location`` resolved against ``url`` (a relative ``Location`` becomes absolute)."""
+    import httpx
+
+    try:
+        return str(httpx.URL(str(url)).join(location))
+    except (ValueError, TypeError):
+        return location
+
 
 #: How many first bytes of the body are kept to quote.
 HEAD_BYTES = 200
