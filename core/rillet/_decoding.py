@@ -121,6 +121,8 @@ class EventSequencer:
         add = self.aggregator.add
         for event in events:
             kind = event.type
+            if kind == "error" and self.redactor is not None:
+                event = self.redactor.event(event)
             if not self.started:
                 self.started = True
                 if kind != "start":
@@ -128,8 +130,6 @@ class EventSequencer:
             elif kind == "start":
                 continue
             if kind == "error":
-                if self.redactor is not None:
-                    event = self.redactor.event(event)
                 if event.partial is None:
                     event = event.model_copy(update={"partial": self.aggregator.message()})
                 self.finished = True

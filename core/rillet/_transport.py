@@ -26,8 +26,6 @@ from ._errors import (
     TransportError,
     TruncatedStreamError,
 )
-from ._redaction import redact_url
-from ._unexpected_answers import CheckedDecoder, redirect_error
 
 __all__ = ["StreamOptions", "drive_async", "drive_sync", "map_httpx_error", "stream_flow"]
 
@@ -163,6 +161,8 @@ def map_httpx_error(exc: Exception, phase: str = "total") -> RilletError:
 
 def _url_of(exc: httpx.RequestError) -> str:
     """The URL ``exc`` happened on, fit to show (credentials hidden)."""
+    from ._redaction import redact_url
+
     try:
         return redact_url(exc.request.url)
     except RuntimeError:  # raised by httpx itself, before a request was attached
@@ -198,6 +198,8 @@ def stream_flow(
     back their result, or throws the httpx exception they raised) and lists of events
     for the caller. Retries only while nothing has been delivered.
     """
+    from ._unexpected_answers import CheckedDecoder, redirect_error
+
     sequencer = state.sequencer
     provider = sequencer.provider or None
     state.sent_at = started = clock()
