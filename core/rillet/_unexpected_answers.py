@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CheckedDecoder", "redirect_error"]
 
+
 def redirect_error(status: int, headers: Mapping[str, Any], url: Any, *, provider: str | None = None) -> RilletError:
     """The error for a 3xx answer to ``url``: not retryable, saying where the server pointed."""
     location = flat_headers(headers).get("location")
