@@ -66,6 +66,6 @@ def stream_tokens(model: Any, request: Any) -> Any:
     key = model.require_key()
     body = {"model": model.name, "messages": [m.model_dump() for m in request.messages], **request.extra}
     http_request = httpx.Request(
-        "POST", f"{model.base_url}/chat", json=body, headers={"authorization": f"Bearer {key}"}
+        "POST", model.url("chat"), json=body, headers={"authorization": f"Bearer {key}"}
     )
     return rillet.TokenStream(model, http_request, FakeDecoder)

@@ -7,11 +7,13 @@ notices when the client closes the connection while the server is still streamin
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import socketserver
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from rillet.testing._server import read_request, wait_for_close
 
@@ -97,3 +99,14 @@ class LoopbackServer:
             self.client_closed.set()
             return True
         return False
+
+
+def collect(stream: Any, mode: str) -> list[Any]:
+    """Every event of ``stream``, iterated with ``for`` (``mode="sync"``) or ``async for``."""
+    if mode == "sync":
+        return list(stream)
+
+    async def gather() -> list[Any]:
+        return [event async for event in stream]
+
+    return asyncio.run(gather())

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from loopback import LoopbackServer, Reply
+from loopback import LoopbackServer, Reply, collect
 
 import rillet
 from rillet._transport import map_httpx_error
@@ -21,16 +21,6 @@ DONE = b'{"done": "stop"}\n'
 
 def model(server: LoopbackServer, options: rillet.StreamOptions, **kwargs: Any) -> rillet.StreamingChatModel:
     return rillet.get_model("fake/fake-1", base_url=server.url, options=options, **kwargs)
-
-
-def collect(stream: Any, mode: str) -> list[Any]:
-    if mode == "sync":
-        return list(stream)
-
-    async def gather() -> list[Any]:
-        return [event async for event in stream]
-
-    return asyncio.run(gather())
 
 
 both = pytest.mark.parametrize("mode", ["sync", "async"])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Protocol
 
 from ._aggregate import StreamAggregator
 from ._errors import RemoteProtocolError, RilletError, TruncatedStreamError
 from ._events import ErrorEvent, Event, StartEvent, read_tool_arguments
+
+if TYPE_CHECKING:
+    from ._redaction import Redactor
 
 __all__ = ["Decoder", "EventSequencer", "decode_chunks", "decode_response", "decode_step", "error_for_status", "parse_tool_arguments"]
 
@@ -95,11 +98,12 @@ class EventSequencer:
 
     Guarantees exactly one ``start`` first (one is made if the decoder sent none) and
     exactly one terminal event last; events after the terminal one are dropped. ``error``
-    events get ``partial`` filled from the aggregate, and exceptions raised by the decoder
-    become ``error`` events through :meth:`fail`.
+    events get ``partial`` filled from the aggregate and their secrets removed by
+    ``redactor`` (a :class:`~rillet._redaction.Redactor`, when the stream has one), and
+    exceptions raised by the decoder become ``error`` events through :meth:`fail`.
     """
 
-    __slots__ = ("provider", "model", "aggregator", "started", "finished")
+    __slots__ = ("provider", "model", "aggregator", "started", "finished", "redactor")
 
     def __init__(self, provider: str = "", model: str = "") -> None:
         self.provider = provider
@@ -107,6 +111,7 @@ class EventSequencer:
         self.aggregator = StreamAggregator()
         self.started = False
         self.finished = False
+        self.redactor: Redactor | None = None
 
     def accept(self, events: Iterable[Event]) -> list[Event]:
         """Pass decoder events through the grammar; return those the caller may see."""
@@ -116,6 +121,8 @@ class EventSequencer:
         add = self.aggregator.add
         for event in events:
             kind = event.type
+            if kind == "error" and self.redactor is not None:
+                event = self.redactor.event(event)
             if not self.started:
                 self.started = True
                 if kind != "start":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import time
 from typing import Any, Iterable, Mapping
 
@@ -73,21 +74,21 @@ def flat_headers(headers: Mapping[str, Any]) -> dict[str, str]:
 
 
 def parse_retry_after(headers: Mapping[str, Any]) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date)."""
+    """Seconds to wait from ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date).
+
+    A value that is not a finite number or a date (``nan``, ``inf``, garbage) counts as absent.
+    """
     lowered = flat_headers(headers)
-    millis = lowered.get("retry-after-ms")
-    if millis:
+    for name, per_second in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
         try:
-            return max(float(millis) / 1000, 0.0)
+            seconds = float(lowered.get(name) or "nan") / per_second
         except ValueError:
-            pass
+            continue
+        if math.isfinite(seconds):
+            return max(seconds, 0.0)
     value = lowered.get("retry-after")
     if not value:
         return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):  # neither seconds nor an HTTP date: ignore it

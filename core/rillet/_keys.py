@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
+
+from ._errors import ConfigurationError
 
 __all__ = ["keys_path", "load_keys", "resolve_key", "save_key", "user_dir"]
 
@@ -33,15 +36,32 @@ def load_keys() -> dict[str, str]:
 
 
 def save_key(provider: str, key: str) -> Path:
-    """Store ``key`` for ``provider``; the file is created readable by its owner only."""
+    """Store ``key`` for ``provider``; the file is readable by its owner only from its first byte.
+
+    The directory is created with mode 0700 and the keys are written to a temporary file
+    created with mode 0600, then renamed over ``keys.json``: no moment exists when the key
+    is in a file others may read. A symbolic link at the keys path is refused
+    (:class:`ConfigurationError`), rather than followed to wherever it points.
+    """
     path = keys_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():
+        raise ConfigurationError(
+            f"{path} is a symbolic link; rillet writes keys only to a file of its own: "
+            f"remove the link (or set RILLET_HOME to another directory) and try again"
+        )
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     keys = load_keys()
     keys[provider] = key
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        json.dump(keys, file, indent=2)
-    os.chmod(path, 0o600)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".keys-", suffix=".json")  # mode 0600
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            json.dump(keys, file, indent=2)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
     return path
 
 

@@ -10,6 +10,8 @@ from ._discovery import plugin_manager, providers
 from ._errors import MissingKeyError, UnknownModelError, UnknownProviderError
 from ._keys import resolve_key
 from ._providers import ProviderInfo
+from ._redaction import protect_httpx_logs, redact_url
+from ._urls import check_base_url, join_url
 
 if TYPE_CHECKING:
     from ._request import ChatRequest, Prompt, Tool
@@ -52,6 +54,7 @@ class StreamingChatModel:
         self._explicit_key = key
         self._base_url = base_url
         self._options = options
+        protect_httpx_logs()  # httpx logs every request URL at INFO: hide the credentials a base URL may hold
 
     @property
     def provider(self) -> str:
@@ -65,14 +68,29 @@ class StreamingChatModel:
 
     @property
     def base_url(self) -> str:
-        """The base URL in force: explicit, else the provider's env var, else its default."""
+        """The base URL in force: explicit, else the provider's env var, else its default.
+
+        Raises :class:`ConfigurationError` naming the URL when it is not one requests can
+        be sent to (a port out of range, not http/https, unparseable). A missing host is
+        reported when the request is built (:func:`join_url`, :class:`TokenStream`): a
+        plugin may supply one (Ollama reads ``OLLAMA_HOST=:11434`` as the local host).
+        """
+        url = self._configured_base_url()
+        return check_base_url(url, needs_host=False) if url else ""
+
+    def url(self, path: str) -> str:
+        """The endpoint ``path`` under :attr:`base_url`, its query string kept (see :func:`join_url`)."""
+        return join_url(self.base_url, path)
+
+    def _configured_base_url(self) -> str:
         url = self._base_url
         if not url and self.info.base_url_env_var:
             url = os.environ.get(self.info.base_url_env_var)
         url = url or self.info.default_base_url
         if url and "://" not in url:
             url = "http://" + url
-        return url.rstrip("/")
+        trimmed = url.rstrip("/")
+        return trimmed if "://" in trimmed else url  # "http://" stays whole, to be named as given
 
     @property
     def options(self) -> StreamOptions:
@@ -101,7 +119,7 @@ class StreamingChatModel:
         )
 
     def __repr__(self) -> str:
-        return f"<StreamingChatModel {self.id} base_url={self.base_url!r}>"
+        return f"<StreamingChatModel {self.id} base_url={redact_url(self._configured_base_url())!r}>"
 
     def request(
         self,

@@ -42,20 +42,26 @@ class TokenStream:
         *,
         transport: Any = None,
     ) -> None:
+        from ._redaction import Redactor
         from ._transport import StreamState
+        from ._urls import check_base_url
 
+        check_base_url(str(request.url))
         self.model = model
         self.request = request
         self._make_decoder = make_decoder
         self._transport = transport
         self._state = StreamState(model.provider, model.name)
+        self._state.sequencer.redactor = Redactor.for_request(request, model.key)
         self._iterator: Any = None  # the driver; _CLOSED once consumed or closed
         self._live: Any = None  # what __iter__/__aiter__ handed out, to resume in result()
         self._own_client: Any = None
         self.cancelled = False
 
     def __repr__(self) -> str:
-        return f"<TokenStream {self.model.id} {self.request.method} {self.request.url.copy_with(query=None)}>"
+        from ._redaction import redact_url
+
+        return f"<TokenStream {self.model.id} {self.request.method} {redact_url(self.request.url)}>"
 
     # state --------------------------------------------------------------------------
 

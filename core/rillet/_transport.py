@@ -130,7 +130,6 @@ _HTTPX_ERRORS: list[tuple[type[Exception], Callable[[str, str], RilletError]]] =
     (httpx.ReadTimeout, lambda m, p: StreamTimeoutError(f"no data within the {p.replace('_', ' ')} timeout", phase=p)),
     (httpx.WriteTimeout, lambda m, p: StreamTimeoutError(f"sending the request timed out: {m}", phase="connect")),
     (httpx.TimeoutException, lambda m, p: StreamTimeoutError(f"timed out: {m}", phase=p)),
-    (httpx.ConnectError, lambda m, p: ConnectError(f"could not connect: {m} — check the base URL and your network")),
     (httpx.RemoteProtocolError, lambda m, p: TruncatedStreamError(f"the connection ended early: {m}")),
     (httpx.LocalProtocolError, lambda m, p: TransportError(f"invalid HTTP request: {m}", retryable=False)),
     (httpx.ReadError, lambda m, p: ConnectError(f"the connection broke while reading: {m}")),
@@ -148,6 +147,8 @@ _HTTPX_ERRORS: list[tuple[type[Exception], Callable[[str, str], RilletError]]] =
 def map_httpx_error(exc: Exception, phase: str = "total") -> RilletError:
     """The most specific rillet error for an httpx exception (``raise … from exc`` it)."""
     message = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectError):
+        return ConnectError(f"could not connect to {_url_of(exc)}: {message} — check the base URL and your network")
     if isinstance(exc, httpx.HTTPStatusError):
         from ._http_errors import error_from_response
 
@@ -157,6 +158,16 @@ def map_httpx_error(exc: Exception, phase: str = "total") -> RilletError:
         if isinstance(exc, cls):
             return make(message, phase)
     return TransportError(f"{type(exc).__name__}: {message}")
+
+
+def _url_of(exc: httpx.RequestError) -> str:
+    """The URL ``exc`` happened on, fit to show (credentials hidden)."""
+    from ._redaction import redact_url
+
+    try:
+        return redact_url(exc.request.url)
+    except RuntimeError:  # raised by httpx itself, before a request was attached
+        return "the server"
 
 
 # The flow ----------------------------------------------------------------------------
@@ -188,6 +199,8 @@ def stream_flow(
     back their result, or throws the httpx exception they raised) and lists of events
     for the caller. Retries only while nothing has been delivered.
     """
+    from ._unexpected_answers import CheckedDecoder, redirect_error
+
     sequencer = state.sequencer
     provider = sequencer.provider or None
     state.sent_at = started = clock()
@@ -196,6 +209,7 @@ def stream_flow(
     while True:
         state.attempts += 1
         response: httpx.Response | None = None
+        checked: CheckedDecoder | None = None
         phase = "connect"
         try:
             try:
@@ -205,6 +219,9 @@ def stream_flow(
                     phase = "first_token"
                     body = yield ReadAll(response)
                     raise error_for_status(decoder, response.status_code, response.headers, body, provider)
+                if response.status_code >= 300:
+                    raise redirect_error(response.status_code, response.headers, request.url, provider=provider)
+                decoder = checked = CheckedDecoder(decoder, request, response)
                 phase = "first_token"
                 read = None
                 pending: list[Event] | None = None  # events the driver delivers before the next read
@@ -232,6 +249,8 @@ def stream_flow(
                         raise TruncatedStreamError("the body ended without a terminal event")
             except httpx.HTTPError as exc:
                 raise map_httpx_error(exc, phase) from exc
+            except TruncatedStreamError as error:
+                raise checked.explain(error) if checked is not None else error
         except RilletError as error:
             if error.provider is None:
                 error.provider = provider

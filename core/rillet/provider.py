@@ -18,7 +18,8 @@ What is here, by concern:
 
 - the contract: :func:`hookimpl`, :class:`ProviderInfo`, :class:`Capabilities`,
   :class:`StreamingChatModel`, :class:`ChatRequest` and its parts, :class:`TokenStream`,
-  :class:`AggregatedStream`, the :class:`Decoder` protocol;
+  :class:`AggregatedStream`, the :class:`Decoder` protocol, :func:`join_url` (an endpoint
+  under a base URL, its query string kept) and :func:`redact_url` (a URL fit to show);
 - events: every event class, :data:`Event`, :data:`FinishReason`, :class:`Usage`;
 - errors: the whole hierarchy, :data:`ErrorCode`, the error table a plugin extends
   (:class:`ErrorMapping`, :func:`error_message`) and the helpers that read error payloads
@@ -53,6 +54,8 @@ _EXPORTS = {
     "TokenStream": "rillet._stream",
     "AggregatedStream": "rillet._stream",
     "StreamOptions": "rillet._transport",
+    "join_url": "rillet._urls",
+    "redact_url": "rillet._redaction",
     "Decoder": "rillet._decoding",
     # decoding helpers
     "parse_tool_arguments": "rillet._decoding",
@@ -192,11 +195,13 @@ __all__ = [
     "error_payload",
     "flat_headers",
     "hookimpl",
+    "join_url",
     "parse_retry_after",
     "parse_tool_arguments",
     "quote_bytes",
     "read_error",
     "read_tool_arguments",
+    "redact_url",
 ]
 
 
@@ -272,7 +277,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._providers import Capabilities, ProviderInfo
     from ._request import ChatRequest, Reasoning, Tool
     from ._stream import AggregatedStream, TokenStream
+    from ._redaction import redact_url
     from ._transport import StreamOptions
+    from ._urls import join_url
     from .framing import (
         BodyKind,
         JSONArrayParser,

@@ -12,8 +12,8 @@ def keys() -> None:
     """Manage the API keys rillet stores for providers.
 
     A key given with --key, or in the provider's environment variable, wins over a stored
-    one. The keys file is created readable by its owner only (mode 0600); `rillet keys
-    list` never prints a key.
+    one. The keys file is created readable by its owner only (mode 0600, in a 0700
+    directory; a symbolic link there is refused); `rillet keys list` never prints a key.
 
     \b
     Examples:

@@ -116,16 +116,18 @@ def _live_models(info: Any, base_url: str | None) -> tuple[list[str] | None, str
     from .._discovery import plugin_manager
     from .._errors import ConnectError, RilletError
     from .._model import StreamingChatModel
+    from .._redaction import redact_url
 
     url = StreamingChatModel(info, "", base_url=base_url).base_url
+    shown = redact_url(url)
     try:
         listed = plugin_manager().hook.rillet_list_models(provider=info, base_url=url)
     except ConnectError as exc:
-        return None, exc.message if url in exc.message else f"no server is running at {url} ({exc.message})"
+        return None, exc.message if shown in exc.message else f"no server is running at {shown} ({exc.message})"
     except RilletError as exc:
-        return None, exc.message if url in exc.message else f"cannot list the models at {url}: {exc.message}"
+        return None, exc.message if shown in exc.message else f"cannot list the models at {shown}: {exc.message}"
     except Exception as exc:  # a plugin bug must not break `rillet models`
-        return None, f"the plugin failed to list the models at {url}: {type(exc).__name__}: {exc}"
+        return None, f"the plugin failed to list the models at {shown}: {type(exc).__name__}: {exc}"
     return (None if listed is None else [str(name) for name in listed]), None
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from rillet.provider import Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart, read_tool_arguments
+from rillet.provider import Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart, join_url, read_tool_arguments
 
 from .decoder import PROVIDER_BLOCK_KEY
 
@@ -43,8 +44,8 @@ EFFORT_BUDGETS = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 24576}
 
 def messages_url(base_url: str) -> str:
     """The Messages endpoint under ``base_url`` (which may or may not end in ``/v1``)."""
-    base = base_url.rstrip("/")
-    return f"{base}/messages" if base.endswith("/v1") else f"{base}/v1/messages"
+    ends_in_v1 = urlsplit(base_url).path.rstrip("/").endswith("/v1")
+    return join_url(base_url, "messages" if ends_in_v1 else "v1/messages")
 
 
 def tool_choice(choice: str) -> dict[str, Any]:

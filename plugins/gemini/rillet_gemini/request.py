@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
-from rillet.provider import ChatRequest, Reasoning, Tool
+from rillet.provider import ChatRequest, Reasoning, Tool, join_url
 
 from .contents import build_contents, build_system_instruction
 
@@ -31,7 +31,7 @@ def stream_url(base_url: str, model: str) -> str:
     if model.startswith("models/"):
         model = model[len("models/"):]
     path = model if "/" in model else f"models/{model}"
-    return f"{base_url.rstrip('/')}/{quote(path, safe='/-._~')}:streamGenerateContent?alt=sse"
+    return join_url(base_url, f"{quote(path, safe='/-._~')}:streamGenerateContent?alt=sse")
 
 
 def build_request(model: str, request: ChatRequest, *, base_url: str, key: str) -> httpx.Request:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from rillet.provider import ConnectError, RemoteProtocolError, StreamTimeoutError
+from rillet.provider import ConnectError, RemoteProtocolError, StreamTimeoutError, join_url, redact_url
 
 __all__ = ["list_models"]
 
@@ -14,7 +14,7 @@ TIMEOUT = 10.0
 
 def _no_server(base_url: str) -> str:
     return (
-        f"no Ollama server is running at {base_url}: start one with `ollama serve` "
+        f"no Ollama server is running at {redact_url(base_url)}: start one with `ollama serve` "
         f"(install it from https://ollama.com/download), or set OLLAMA_HOST to where it listens"
     )
 
@@ -30,14 +30,14 @@ def list_models(base_url: str, *, timeout: float = TIMEOUT) -> list[str]:
 
     from .errors import error_from_response
 
-    url = f"{base_url.rstrip('/')}/api/tags"
+    url = join_url(base_url, "api/tags")
     try:
         response = httpx.get(url, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
     except httpx.ConnectError as exc:
         raise ConnectError(_no_server(base_url), provider="ollama") from exc
     except httpx.TimeoutException as exc:
         raise StreamTimeoutError(
-            f"the Ollama server at {base_url} did not answer within {timeout:g}s; is `ollama serve` healthy?",
+            f"the Ollama server at {redact_url(base_url)} did not answer within {timeout:g}s; is `ollama serve` healthy?",
             phase="connect" if isinstance(exc, httpx.ConnectTimeout) else "total",
             provider="ollama",
         ) from exc
@@ -50,7 +50,7 @@ def list_models(base_url: str, *, timeout: float = TIMEOUT) -> list[str]:
         return [str(entry.get("name") or entry["model"]) for entry in models]
     except (ValueError, KeyError, TypeError, AttributeError):
         raise RemoteProtocolError(
-            f"{url} did not answer with Ollama's model list: {response.content[:200]!r}; "
-            f"is {base_url} an Ollama server?",
+            f"{redact_url(url)} did not answer with Ollama's model list: {response.content[:200]!r}; "
+            f"is {redact_url(base_url)} an Ollama server?",
             provider="ollama",
         ) from None

@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from rillet.provider import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from rillet.provider import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart, join_url
 
 if TYPE_CHECKING:
     import httpx
@@ -185,4 +185,4 @@ def build_request(model: str, request: ChatRequest, *, base_url: str, key: str |
     if key:
         headers["Authorization"] = f"Bearer {key}"
     content = json.dumps(build_body(model, request), ensure_ascii=False).encode("utf-8")
-    return httpx.Request("POST", f"{base_url.rstrip('/')}/api/chat", headers=headers, content=content)
+    return httpx.Request("POST", join_url(base_url, "api/chat"), headers=headers, content=content)

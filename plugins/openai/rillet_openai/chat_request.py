@@ -100,7 +100,7 @@ def build_chat_request(model: StreamingChatModel, request: ChatRequest) -> httpx
     base_url = model.base_url
     body = build_chat_body(model.name, request, openai_host=is_openai_host(base_url))
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return httpx.Request("POST", f"{base_url}/chat/completions", headers=chat_headers(model), content=content)
+    return httpx.Request("POST", model.url("chat/completions"), headers=chat_headers(model), content=content)
 
 
 def messages_to_wire(messages: list[Message]) -> list[dict[str, Any]]:

@@ -49,7 +49,7 @@ def build_responses_request(model: StreamingChatModel, request: ChatRequest) -> 
     body = build_responses_body(model.name, request)
     return httpx.Request(
         "POST",
-        f"{model.base_url}/responses",
+        model.url("responses"),
         headers={
             "Authorization": f"Bearer {key}",
             "Content-Type": "application/json",

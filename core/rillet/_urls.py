@@ -1,0 +1,50 @@
+"""Base URLs: checked before anything is sent, and joined to an endpoint path with their query kept."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from ._errors import ConfigurationError
+from ._redaction import redact_url
+
+__all__ = ["check_base_url", "join_url"]
+
+
+def check_base_url(url: str, *, needs_host: bool = True) -> str:
+    """Return ``url`` if requests can be sent to it; raise :class:`ConfigurationError` naming it if not.
+
+    A usable URL is ``http``/``https``, names a host (unless ``needs_host`` is false: a
+    plugin may fill it in, as Ollama does for ``OLLAMA_HOST=:11434``), has a port in
+    1–65535 (or none) and parses (``http://[::1`` does not).
+    """
+    shown = redact_url(url)
+    try:
+        import httpx
+
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port out of range or not a number
+        httpx.URL(url)
+    except (ValueError, TypeError) as exc:  # httpx.InvalidURL is a ValueError
+        raise ConfigurationError(f"invalid base URL {shown!r}: {exc}; write it like https://host[:port]/path") from None
+    if parts.scheme not in ("http", "https"):
+        raise ConfigurationError(f"invalid base URL {shown!r}: it needs http:// or https://")
+    if needs_host and not parts.hostname:
+        raise ConfigurationError(f"invalid base URL {shown!r}: it names no host")
+    if port == 0:
+        raise ConfigurationError(f"invalid base URL {shown!r}: port 0 cannot be connected to (use 1-65535)")
+    return url
+
+
+def join_url(base_url: str, path: str) -> str:
+    """The endpoint ``path`` under ``base_url``, keeping the base URL's query string.
+
+    ``join_url("https://x.openai.azure.com/openai/deployments/d?api-version=2024-10-21",
+    "chat/completions")`` is ``https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21``.
+    ``path`` may carry a query of its own (``models/m:streamGenerateContent?alt=sse``): it
+    follows the base URL's. Raises :class:`ConfigurationError` for a base URL that does not parse.
+    """
+    base = urlsplit(check_base_url(base_url))
+    path_part, _, path_query = path.partition("?")
+    joined_path = base.path.rstrip("/") + "/" + path_part.lstrip("/")
+    query = "&".join(part for part in (base.query, path_query) if part)
+    return urlunsplit((base.scheme, base.netloc, joined_path, query, ""))
