@@ -1,4 +1,4 @@
-"""Framing layers plugins compose: SSE, NDJSON and a streaming JSON array.
+"""Framing layers plugins compose: SSE, NDJSON and a streaming JSON array; and SSE writing.
 
 Each parser is sans-IO: ``feed(bytes)`` returns the complete items found so far and keeps
 the rest; ``close()`` says the input ended and returns what was pending. Chunks may split
@@ -9,5 +9,15 @@ from ._jsonarray import JSONArrayParser
 from ._lines import LineSplitter
 from ._ndjson import NDJSONParser, quote_bytes
 from ._sse import ServerSentEvent, SSEParser
+from ._sse_writer import encode_sse_comment, encode_sse_event
 
-__all__ = ["JSONArrayParser", "LineSplitter", "NDJSONParser", "SSEParser", "ServerSentEvent", "quote_bytes"]
+__all__ = [
+    "JSONArrayParser",
+    "LineSplitter",
+    "NDJSONParser",
+    "SSEParser",
+    "ServerSentEvent",
+    "encode_sse_comment",
+    "encode_sse_event",
+    "quote_bytes",
+]

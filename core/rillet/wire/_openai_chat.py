@@ -1,0 +1,246 @@
+"""OpenAI Chat Completions: rillet events as ``chat.completion.chunk`` SSE, a ``ChatResult``
+as a ``chat.completion``, an error as OpenAI's ``{"error": …}`` body.
+
+The stream has one choice (index 0): a first chunk with ``role``, then one chunk per
+delta — ``content``, ``reasoning_content`` (the DeepSeek/vLLM field most clients read),
+``tool_calls`` with the call's ``id`` and ``name`` in its first delta and a stable
+``index`` counted from 0 — a chunk with the ``finish_reason``, the ``choices: []`` usage
+chunk when ``include_usage`` was asked, and ``data: [DONE]``. Reasoning signatures and
+redacted reasoning travel as OpenRouter's ``reasoning_details``
+(``reasoning.text`` with a ``signature``, ``reasoning.encrypted`` with ``data``), the
+place OpenAI-compatible clients keep them to send back. An ``error`` event becomes
+``data: {"error": …}`` with no ``[DONE]`` after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._aggregate import ChatResult
+from .._events import Usage
+from .._messages import ReasoningPart, TextPart, ToolCallPart
+from ._common import StreamEncoder, arguments_text, dumps, error_status, new_id, now, sse_json
+
+__all__ = ["OpenAIChatEncoder", "chat_completion", "chat_error_body", "chat_finish_reason", "chat_usage"]
+
+_DONE = b"data: [DONE]\n\n"
+
+#: Unified finish reason → ``finish_reason``. Chat Completions has no ``refusal`` or
+#: ``other``: a refusal is the closest documented value, ``content_filter``; an unknown
+#: reason is ``stop``, as OpenAI-compatible servers report it.
+_FINISH_REASONS = {
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "tool_calls",
+    "content_filter": "content_filter",
+    "refusal": "content_filter",
+    "other": "stop",
+}
+
+#: rillet error code → OpenAI ``(type, code)``, chosen so OpenAI clients (and rillet's own
+#: decoder) read the same kind of error back.
+_ERRORS = {
+    "bad_request": ("invalid_request_error", None),
+    "authentication": ("invalid_request_error", "invalid_api_key"),
+    "missing_key": ("invalid_request_error", "invalid_api_key"),
+    "permission": ("permission_error", None),
+    "not_found": ("invalid_request_error", "model_not_found"),
+    "unknown_model": ("invalid_request_error", "model_not_found"),
+    "unknown_provider": ("invalid_request_error", "model_not_found"),
+    "content_filter": ("invalid_request_error", "content_filter"),
+    "rate_limit": ("rate_limit_error", "rate_limit_exceeded"),
+    "quota": ("insufficient_quota", "insufficient_quota"),
+    "overloaded": ("overloaded_error", "overloaded_error"),
+}
+
+
+def chat_finish_reason(finish_reason: str | None) -> str:
+    """The Chat Completions ``finish_reason`` for a unified one."""
+    return _FINISH_REASONS.get(finish_reason or "stop", "stop")
+
+
+def chat_usage(usage: Usage) -> dict[str, Any]:
+    """A Chat Completions ``usage`` object; counts rillet does not know are left out."""
+    wire: dict[str, Any] = {}
+    if usage.input_tokens is not None:
+        wire["prompt_tokens"] = usage.input_tokens
+    if usage.output_tokens is not None:
+        wire["completion_tokens"] = usage.output_tokens
+    if usage.input_tokens is not None and usage.output_tokens is not None:
+        wire["total_tokens"] = usage.input_tokens + usage.output_tokens
+    prompt_details = {}
+    if usage.cache_read_tokens is not None:
+        prompt_details["cached_tokens"] = usage.cache_read_tokens
+    if usage.cache_write_tokens is not None:
+        prompt_details["cache_write_tokens"] = usage.cache_write_tokens
+    if prompt_details:
+        wire["prompt_tokens_details"] = prompt_details
+    if usage.reasoning_tokens is not None:
+        wire["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
+    return wire
+
+
+def _error_object(error: Any) -> dict[str, Any]:
+    kind, code = _ERRORS.get(str(error.code), ("server_error", "server_error"))
+    return {"message": error.message, "type": kind, "param": getattr(error, "field", None), "code": code}
+
+
+def chat_error_body(error: Any) -> tuple[int, dict[str, Any]]:
+    """``(status, body)`` of the OpenAI error response for ``error`` (a ``RilletError`` or
+    an ``error`` event), for failures before the first byte."""
+    return error_status(error), {"error": _error_object(error)}
+
+
+class OpenAIChatEncoder(StreamEncoder):
+    """Writes one stream of rillet events as Chat Completions SSE (sans-IO).
+
+    Args:
+        model: the model name the chunks report (default: the ``start`` event's).
+        include_usage: write the ``choices: []`` usage chunk before ``[DONE]``, as
+            ``stream_options.include_usage`` asks.
+        response_id: the chunks' ``id`` (default: the provider's response id, else a new one).
+        created: the chunks' ``created`` Unix time (default: now, when the stream starts).
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        include_usage: bool = False,
+        response_id: str | None = None,
+        created: int | None = None,
+    ) -> None:
+        self.model = model
+        self.include_usage = include_usage
+        self.response_id = response_id
+        self.created = created
+        self.finished = False
+        self._started = False
+        self._tools: dict[int, int] = {}  # rillet tool index → wire index
+        self._usage: Usage | None = None
+
+    def encode(self, event: Any) -> bytes:
+        """The SSE frames for ``event``; ``b""`` for events with none (``usage``, ``content``)."""
+        if self.finished:
+            return b""
+        kind = event.type
+        if kind == "token":
+            return self._start_once(None) + self._chunk({"content": event.text})
+        if kind == "reasoning":
+            return self._reasoning(event)
+        if kind == "tool_call_start":
+            return self._start_once(None) + self._tool_start(event.index, event.call_id, event.name, "")
+        if kind == "tool_call_delta":
+            wire_index = self._tools.get(event.index)
+            if wire_index is None:
+                return self._start_once(None) + self._tool_start(event.index, "", "", event.arguments_delta)
+            return self._chunk({"tool_calls": [{"index": wire_index, "function": {"arguments": event.arguments_delta}}]})
+        if kind == "tool_call":
+            if event.index in self._tools:
+                return b""
+            return self._start_once(None) + self._tool_start(event.index, event.call_id, event.name, event.raw_arguments)
+        if kind == "usage":
+            self._usage = event.usage
+            return b""
+        if kind == "start":
+            return self._start_once(event)
+        if kind == "end":
+            return self._end(event)
+        if kind == "error":
+            self.finished = True
+            return self._start_once(None) + sse_json({"error": _error_object(event)})
+        return b""
+
+    def _start_once(self, start: Any) -> bytes:
+        if self._started:
+            return b""
+        self._started = True
+        if self.model is None:
+            self.model = start.model if start is not None else ""
+        if self.response_id is None:
+            provider_id = start.response_id if start is not None else None
+            self.response_id = provider_id or new_id("chatcmpl-")
+        if self.created is None:
+            self.created = now()
+        self._prefix = (
+            f'data: {{"id":{dumps(self.response_id)},"object":"chat.completion.chunk",'
+            f'"created":{self.created},"model":{dumps(self.model)},"choices":'
+        ).encode()
+        return self._chunk({"role": "assistant", "content": ""})
+
+    def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        return self._prefix + f"[{dumps(choice)}]}}\n\n".encode()
+
+    def _reasoning(self, event: Any) -> bytes:
+        frames = self._start_once(None)
+        if event.text:
+            frames += self._chunk({"reasoning_content": event.text})
+        details = []
+        if event.signature:
+            details.append({"type": "reasoning.text", "signature": event.signature, "index": 0})
+        if event.redacted and event.data:
+            details.append({"type": "reasoning.encrypted", "data": event.data, "index": 0})
+        if details:
+            frames += self._chunk({"reasoning_details": details})
+        return frames
+
+    def _tool_start(self, index: int, call_id: str, name: str, arguments: str) -> bytes:
+        wire_index = self._tools[index] = len(self._tools)
+        call = {
+            "index": wire_index,
+            "id": call_id or f"call_{wire_index}",
+            "type": "function",
+            "function": {"name": name, "arguments": arguments},
+        }
+        return self._chunk({"tool_calls": [call]})
+
+    def _end(self, event: Any) -> bytes:
+        self.finished = True
+        frames = self._start_once(None) + self._chunk({}, chat_finish_reason(event.finish_reason))
+        usage = event.usage or self._usage
+        if self.include_usage and usage is not None:
+            frames += self._prefix + f"[],\"usage\":{dumps(chat_usage(usage))}}}\n\n".encode()
+        return frames + _DONE
+
+
+def chat_completion(
+    result: ChatResult, *, model: str, response_id: str | None = None, created: int | None = None
+) -> dict[str, Any]:
+    """The ``chat.completion`` object (``stream: false``) for a finished ``result``.
+
+    A failed result is answered with :func:`chat_error_body` instead.
+    """
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    text = "".join(part.text for part in result.message.content if isinstance(part, TextPart))
+    if text or not result.message.tool_calls:
+        message["content"] = text
+    reasoning = [part for part in result.message.content if isinstance(part, ReasoningPart)]
+    if any(part.text for part in reasoning):
+        message["reasoning_content"] = "".join(part.text for part in reasoning)
+    details = [
+        {"type": "reasoning.text", "text": part.text, "signature": part.signature, "index": number}
+        if not part.redacted
+        else {"type": "reasoning.encrypted", "data": part.data, "index": number}
+        for number, part in enumerate(reasoning)
+        if part.signature or (part.redacted and part.data)
+    ]
+    if details:
+        message["reasoning_details"] = details
+    calls = [part for part in result.message.content if isinstance(part, ToolCallPart)]
+    if calls:
+        message["tool_calls"] = [
+            {"id": call.call_id, "type": "function", "function": {"name": call.name, "arguments": arguments_text(call)}}
+            for call in calls
+        ]
+    completion: dict[str, Any] = {
+        "id": response_id or result.response_id or new_id("chatcmpl-"),
+        "object": "chat.completion",
+        "created": now() if created is None else created,
+        "model": model,
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": chat_finish_reason(result.finish_reason)}],
+    }
+    if result.usage is not None:
+        completion["usage"] = chat_usage(result.usage)
+    return completion
+
