@@ -289,3 +289,13 @@ def test_keep_alive_is_a_comment_every_reader_skips() -> None:
     parser = SSEParser()
     assert keep_alive().startswith(b":") and keep_alive().endswith(b"\n\n")
     assert parser.feed(keep_alive() + b"data: x\n\n") == [("message", "x", None, None)]
+
+
+@pytest.mark.parametrize("make", ENCODERS)
+def test_aggregation_snapshots_write_nothing(make: Any) -> None:
+    from rillet import ContentEvent, Message
+
+    encoder = make()
+    encoder.encode(StartEvent())
+    assert encoder.encode(ContentEvent(message=Message.assistant("so far"))) == b""
+    assert encoder.encode(UsageEvent(usage=USAGE)) == b""

@@ -103,8 +103,8 @@ def test_anthropic_sdk_accumulates_the_messages_stream(name: str, interaction: A
     assert signatures == "".join(part.signature or "" for part in source.message.content if part.type == "reasoning")
     # a call cut off mid-arguments has none rillet could parse: the SDK keeps what it parsed
     expected = [(c.call_id, c.name, c.arguments) for c in source.message.tool_calls]
-    assert [(i, n, a if e is not None else None) for (i, n, a), (_, _, e) in zip(calls, expected)] == expected
     assert len(calls) == len(expected)
+    assert [(i, n, a if e is not None else None) for (i, n, a), (_, _, e) in zip(calls, expected, strict=True)] == expected
     if source.error is None:
         assert snapshot.stop_reason is not None
         if source.usage is not None and source.usage.output_tokens is not None:

@@ -115,7 +115,7 @@ class AnthropicMessagesEncoder(BlockEncoder):
             self.model = start.model if start is not None else ""
         if self.message_id is None:
             self.message_id = (start.response_id if start is not None else None) or new_id("msg_")
-        message = {
+        message: dict[str, Any] = {
             "id": self.message_id,
             "type": "message",
             "role": "assistant",

@@ -118,6 +118,7 @@ class OpenAIChatEncoder(StreamEncoder):
         self._started = False
         self._tools: dict[int, int] = {}  # rillet tool index → wire index
         self._usage: Usage | None = None
+        self._prefix = b""  # every chunk's bytes up to its choices, once the stream started
 
     def encode(self, event: Any) -> bytes:
         """The SSE frames for ``event``; ``b""`` for events with none (``usage``, ``content``)."""
