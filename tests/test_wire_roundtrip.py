@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from wire_support import FORMATS, decode_recording, decode_target, encode_all, recorded_interactions
 
 from rillet import ChatResult, StreamAggregator
+from wire_support import FORMATS, decode_recording, decode_target, encode_all, recorded_interactions
 
 #: Finish reasons a format has no value for, and the one it writes instead (documented in
 #: each encoder's module).

@@ -7,22 +7,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import openai
 import pytest
+from anthropic.lib.streaming._messages import accumulate_event
+from anthropic.types import RawMessageStreamEvent
+from openai.lib.streaming.chat import ChatCompletionStreamState
+from openai.lib.streaming.responses._responses import ResponseStreamState
+from openai.types.chat import ChatCompletionChunk
+from openai.types.responses import ResponseStreamEvent
 from pydantic import TypeAdapter
-from wire_support import decode_recording, encode_all, recorded_interactions
 
 from rillet import StreamAggregator
 from rillet.framing import SSEParser
-
-openai = pytest.importorskip("openai")
-anthropic = pytest.importorskip("anthropic")
-
-from anthropic.lib.streaming._messages import accumulate_event  # noqa: E402
-from anthropic.types import RawMessageStreamEvent  # noqa: E402
-from openai.lib.streaming.chat import ChatCompletionStreamState  # noqa: E402
-from openai.lib.streaming.responses._responses import ResponseStreamState  # noqa: E402
-from openai.types.chat import ChatCompletionChunk  # noqa: E402
-from openai.types.responses import ResponseStreamEvent  # noqa: E402
+from wire_support import decode_recording, encode_all, recorded_interactions
 
 INTERACTIONS = recorded_interactions()
 IDS = [name for name, _ in INTERACTIONS]

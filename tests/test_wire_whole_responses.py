@@ -7,7 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from wire_support import decode_recording, recorded_interactions
+from anthropic.types import Message as AnthropicMessage
+from openai.types.chat import ChatCompletion
+from openai.types.responses import Response
 
 import rillet
 from rillet import StreamAggregator
@@ -19,13 +21,7 @@ from rillet.wire import (
     responses_error_body,
     responses_response,
 )
-
-openai = pytest.importorskip("openai")
-anthropic = pytest.importorskip("anthropic")
-
-from anthropic.types import Message as AnthropicMessage  # noqa: E402
-from openai.types.chat import ChatCompletion  # noqa: E402
-from openai.types.responses import Response  # noqa: E402
+from wire_support import decode_recording, recorded_interactions
 
 RESULTS = [
     pytest.param(result, id=name)
