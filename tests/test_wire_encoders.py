@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterable
 
 import anyio
 import pytest
 
+import rillet
 from rillet import (
     EndEvent,
     ErrorEvent,
@@ -55,7 +56,7 @@ def _payloads(body: bytes) -> list[Any]:
     return [frame.data if frame.data == "[DONE]" else json.loads(frame.data) for frame in _frames(body)]
 
 
-def _encode(encoder: Any, events: list[Any]) -> bytes:
+def _encode(encoder: Any, events: Iterable[Any]) -> bytes:
     return b"".join(encoder.stream(events))
 
 
@@ -299,3 +300,74 @@ def test_aggregation_snapshots_write_nothing(make: Any) -> None:
     encoder.encode(StartEvent())
     assert encoder.encode(ContentEvent(message=Message.assistant("so far"))) == b""
     assert encoder.encode(UsageEvent(usage=USAGE)) == b""
+
+
+class _Events:
+    """Events that fail after ``count`` with ``error``, and record being closed."""
+
+    def __init__(self, error: Exception | None, count: int = 4) -> None:
+        self.events = _story()[:count]
+        self.error = error
+        self.closed = False
+
+    def __iter__(self) -> Any:
+        yield from self.events
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def __aiter__(self) -> Any:
+        for event in self:
+            yield event
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def _collect_async(encoder: Any, events: _Events) -> bytes:
+    async def collect() -> bytes:
+        return b"".join([frames async for frames in encoder.astream(events)])
+
+    return anyio.run(collect)
+
+
+@pytest.mark.parametrize("driver", ["sync", "async"])
+@pytest.mark.parametrize("make", ENCODERS)
+def test_a_rillet_error_raised_by_the_events_is_the_format_error(make: Any, driver: str, request: Any) -> None:
+    events = _Events(rillet.RateLimitError("slow down, said the provider", status_code=429))
+    body = _collect_async(make(), events) if driver == "async" else _encode(make(), events)
+    assert FAILED_LAST[request.node.callspec.id.split("-")[0]](_frames(body)[-1])
+    assert b"slow down, said the provider" in body and events.closed
+
+
+@pytest.mark.parametrize("driver", ["sync", "async"])
+@pytest.mark.parametrize("make", ENCODERS)
+def test_a_bug_in_the_events_is_reported_in_band_then_raised(make: Any, driver: str, request: Any) -> None:
+    events = _Events(KeyError("boom"))
+    encoder = make()
+    written: list[bytes] = []
+    with pytest.raises(KeyError):
+        if driver == "async":
+
+            async def collect() -> None:
+                async for frames in encoder.astream(events):
+                    written.append(frames)
+
+            anyio.run(collect)
+        else:
+            for frames in encoder.stream(events):
+                written.append(frames)
+    assert FAILED_LAST[request.node.callspec.id.split("-")[0]](_frames(b"".join(written))[-1])
+    assert b"the stream failed (KeyError)" in written[-1] and events.closed
+
+
+@pytest.mark.parametrize("make", ENCODERS)
+def test_a_client_going_away_closes_the_events(make: Any) -> None:
+    events = _Events(None, count=14)
+    frames = make().stream(events)
+    next(frames)
+    assert not events.closed
+    frames.close()
+    assert events.closed

@@ -7,6 +7,7 @@ import time
 import uuid
 from typing import Any, AsyncIterable, AsyncIterator, Iterable, Iterator
 
+from .._errors import RilletError
 from .._events import ErrorEvent
 from ..framing import encode_sse_event
 
@@ -73,10 +74,19 @@ class StreamEncoder:
     """Base of the stream encoders: ``encode`` one event, or drive a whole event stream.
 
     Subclasses implement :meth:`encode` and set :attr:`finished` once they wrote a terminal
-    frame; :meth:`stream` and :meth:`astream` are the same loop for ``for`` and
-    ``async for``, so a sync and an async server write identical bytes. When the events
-    stop without ``end`` or ``error``, the drivers write the format's error: a cut stream
-    never reaches the client as a clean finish.
+    frame. :meth:`stream` and :meth:`astream` are the same loop for ``for`` and
+    ``async for``, so a sync and an async server write identical bytes, and they keep the
+    promise of the formats: whatever goes wrong after the first byte reaches the client as
+    the format's in-band error, never as a clean finish —
+
+    - events that stop without ``end`` or ``error``: a ``truncated`` error;
+    - a ``RilletError`` raised by the events: its error;
+    - any other exception: a ``server`` error, then the exception is raised again for the
+      server to log.
+
+    When the loop stops — finished, failed, or closed because the client went away — the
+    events are closed too (``close()`` / ``aclose()`` when they have one), so a
+    ``TokenStream`` closes its upstream response at once.
     """
 
     finished: bool = False
@@ -87,21 +97,49 @@ class StreamEncoder:
 
     def stream(self, events: Iterable[Any]) -> Iterator[bytes]:
         """The frames of every event of ``events``, one write per event that has any."""
-        for event in events:
-            frames = self.encode(event)
-            if frames:
-                yield frames
+        try:
+            for event in events:
+                frames = self.encode(event)
+                if frames:
+                    yield frames
+        except Exception as error:
+            yield self._failure(error)
+            if not isinstance(error, RilletError):
+                raise
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
         if not self.finished:
             yield self.encode(_CUT)
 
     async def astream(self, events: AsyncIterable[Any]) -> AsyncIterator[bytes]:
         """Like :meth:`stream`, for an async iterable of events."""
-        async for event in events:
-            frames = self.encode(event)
-            if frames:
-                yield frames
+        try:
+            async for event in events:
+                frames = self.encode(event)
+                if frames:
+                    yield frames
+        except Exception as error:
+            yield self._failure(error)
+            if not isinstance(error, RilletError):
+                raise
+        finally:
+            close = getattr(events, "aclose", None)
+            if close is not None:
+                await close()
         if not self.finished:
             yield self.encode(_CUT)
+
+    def _failure(self, error: Exception) -> bytes:
+        """The in-band error for an exception raised by the events."""
+        if isinstance(error, RilletError):
+            return self.encode(ErrorEvent.from_exception(error))
+        return self.encode(ErrorEvent(
+            code="server",
+            message=f"the stream failed ({type(error).__name__}): the answer is incomplete — retry the request",
+            retryable=True,
+        ))
 
 
 _CUT = ErrorEvent(
