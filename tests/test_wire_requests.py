@@ -170,6 +170,7 @@ def test_responses_reads_a_string_input_instructions_and_outputs() -> None:
         (read_chat_request, {"model": "m", "messages": [{"role": "robot", "content": "x"}]}, "messages[0].role", "must be one of"),
         (read_chat_request, {"model": "m", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]}, "messages[0].content[0].type", "'image_url' parts are not supported"),
         (read_chat_request, {"model": "m", "messages": ONE, "n": 2}, "n", "only one choice"),
+        (read_chat_request, {"model": "m", "messages": ONE, "response_format": {"type": "json_object"}}, "response_format.type", "structured output"),
         (read_chat_request, {"model": "m", "messages": ONE, "temperature": "hot"}, "temperature", "must be a number"),
         (read_chat_request, {"model": "m", "messages": [{"role": "assistant", "tool_calls": [{"id": "c", "function": {"name": "f", "arguments": "{oops"}}]}]}, "messages[0].tool_calls[0].function.arguments", "is not valid JSON"),
         (read_chat_request, {"model": "m", "messages": [{"role": "tool", "content": "x"}]}, "messages[0].tool_call_id", "is required"),
@@ -183,6 +184,7 @@ def test_responses_reads_a_string_input_instructions_and_outputs() -> None:
         (read_responses_request, {"model": "m", "input": "x", "previous_response_id": "resp_1"}, "previous_response_id", "keeps no state"),
         (read_responses_request, {"model": "m", "input": [{"type": "item_reference", "id": "x"}]}, "input[0].type", "'item_reference' items are not supported"),
         (read_responses_request, {"model": "m", "input": "x", "tools": [{"type": "web_search"}]}, "tools[0].type", "only function tools"),
+        (read_responses_request, {"model": "m", "input": "x", "text": {"format": {"type": "json_schema"}}}, "text.format.type", "structured output"),
     ],
 )
 def test_a_bad_body_is_a_typed_error_naming_the_field(read: Any, body: Any, field: str, words: str) -> None:

@@ -4,7 +4,10 @@ Anthropic Messages and OpenAI Responses both write a sequence of blocks (content
 output items), each opened, filled with deltas and closed before the next one opens.
 rillet events name their block by kind and ``index`` and may switch between blocks at
 any time, so :class:`BlockEncoder` keeps one block open and closes it when an event
-belongs elsewhere; a formats supplies what each step writes.
+belongs elsewhere; each format supplies what each step writes. Text or reasoning that
+comes back to a closed block continues in a new block (the joined text is the same); a
+tool call's block closes with its ``tool_call`` event or when another block opens, so
+the argument deltas of parallel calls must not interleave (no provider sends them so).
 """
 
 from __future__ import annotations

@@ -5,11 +5,11 @@ The stream has one choice (index 0): a first chunk with ``role``, then one chunk
 delta — ``content``, ``reasoning_content`` (the DeepSeek/vLLM field most clients read),
 ``tool_calls`` with the call's ``id`` and ``name`` in its first delta and a stable
 ``index`` counted from 0 — a chunk with the ``finish_reason``, the ``choices: []`` usage
-chunk when ``include_usage`` was asked, and ``data: [DONE]``. Reasoning signatures and
-redacted reasoning travel as OpenRouter's ``reasoning_details``
-(``reasoning.text`` with a ``signature``, ``reasoning.encrypted`` with ``data``), the
-place OpenAI-compatible clients keep them to send back. An ``error`` event becomes
-``data: {"error": …}`` with no ``[DONE]`` after it.
+chunk when ``include_usage`` was asked (and the provider reported usage), and
+``data: [DONE]``. Reasoning signatures and redacted reasoning travel as OpenRouter's
+``reasoning_details`` (``reasoning.text`` with a ``signature``, ``reasoning.encrypted``
+with ``data``), the place OpenAI-compatible clients keep them to send back. An ``error``
+event becomes ``data: {"error": …}`` with no ``[DONE]`` after it.
 """
 
 from __future__ import annotations

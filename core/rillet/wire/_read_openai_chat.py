@@ -5,7 +5,8 @@ Reads ``messages`` (``system``/``developer``, ``user``, ``assistant`` with ``too
 ``tool_choice``, ``max_completion_tokens``/``max_tokens``, ``temperature``, ``top_p``,
 ``stop``, ``seed``, ``reasoning_effort``, ``stream`` and ``stream_options``. Fields that
 steer only OpenAI (``user``, ``metadata``, ``logprobs`` …) are ignored; what rillet
-cannot honour (``n`` > 1, image parts) is refused with an error naming the field.
+cannot honour (``n`` > 1, image parts, a JSON ``response_format``) is refused with an
+error naming the field.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def read_chat_request(body: Any) -> ClientRequest:
     model = root.need("model", str)
     if root.get("n", int, 1) != 1:
         raise bad("n", "only one choice per request is supported; send n: 1 or leave it out")
+    response_format = root.body("response_format")
+    if response_format is not None and response_format.get("type", str, "text") != "text":
+        raise bad("response_format.type", "structured output is not supported yet; leave response_format out")
     options = root.body("stream_options")
     effort = root.choice("reasoning_effort", _EFFORTS)
     request = chat_request(

@@ -5,7 +5,8 @@ Reads ``instructions``, ``input`` (a string, or items: messages with ``input_tex
 — the assistant-side items of a turn join one assistant message), ``tools`` (function
 tools), ``tool_choice``, ``max_output_tokens``, ``temperature``, ``top_p``,
 ``reasoning.effort`` and ``stream``. The gateway keeps no state, so
-``previous_response_id`` is refused: send the whole conversation in ``input``.
+``previous_response_id`` is refused: send the whole conversation in ``input``; so is a
+JSON ``text.format`` (structured output), which rillet cannot honour yet.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ def read_responses_request(body: Any) -> ClientRequest:
     model = root.need("model", str)
     if root.get("previous_response_id", str):
         raise bad("previous_response_id", "is not supported: the gateway keeps no state; send the whole conversation in input")
+    text = root.body("text")
+    text_format = text.body("format") if text is not None else None
+    if text_format is not None and text_format.get("type", str, "text") != "text":
+        raise bad("text.format.type", "structured output is not supported yet; leave text.format out")
     messages: list[Message] = []
     instructions = root.get("instructions", str)
     if instructions:
