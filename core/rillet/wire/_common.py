@@ -31,9 +31,12 @@ _STATUS_BY_CODE = {
 }
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> str:
-    """Compact JSON, non-ASCII kept as is (what the providers send)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON, non-ASCII kept as is (what the providers send); one encoder reused."""
+    return _JSON.encode(value)
 
 
 def sse_json(value: Any, event: str | None = None) -> bytes:
