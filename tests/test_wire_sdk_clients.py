@@ -135,3 +135,35 @@ def test_openai_sdk_accumulates_the_responses_stream(name: str, interaction: Any
         assert text == source.message.text
     calls = [(item.call_id, item.name, _loads_or_raw(item.arguments)) for item in final.output if item.type == "function_call"]
     assert calls == [(call.call_id, call.name, _arguments(call)) for call in source.message.tool_calls]
+
+
+def test_a_gemini_thought_signature_goes_through_an_openai_client_and_back_to_gemini() -> None:
+    """Turn 1: Gemini calls a tool with a thought signature; an OpenAI client receives the
+    call (signature in ``extra_content``). Turn 2: the client sends the conversation back;
+    the reader keeps the signature and the gemini plugin puts it on the ``functionCall``."""
+    from rillet_gemini.contents import build_contents
+
+    from rillet.wire import read_chat_request
+
+    name, interaction = next(pair for pair in INTERACTIONS if "gemini_function_call_thought_signature" in pair[0])
+    events, source = _source(interaction)
+    first = source.message.tool_calls[0].provider_metadata
+    assert first is not None  # Gemini signs the first call of a turn
+    signature = first["gemini"]["thought_signature"]
+
+    state = ChatCompletionStreamState()
+    for frame in _frames(encode_all("openai-chat", events)):
+        if frame.data != "[DONE]":
+            state.handle_chunk(ChatCompletionChunk.model_validate(json.loads(frame.data)))
+    assistant = state.current_completion_snapshot.choices[0].message.model_dump(exclude_none=True)
+    assistant.pop("parsed", None)
+    for call in assistant["tool_calls"]:
+        call["function"].pop("parsed_arguments", None)
+    results = [{"role": "tool", "tool_call_id": call["id"], "content": "18C"} for call in assistant["tool_calls"]]
+    asked = read_chat_request({"model": "gemini", "messages": [{"role": "user", "content": "Weather?"}, assistant, *results]})
+
+    calls = asked.request.messages[1].tool_calls
+    assert [call.provider_metadata for call in calls] == [call.provider_metadata for call in source.message.tool_calls]
+    model_turn = build_contents(asked.request.messages)[1]
+    calls_sent = [part for part in model_turn["parts"] if "functionCall" in part]
+    assert calls_sent[0]["thoughtSignature"] == signature

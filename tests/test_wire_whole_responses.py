@@ -41,6 +41,9 @@ def test_chat_completion(result: rillet.ChatResult) -> None:
     assert (message.content or "") == result.message.text
     calls = [(c.id, c.function.name, c.function.arguments) for c in message.tool_calls or []]
     assert calls == [(c.call_id, c.name, c.raw_arguments or json.dumps(c.arguments)) for c in result.message.tool_calls]
+    for wire_call, call in zip(message.tool_calls or [], result.message.tool_calls, strict=True):
+        gemini = (call.provider_metadata or {}).get("gemini")  # a thought signature rides along
+        assert (wire_call.model_extra or {}).get("extra_content") == ({"google": gemini} if gemini else None)
     if result.usage is not None and result.usage.output_tokens is not None:
         assert completion.usage is not None and completion.usage.completion_tokens == result.usage.output_tokens
 

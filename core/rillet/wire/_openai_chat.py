@@ -8,8 +8,10 @@ delta — ``content``, ``reasoning_content`` (the DeepSeek/vLLM field most clien
 chunk when ``include_usage`` was asked (and the provider reported usage), and
 ``data: [DONE]``. Reasoning signatures and redacted reasoning travel as OpenRouter's
 ``reasoning_details`` (``reasoning.text`` with a ``signature``, ``reasoning.encrypted``
-with ``data``), the place OpenAI-compatible clients keep them to send back. An ``error``
-event becomes ``data: {"error": …}`` with no ``[DONE]`` after it.
+with ``data``), the place OpenAI-compatible clients keep them to send back; a Gemini tool
+call's thought signature travels in the call's ``extra_content.google.thought_signature``,
+as Gemini's own OpenAI-compatible API sends it. An ``error`` event becomes
+``data: {"error": …}`` with no ``[DONE]`` after it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from .._events import Usage
 from .._messages import ReasoningPart, TextPart, ToolCallPart
 from ._common import StreamEncoder, arguments_text, dumps, error_status, new_id, now, sse_json
 
-__all__ = ["OpenAIChatEncoder", "chat_completion", "chat_error_body", "chat_finish_reason", "chat_usage"]
+__all__ = [
+    "OpenAIChatEncoder",
+    "chat_completion",
+    "chat_error_body",
+    "chat_finish_reason",
+    "chat_usage",
+    "google_extra_content",
+    "thought_signature_metadata",
+]
 
 _DONE = b"data: [DONE]\n\n"
 
@@ -52,6 +62,29 @@ _ERRORS = {
     "quota": ("insufficient_quota", "insufficient_quota"),
     "overloaded": ("overloaded_error", "overloaded_error"),
 }
+
+
+#: Where the gemini plugin keeps a tool call's thought signature in ``provider_metadata``.
+_GEMINI = "gemini"
+
+
+def google_extra_content(provider_metadata: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A tool call's ``extra_content`` carrying its Gemini thought signature, or ``None``.
+
+    Gemini's OpenAI-compatible API sends the signature there
+    (``extra_content.google.thought_signature``) and needs it back on the next turn.
+    """
+    metadata = (provider_metadata or {}).get(_GEMINI)
+    signature = metadata.get("thought_signature") if isinstance(metadata, dict) else None
+    return {"google": {"thought_signature": signature}} if isinstance(signature, str) and signature else None
+
+
+def thought_signature_metadata(extra_content: Any) -> dict[str, Any] | None:
+    """The ``provider_metadata`` for a tool call read with ``extra_content`` (the inverse
+    of :func:`google_extra_content`)."""
+    google = extra_content.get("google") if isinstance(extra_content, dict) else None
+    signature = google.get("thought_signature") if isinstance(google, dict) else None
+    return {_GEMINI: {"thought_signature": signature}} if isinstance(signature, str) and signature else None
 
 
 def chat_finish_reason(finish_reason: str | None) -> str:
@@ -137,9 +170,16 @@ class OpenAIChatEncoder(StreamEncoder):
                 return self._start_once(None) + self._tool_start(event.index, "", "", event.arguments_delta)
             return self._chunk({"tool_calls": [{"index": wire_index, "function": {"arguments": event.arguments_delta}}]})
         if kind == "tool_call":
-            if event.index in self._tools:
+            extra = google_extra_content(event.provider_metadata)
+            wire_index = self._tools.get(event.index)
+            if wire_index is None:
+                return self._start_once(None) + self._tool_start(
+                    event.index, event.call_id, event.name, event.raw_arguments, extra
+                )
+            if extra is None:
                 return b""
-            return self._start_once(None) + self._tool_start(event.index, event.call_id, event.name, event.raw_arguments)
+            call = {"index": wire_index, "function": {"arguments": ""}, "extra_content": extra}
+            return self._chunk({"tool_calls": [call]})
         if kind == "usage":
             self._usage = event.usage
             return b""
@@ -186,14 +226,18 @@ class OpenAIChatEncoder(StreamEncoder):
             frames += self._chunk({"reasoning_details": details})
         return frames
 
-    def _tool_start(self, index: int, call_id: str, name: str, arguments: str) -> bytes:
+    def _tool_start(
+        self, index: int, call_id: str, name: str, arguments: str, extra: dict[str, Any] | None = None
+    ) -> bytes:
         wire_index = self._tools[index] = len(self._tools)
-        call = {
+        call: dict[str, Any] = {
             "index": wire_index,
             "id": call_id or f"call_{wire_index}",
             "type": "function",
             "function": {"name": name, "arguments": arguments},
         }
+        if extra is not None:
+            call["extra_content"] = extra
         return self._chunk({"tool_calls": [call]})
 
     def _end(self, event: Any) -> bytes:
@@ -230,10 +274,7 @@ def chat_completion(
         message["reasoning_details"] = details
     calls = [part for part in result.message.content if isinstance(part, ToolCallPart)]
     if calls:
-        message["tool_calls"] = [
-            {"id": call.call_id, "type": "function", "function": {"name": call.name, "arguments": arguments_text(call)}}
-            for call in calls
-        ]
+        message["tool_calls"] = [_tool_call(call) for call in calls]
     completion: dict[str, Any] = {
         "id": response_id or result.response_id or new_id("chatcmpl-"),
         "object": "chat.completion",
@@ -245,3 +286,11 @@ def chat_completion(
         completion["usage"] = chat_usage(result.usage)
     return completion
 
+
+def _tool_call(call: ToolCallPart) -> dict[str, Any]:
+    """A ``chat.completion`` message's tool call (with its Gemini signature, if it has one)."""
+    wire: dict[str, Any] = {"id": call.call_id, "type": "function", "function": {"name": call.name, "arguments": arguments_text(call)}}
+    extra = google_extra_content(call.provider_metadata)
+    if extra is not None:
+        wire["extra_content"] = extra
+    return wire

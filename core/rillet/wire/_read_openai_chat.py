@@ -1,7 +1,8 @@
 """A Chat Completions request body (``POST /v1/chat/completions``) → a :class:`ClientRequest`.
 
-Reads ``messages`` (``system``/``developer``, ``user``, ``assistant`` with ``tool_calls``,
-``reasoning_content`` and OpenRouter ``reasoning_details``, ``tool``), ``tools``,
+Reads ``messages`` (``system``/``developer``, ``user``, ``assistant`` with ``tool_calls``
+— a Gemini thought signature in ``extra_content`` included —, ``reasoning_content`` and
+OpenRouter ``reasoning_details``, ``tool``), ``tools``,
 ``tool_choice``, ``max_completion_tokens``/``max_tokens``, ``temperature``, ``top_p``,
 ``stop``, ``seed``, ``reasoning_effort``, ``stream`` and ``stream_options``. Fields that
 steer only OpenAI (``user``, ``metadata``, ``logprobs`` …) are ignored; what rillet
@@ -15,6 +16,7 @@ from typing import Any
 
 from .._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 from .._request import Reasoning, Tool
+from ._openai_chat import thought_signature_metadata
 from ._reading import Body, ClientRequest, bad, chat_request, parse_arguments, read_tool, read_tool_choice, text_content
 
 __all__ = ["read_chat_request"]
@@ -78,6 +80,7 @@ def _message(item: Body) -> Message:
             name=function.need("name", str),
             arguments=parse_arguments(raw, function.at("arguments")),
             raw_arguments=raw,
+            provider_metadata=thought_signature_metadata(call.value.get("extra_content")),
         ))
     return Message("assistant", parts)
 
