@@ -101,11 +101,6 @@ class BlockEncoder(StreamEncoder):
         self._block = None
         return self._close()
 
-    @property
-    def open_kind(self) -> str | None:
-        """The kind of the open block (``text``, ``reasoning``, ``tool``), or ``None``."""
-        return self._block[0] if self._block is not None else None
-
     # what a format writes ---------------------------------------------------------------
 
     def _begin(self, start: Any) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -106,14 +106,14 @@ class Body:
 
     def choice(self, name: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
         """Member ``name``, a string that must be one of ``allowed``."""
-        value = self.get(name, str, default)
+        value: str | None = self.get(name, str, default)
         if value is not None and value not in allowed:
             raise bad(self.at(name), f"must be one of {', '.join(allowed)}, not {value!r}")
         return value
 
     def stop(self, name: str) -> list[str] | None:
         """Member ``name``: stop sequences, a string or an array of strings."""
-        value = self.get(name, (str, list))
+        value: str | list[str] | None = self.get(name, (str, list))
         if isinstance(value, str):
             return [value]
         if value is not None and not all(isinstance(item, str) for item in value):
@@ -149,12 +149,12 @@ def parse_arguments(text: str, path: str) -> Any:
         raise bad(path, f"is not valid JSON ({exc.msg})") from None
 
 
-def append_part(messages: list[Message], role: str, part: Part) -> None:
+def append_part(messages: list[Message], role: Literal["assistant", "tool"], part: Part) -> None:
     """Add ``part`` to the last message if it has ``role``, else start a new message."""
     if messages and messages[-1].role == role:
-        messages[-1] = Message(role, [*messages[-1].content, part])  # type: ignore[arg-type]
+        messages[-1] = Message(role, [*messages[-1].content, part])
     else:
-        messages.append(Message(role, [part]))  # type: ignore[arg-type]
+        messages.append(Message(role, [part]))
 
 
 def read_tool(item: Body, *, kind: str, definition: Body | None, schema: str, refusal: str) -> Tool:
@@ -173,7 +173,7 @@ def read_tool(item: Body, *, kind: str, definition: Body | None, schema: str, re
 def read_tool_choice(root: Body, *, nested: str | None = None) -> str | None:
     """OpenAI's ``tool_choice``: ``auto``, ``none``, ``required``, or an object naming one
     function (its ``name`` inside member ``nested`` when given)."""
-    choice = root.get("tool_choice", (str, dict))
+    choice: str | dict[str, Any] | None = root.get("tool_choice", (str, dict))
     if isinstance(choice, dict):
         named = Body(choice, root.at("tool_choice"))
         if nested is not None:
