@@ -21,7 +21,7 @@ def _blocks() -> list[tuple[str, str]]:
 
 def test_the_guides_have_tested_examples() -> None:
     names = {name.split("#")[0] for name, _ in _blocks()}
-    assert {"user-guide.md", "events.md", "plugin-author-guide.md"} <= names
+    assert {"user-guide.md", "events.md", "plugin-author-guide.md", "gateway.md"} <= names
 
 
 @pytest.mark.parametrize(("name", "code"), _blocks(), ids=[name for name, _ in _blocks()])

@@ -13,6 +13,7 @@
     │   ├── PermissionDeniedError ..... permission       (403)
     │   ├── NotFoundError ............. not_found        (404)
     │   ├── BadRequestError ........... bad_request      (400, 413, 422, other 4xx)
+    │   │   └── InvalidRequestError ... bad_request      a request body rillet read (a gateway client's)
     │   ├── ContentFilterError ........ content_filter
     │   ├── RateLimitError ............ rate_limit       (429, with retry_after)
     │   ├── QuotaExceededError ........ quota            (402)
@@ -46,6 +47,7 @@ __all__ = [
     "ConnectError",
     "ContentFilterError",
     "ErrorCode",
+    "InvalidRequestError",
     "LocalProtocolError",
     "MissingKeyError",
     "NotFoundError",
@@ -192,6 +194,19 @@ class BadRequestError(ProviderError):
     """The provider refused the request as malformed (HTTP 400/422)."""
 
     code = "bad_request"
+
+
+class InvalidRequestError(BadRequestError):
+    """A request body rillet was given to read (a gateway client's) is malformed.
+
+    ``field`` names the bad field as a path (``messages[2].content[0].type``); the message
+    starts with it and says what was expected.
+    """
+
+    def __init__(self, message: str, *, field: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("status_code", 400)
+        super().__init__(message, **kwargs)
+        self.field = field
 
 
 class ContentFilterError(ProviderError):

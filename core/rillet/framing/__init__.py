@@ -1,4 +1,5 @@
-"""Framing layers plugins compose: SSE, NDJSON, a streaming JSON array and a whole JSON body.
+"""Framing layers plugins compose: SSE, NDJSON, a streaming JSON array and a whole JSON body;
+and SSE writing.
 
 Each parser is sans-IO: ``feed(bytes)`` returns the complete items found so far and keeps
 the rest; ``close()`` says the input ended and returns what was pending. Chunks may split
@@ -10,6 +11,7 @@ from ._jsonbody import BodyKind, JSONBodyParser
 from ._lines import LineSplitter
 from ._ndjson import NDJSONParser, quote_bytes
 from ._sse import ServerSentEvent, SSEParser
+from ._sse_writer import encode_sse_comment, encode_sse_event
 
 __all__ = [
     "BodyKind",
@@ -19,5 +21,7 @@ __all__ = [
     "NDJSONParser",
     "SSEParser",
     "ServerSentEvent",
+    "encode_sse_comment",
+    "encode_sse_event",
     "quote_bytes",
 ]

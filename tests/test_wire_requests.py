@@ -1,0 +1,197 @@
+"""The gateway's request readers: a client's body in each wire format → a ``ChatRequest``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import rillet
+from rillet import ChatRequest, Message, Reasoning, ReasoningPart, TextPart, Tool, ToolCallPart, ToolResultPart
+from rillet.wire import chat_error_body, read_anthropic_request, read_chat_request, read_responses_request
+
+TOOLS = [Tool(name="get_weather", description="Weather", parameters={"type": "object", "properties": {"city": {"type": "string"}}})]
+ONE = [{"role": "user", "content": "x"}]
+CALL = ToolCallPart(call_id="call_1", name="get_weather", arguments={"city": "Paris"}, raw_arguments='{"city": "Paris"}')
+
+
+def _conversation(reasoning: ReasoningPart) -> list[Message]:
+    return [
+        Message.system("Be brief."),
+        Message.user("Weather in Paris?"),
+        Message("assistant", [reasoning, TextPart(text="Checking."), CALL]),
+        Message("tool", [ToolResultPart(call_id="call_1", content="18C")]),
+        Message.user("Thanks"),
+    ]
+
+
+def _chat_body(request: ChatRequest) -> dict[str, Any]:
+    from rillet_openai.chat_request import build_chat_body
+
+    return build_chat_body("gpt-x", request)
+
+
+def _anthropic_body(request: ChatRequest) -> dict[str, Any]:
+    from rillet_anthropic.request import build_body
+
+    return build_body("gpt-x", request)
+
+
+def _responses_body(request: ChatRequest) -> dict[str, Any]:
+    from rillet_openai.responses_request import build_responses_body
+
+    return build_responses_body("gpt-x", request)
+
+
+ROUND_TRIPS = [
+    pytest.param(
+        _chat_body, read_chat_request,
+        ReasoningPart(text="Need the tool.", signature="SIG", provider_metadata={
+            "reasoning_field": "reasoning_content",
+            "reasoning_details": [{"type": "reasoning.text", "text": "Need the tool.", "signature": "SIG"}],
+        }),
+        {"reasoning": Reasoning(effort="low"), "seed": 3, "stop": ["END"]},
+        id="chat",
+    ),
+    pytest.param(
+        _anthropic_body, read_anthropic_request, ReasoningPart(text="Need the tool.", signature="SIG"),
+        {"reasoning": Reasoning(budget_tokens=2048), "stop": ["END"]},
+        id="anthropic",
+    ),
+    pytest.param(
+        _responses_body, read_responses_request,
+        ReasoningPart(text="Need the tool.", data="ENC", provider_metadata={"openai": {"item_id": "rs_1", "kind": "summary", "part_index": 0}}),
+        {"reasoning": Reasoning(effort="low")},
+        id="responses",
+    ),
+]
+
+
+@pytest.mark.parametrize(("build", "read", "reasoning", "options"), ROUND_TRIPS)
+def test_what_a_plugin_sends_reads_back_as_the_same_request(build: Any, read: Any, reasoning: ReasoningPart, options: dict[str, Any]) -> None:
+    """The plugins' request builders write each format; reading their output gives back
+    the request they were given: messages, reasoning with its signature, tools, options."""
+    request = ChatRequest(
+        messages=_conversation(reasoning), tools=TOOLS, tool_choice="get_weather", temperature=0.5, max_tokens=300,
+        top_p=0.9, **options,
+    )
+    read_back = read({**build(request), "stream": True})
+    assert read_back.model == "gpt-x" and read_back.stream is True
+    assert read_back.request == request
+
+
+def test_chat_reads_developer_messages_parts_and_stream_options() -> None:
+    read_back = read_chat_request({
+        "model": "m",
+        "messages": [
+            {"role": "developer", "content": [{"type": "text", "text": "Rules."}]},
+            {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "f", "arguments": ""}}
+            ], "reasoning_details": [{"type": "reasoning.encrypted", "data": "BLOB"}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "done"},
+        ],
+        "tool_choice": {"type": "function", "function": {"name": "f"}},
+        "max_tokens": 9,
+        "stop": "END",
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "user": "ignored",
+    })
+    assert read_back.include_usage and read_back.stream
+    request = read_back.request
+    assert [m.role for m in request.messages] == ["system", "user", "assistant", "tool"]
+    assert request.messages[0].text == "Rules." and request.messages[1].text == "ab"
+    assistant = request.messages[2].content
+    assert assistant[1] == ReasoningPart(redacted=True, data="BLOB")
+    assert assistant[2] == ToolCallPart(call_id="c1", name="f", arguments={}, raw_arguments="")
+    assert request.tool_choice == "f" and request.max_tokens == 9 and request.stop == ["END"]
+
+
+def test_anthropic_reads_system_blocks_tool_results_and_redacted_thinking() -> None:
+    read_back = read_anthropic_request({
+        "model": "claude",
+        "max_tokens": 100,
+        "system": [{"type": "text", "text": "Rules.", "cache_control": {"type": "ephemeral"}}],
+        "messages": [
+            {"role": "user", "content": "Go"},
+            {"role": "assistant", "content": [
+                {"type": "redacted_thinking", "data": "BLOB"},
+                {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {"a": 1}},
+            ]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "42"}], "is_error": True},
+                {"type": "text", "text": "and then?"},
+            ]},
+        ],
+        "tool_choice": {"type": "any"},
+        "thinking": {"type": "disabled"},
+    })
+    request = read_back.request
+    assert [m.role for m in request.messages] == ["system", "user", "assistant", "tool", "user"]
+    assert request.messages[0].text == "Rules."
+    assert request.messages[2].content[0] == ReasoningPart(redacted=True, data="BLOB")
+    assert request.messages[3].content == [ToolResultPart(call_id="toolu_1", content="42", is_error=True)]
+    assert request.messages[4].text == "and then?"
+    assert request.tool_choice == "required" and request.reasoning is None and read_back.stream is False
+
+
+def test_responses_reads_a_string_input_instructions_and_outputs() -> None:
+    assert read_responses_request({"model": "m", "input": "hi", "instructions": "Rules."}).request.messages == [
+        Message.system("Rules."), Message.user("hi")
+    ]
+    request = read_responses_request({
+        "model": "m",
+        "input": [
+            {"role": "user", "content": [{"type": "input_text", "text": "Go"}]},
+            {"type": "reasoning", "id": "rs_9", "summary": [], "encrypted_content": "ENC"},
+            {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+            {"type": "function_call", "call_id": "c2", "name": "g", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c1", "output": "one"},
+            {"type": "function_call_output", "call_id": "c2", "output": "two"},
+        ],
+        "tool_choice": {"type": "function", "name": "f"},
+        "max_output_tokens": 50,
+    }).request
+    assert [m.role for m in request.messages] == ["user", "assistant", "tool"]
+    assert request.messages[1].content[0].redacted and request.messages[1].content[0].data == "ENC"
+    assert [call.call_id for call in request.messages[1].tool_calls] == ["c1", "c2"]
+    assert [part.content for part in request.messages[2].content] == ["one", "two"]
+    assert request.tool_choice == "f" and request.max_tokens == 50
+
+
+@pytest.mark.parametrize(
+    ("read", "body", "field", "words"),
+    [
+        (read_chat_request, [], "body", "must be a JSON object"),
+        (read_chat_request, {"messages": ONE}, "model", "is required"),
+        (read_chat_request, {"model": "m"}, "messages", "is required"),
+        (read_chat_request, {"model": "m", "messages": []}, "messages", "must not be empty"),
+        (read_chat_request, {"model": "m", "messages": [{"role": "robot", "content": "x"}]}, "messages[0].role", "must be one of"),
+        (read_chat_request, {"model": "m", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]}, "messages[0].content[0].type", "'image_url' parts are not supported"),
+        (read_chat_request, {"model": "m", "messages": ONE, "n": 2}, "n", "only one choice"),
+        (read_chat_request, {"model": "m", "messages": ONE, "response_format": {"type": "json_object"}}, "response_format.type", "structured output"),
+        (read_chat_request, {"model": "m", "messages": ONE, "temperature": "hot"}, "temperature", "must be a number"),
+        (read_chat_request, {"model": "m", "messages": [{"role": "assistant", "tool_calls": [{"id": "c", "function": {"name": "f", "arguments": "{oops"}}]}]}, "messages[0].tool_calls[0].function.arguments", "is not valid JSON"),
+        (read_chat_request, {"model": "m", "messages": [{"role": "tool", "content": "x"}]}, "messages[0].tool_call_id", "is required"),
+        (read_chat_request, {"model": "m", "messages": ONE, "tools": [{"type": "function", "function": {}}]}, "tools[0].function.name", "is required"),
+        (read_chat_request, {"model": "m", "messages": ONE, "tool_choice": "sometimes"}, "tool_choice", "must be auto"),
+        (read_chat_request, {"model": "m", "messages": ONE, "reasoning_effort": "max"}, "reasoning_effort", "must be one of"),
+        (read_anthropic_request, {"model": "c", "messages": [{"role": "user", "content": [{"type": "image", "source": {}}]}]}, "messages[0].content[0].type", "'image' blocks are not supported"),
+        (read_anthropic_request, {"model": "c", "messages": ONE, "tools": [{"type": "web_search_20250305", "name": "web_search"}]}, "tools[0].type", "server tools"),
+        (read_anthropic_request, {"model": "c", "messages": ONE, "thinking": {"type": "enabled"}}, "thinking.budget_tokens", "is required"),
+        (read_anthropic_request, {"model": "c", "messages": ONE, "max_tokens": True}, "max_tokens", "must be an integer"),
+        (read_responses_request, {"model": "m", "input": "x", "previous_response_id": "resp_1"}, "previous_response_id", "keeps no state"),
+        (read_responses_request, {"model": "m", "input": [{"type": "item_reference", "id": "x"}]}, "input[0].type", "'item_reference' items are not supported"),
+        (read_responses_request, {"model": "m", "input": "x", "tools": [{"type": "web_search"}]}, "tools[0].type", "only function tools"),
+        (read_responses_request, {"model": "m", "input": "x", "text": {"format": {"type": "json_schema"}}}, "text.format.type", "structured output"),
+    ],
+)
+def test_a_bad_body_is_a_typed_error_naming_the_field(read: Any, body: Any, field: str, words: str) -> None:
+    with pytest.raises(rillet.InvalidRequestError) as caught:
+        read(body)
+    error = caught.value
+    assert error.field == field and error.message.startswith(f"{field}: ") and words in error.message
+    assert isinstance(error, rillet.BadRequestError) and error.code == "bad_request"
+    status, response = chat_error_body(error)
+    assert status == 400 and response["error"]["param"] == field
