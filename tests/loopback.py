@@ -18,6 +18,10 @@ from typing import Any
 from rillet.testing._server import read_request, wait_for_close
 
 
+class _Server(socketserver.ThreadingTCPServer):
+    request_queue_size = 1024  # hundreds of clients may connect at once
+
+
 @dataclass
 class Reply:
     """What the server answers: ``body`` items are bytes to send or seconds to pause."""
@@ -44,7 +48,7 @@ class LoopbackServer:
             def handle(self) -> None:
                 server._serve(self.request)
 
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 

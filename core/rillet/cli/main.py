@@ -157,7 +157,7 @@ def cli() -> None:
 
 
 def _register_builtin_commands() -> None:
-    from . import chat, install, keys, plugin, providers, replay
+    from . import chat, install, keys, plugin, providers, replay, serve
 
     for command in (
         providers.providers,
@@ -169,6 +169,7 @@ def _register_builtin_commands() -> None:
         install.install,
         install.uninstall,
         plugin.plugin,
+        serve.serve,
     ):
         cli.add_command(command)
 

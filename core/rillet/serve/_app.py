@@ -1,0 +1,119 @@
+"""The gateway's ASGI application (starlette): routes, client key, body limit, CORS."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .._errors import AuthenticationError, BadRequestError, RilletError
+from ._config import GatewayConfig
+from ._formats import FORMATS, OPENAI_CHAT, WireFormat
+from ._models import candidates, model_list
+from ._relay import RelayResponse, error_response
+
+__all__ = ["create_app"]
+
+
+class _Answer(Exception):
+    """A ready error answer, raised from deep inside a handler."""
+
+    def __init__(self, error: RilletError) -> None:
+        self.error = error
+
+
+def create_app(config: GatewayConfig | None = None) -> Starlette:
+    """The gateway as an ASGI app: ``POST /v1/chat/completions``, ``/v1/messages``,
+    ``/v1/responses`` and ``GET /v1/models`` in front of every installed provider.
+
+    Mount it in any ASGI server (``uvicorn``, ``hypercorn``); ``rillet serve`` runs it
+    with uvicorn.
+    """
+    config = config or GatewayConfig()
+    routes = [Route(fmt.path, _endpoint(fmt, config), methods=["POST"]) for fmt in FORMATS]
+    routes.append(Route("/v1/models", _models_endpoint(config), methods=["GET"]))
+    routes.append(Route("/healthz", _health, methods=["GET"]))
+    middleware = []
+    if config.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        middleware.append(
+            Middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"], allow_headers=["*"])
+        )
+    return Starlette(routes=routes, middleware=middleware)
+
+
+def _endpoint(fmt: WireFormat, config: GatewayConfig) -> Any:
+    async def endpoint(request: Request) -> Any:
+        try:
+            _check_key(request, config)
+            body = await _read_body(request, config.max_body_bytes)
+            try:
+                parsed = json.loads(body)
+            except ValueError as exc:
+                raise _Answer(BadRequestError(f"the request body is not JSON: {exc}", status_code=400)) from None
+            client = fmt.read(parsed)
+            model_ids = candidates(client.model, config)
+        except _Answer as answer:
+            return _error(fmt, answer.error)
+        except RilletError as error:
+            return _error(fmt, error)
+        return RelayResponse(fmt, client, model_ids, config)
+
+    return endpoint
+
+
+def _models_endpoint(config: GatewayConfig) -> Any:
+    async def models(request: Request) -> Response:
+        try:
+            _check_key(request, config)
+        except _Answer as answer:
+            return _error(OPENAI_CHAT, answer.error)
+        return JSONResponse({"object": "list", "data": model_list(config)})
+
+    return models
+
+
+async def _health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def _error(fmt: WireFormat, error: Any) -> Response:
+    status, headers, body = error_response(fmt, error)
+    return Response(body, status_code=status, headers={k.decode(): v.decode() for k, v in headers})
+
+
+def _check_key(request: Request, config: GatewayConfig) -> None:
+    """Raise a 401 answer unless the client sent the gateway key (when one is set)."""
+    if config.api_key is None:
+        return
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    offered = token.strip() if scheme.lower() == "bearer" else request.headers.get("x-api-key", "")
+    if not hmac.compare_digest(offered.encode(), config.api_key.encode()):
+        raise _Answer(
+            AuthenticationError(
+                "this gateway needs its key: send Authorization: Bearer <key> (or x-api-key)", status_code=401
+            )
+        )
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 past ``limit`` bytes (before reading it all)."""
+    too_large = _Answer(BadRequestError(f"the request body is larger than the gateway's limit of {limit} bytes", status_code=413))
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,75 @@
+"""Which models a client's ``model`` names, and what ``GET /v1/models`` lists.
+
+A name is a route of the configuration (several models, tried in order) or a
+``provider/model`` id of an installed provider. The ``replay`` provider is fenced in: a
+network server must not read arbitrary files, so it plays rillet's bundled demos, and
+cassettes under ``replay_dir`` when one is given — never a path outside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .._discovery import providers
+from .._errors import NotFoundError, RilletError
+from .._model import StreamingChatModel, get_model
+from ._config import GatewayConfig
+
+__all__ = ["candidates", "model_list"]
+
+
+def _not_found(name: str, why: str) -> NotFoundError:
+    return NotFoundError(f"model {name!r} {why}; GET /v1/models lists what this gateway serves", status_code=404)
+
+
+def candidates(name: str, config: GatewayConfig) -> list[str]:
+    """The model ids to try for ``name``, in order (a route's list, or the name itself)."""
+    if name in config.routes:
+        return list(config.routes[name])
+    if "/" not in name:
+        raise _not_found(name, "is neither a route nor PROVIDER/MODEL")
+    return [name]
+
+
+def open_model(model_id: str, config: GatewayConfig) -> StreamingChatModel:
+    """The model for ``model_id``; ``NotFoundError`` (404) for anything not served."""
+    provider, _, name = model_id.partition("/")
+    if provider == "replay":
+        model_id = "replay/" + _replay_recording(name, config)
+    from .._transport import StreamOptions
+
+    try:
+        return get_model(model_id, options=StreamOptions(max_retries=config.upstream_retries))
+    except RilletError as error:
+        raise _not_found(model_id, f"is not served here ({error.message})") from None
+
+
+def _replay_recording(name: str, config: GatewayConfig) -> str:
+    """The absolute cassette path (``#N`` kept) a replay model may play, or 404."""
+    from .._replay import DEMO_DIR
+
+    base, hash_sign, number = name.partition("#")
+    if number and not number.isdigit():
+        raise _not_found(f"replay/{name}", "has an interaction number that is not a whole number")
+    if Path(base).is_absolute() or base.startswith(("/", "\\")):
+        raise _not_found(f"replay/{name}", "is an absolute path; name a cassette relative to --replay-dir")
+    searched = [(DEMO_DIR, base if base.endswith(".yaml") else f"{base}.yaml")]  # the bundled demos, always
+    if config.replay_dir is not None:
+        searched.append((Path(config.replay_dir), base))
+    for root, relative in searched:
+        root = root.resolve()
+        path = (root / relative).resolve()
+        if path.is_relative_to(root) and path.is_file():
+            return f"{path}{hash_sign}{number}"
+    where = "under --replay-dir" if config.replay_dir else "among the bundled demos (start the gateway with --replay-dir to serve cassettes)"
+    raise _not_found(f"replay/{name}", f"names no recording {where}")
+
+
+def model_list(config: GatewayConfig) -> list[dict[str, Any]]:
+    """``GET /v1/models`` entries: every route, then every model of every installed provider."""
+    entries = [{"id": name, "object": "model", "created": 0, "owned_by": "rillet-route"} for name in config.routes]
+    for provider, info in providers().items():
+        for model in info.models:
+            entries.append({"id": f"{provider}/{model}", "object": "model", "created": 0, "owned_by": provider})
+    return entries

@@ -1,0 +1,68 @@
+"""Gateway settings: routes, the TOML file, what workers receive, and the CLI's errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_support import run
+
+from rillet import ConfigurationError
+from rillet.serve import GatewayConfig, parse_route
+
+
+def test_a_route_is_a_name_and_models_in_order() -> None:
+    assert parse_route("fast=openai/gpt-4o-mini, anthropic/claude-haiku-4-5") == (
+        "fast", ("openai/gpt-4o-mini", "anthropic/claude-haiku-4-5")
+    )
+
+
+@pytest.mark.parametrize("text", ["fast", "=openai/x", "fast=", "fast=gpt-4o"])
+def test_a_malformed_route_says_what_a_route_is(text: str) -> None:
+    with pytest.raises(ConfigurationError, match="PROVIDER/MODEL"):
+        parse_route(text)
+
+
+def test_the_toml_file_is_read_and_options_win(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_KEY", "from-env")
+    path = tmp_path / "gateway.toml"
+    path.write_text('api_key_env = "GATEWAY_KEY"\nkeep_alive = 5\n[routes]\nfast = ["openai/a", "anthropic/b"]\n')
+    config = GatewayConfig.from_toml(path, keep_alive=2.0, routes={"slow": ("ollama/c",)})
+    assert config.api_key == "from-env" and config.keep_alive == 2.0
+    assert config.routes == {"fast": ("openai/a", "anthropic/b"), "slow": ("ollama/c",)}
+    assert "from-env" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("keep_alive = ", "not valid TOML"),
+        ("colour = 'blue'", "unknown setting(s) colour"),
+        ("[routes]\nfast = 'openai/a'", "lists of PROVIDER/MODEL"),
+        ("[routes]\nfast = ['gpt']", "not PROVIDER/MODEL"),
+    ],
+)
+def test_a_bad_toml_file_names_the_problem(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "gateway.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigurationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        GatewayConfig.from_toml(path)
+
+
+def test_workers_receive_the_same_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = GatewayConfig(routes={"r": ("openai/a", "openai/b")}, api_key="k", replay_dir=str(tmp_path), cors_origins=("http://x",))
+    monkeypatch.setenv("RILLET_SERVE_CONFIG", config.to_env())
+    assert GatewayConfig.from_env() == config
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--route", "fast"], "PROVIDER/MODEL"),
+        (["--replay-dir", "/no/such/dir"], "does not exist"),
+        (["--keep-alive", "0"], "--keep-alive"),
+    ],
+)
+def test_serve_rejects_bad_options_with_exit_2(args: list[str], message: str) -> None:
+    result = run("serve", *args)
+    assert result.exit_code == 2 and message in result.output

@@ -1,0 +1,187 @@
+"""What the gateway answers when something is wrong: the client's own format, the right
+status before the first byte, an in-band error after it, never a clean end for a cut stream."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+import httpx
+import pytest
+from gateway_support import CASSETTES, running_gateway
+
+from rillet.serve import GatewayConfig
+
+RATE_LIMITED = "replay/openai/responses_http_errors.yaml#1"  # 429, Retry-After: 20
+UNAUTHORIZED = "replay/openai/responses_http_errors.yaml#0"  # 401
+TRUNCATED = "replay/anthropic/anthropic_truncated_body.yaml"
+OVERLOADED_MIDSTREAM = "replay/anthropic/anthropic_overloaded_midstream.yaml"
+HELLO = [{"role": "user", "content": "hi"}]
+
+
+@pytest.fixture(autouse=True)
+def fast_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("rillet._replay.DEFAULT_TOKENS_PER_SECOND", 0.0)
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[str]:
+    config = GatewayConfig(
+        replay_dir=str(CASSETTES),
+        routes={
+            "steady": (RATE_LIMITED, "replay/openai/openai_chat_scenario_text.yaml"),
+            "late-failure": (OVERLOADED_MIDSTREAM, "replay/openai/openai_chat_scenario_text.yaml"),
+        },
+        max_body_bytes=10_000,
+    )
+    with running_gateway(config) as url:
+        yield url
+
+
+def post(gateway: str, path: str, body: Any, **kwargs: Any) -> httpx.Response:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return httpx.post(gateway + path, content=content, headers={"content-type": "application/json"}, timeout=30, **kwargs)
+
+
+def sse_data(response: httpx.Response) -> list[str]:
+    return [line.removeprefix("data: ") for line in response.text.splitlines() if line.startswith("data: ")]
+
+
+# before the first byte: an HTTP status in the client's format -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "error_of"),
+    [
+        ("/v1/chat/completions", lambda body: body["error"]),
+        ("/v1/responses", lambda body: body["error"]),
+        ("/v1/messages", lambda body: body["type"] == "error" and body["error"]),
+    ],
+)
+def test_bad_json_is_a_400_in_the_clients_format(gateway: str, path: str, error_of: Any) -> None:
+    response = post(gateway, path, b"{not json")
+    assert response.status_code == 400
+    assert "not JSON" in error_of(response.json())["message"]
+
+
+def test_an_invalid_body_names_the_field(gateway: str) -> None:
+    response = post(gateway, "/v1/chat/completions", {"model": "replay/demo", "messages": "hi"})
+    assert response.status_code == 400 and "messages" in response.json()["error"]["message"]
+
+
+def test_an_unknown_model_is_a_404(gateway: str) -> None:
+    response = post(gateway, "/v1/messages", {"model": "nosuch/model", "max_tokens": 5, "messages": HELLO})
+    assert response.status_code == 404
+    assert response.json()["error"]["type"] == "not_found_error" and "nosuch/model" in response.json()["error"]["message"]
+
+
+def test_an_upstream_429_keeps_its_status_and_retry_after(gateway: str) -> None:
+    response = post(gateway, "/v1/chat/completions", {"model": RATE_LIMITED, "stream": True, "messages": HELLO})
+    assert response.status_code == 429 and response.headers["retry-after"] == "20"
+    assert response.json()["error"]["type"] == "rate_limit_error" or response.json()["error"]["code"] == "rate_limit_exceeded"
+
+
+def test_an_upstream_401_is_reported_without_any_key(gateway: str) -> None:
+    response = post(gateway, "/v1/messages", {"model": UNAUTHORIZED, "max_tokens": 5, "messages": HELLO, "stream": True})
+    assert response.status_code == 401 and response.json()["error"]["type"] == "authentication_error"
+
+
+def test_a_body_over_the_limit_is_a_413_before_it_is_read(gateway: str) -> None:
+    response = post(gateway, "/v1/chat/completions", {"model": "replay/demo", "messages": [{"role": "user", "content": "x" * 20_000}]})
+    assert response.status_code == 413 and "10000 bytes" in response.json()["error"]["message"]
+
+
+# after the first byte: the format's in-band error ---------------------------------------
+
+
+def test_a_truncated_upstream_never_reaches_an_openai_client_as_done(gateway: str) -> None:
+    response = post(gateway, "/v1/chat/completions", {"model": TRUNCATED, "stream": True, "messages": HELLO})
+    assert response.status_code == 200
+    frames = sse_data(response)
+    assert "[DONE]" not in frames
+    assert "ended" in json.loads(frames[-1])["error"]["message"] or "truncated" in frames[-1]
+
+
+def test_a_truncated_upstream_is_an_anthropic_error_event_not_message_stop(gateway: str) -> None:
+    response = post(gateway, "/v1/messages", {"model": TRUNCATED, "max_tokens": 5, "stream": True, "messages": HELLO})
+    events = [line.removeprefix("event: ") for line in response.text.splitlines() if line.startswith("event: ")]
+    assert events[-1] == "error" and "message_stop" not in events
+
+
+def test_a_truncated_upstream_is_response_failed(gateway: str) -> None:
+    response = post(gateway, "/v1/responses", {"model": TRUNCATED, "stream": True, "input": "hi"})
+    types = [json.loads(frame)["type"] for frame in sse_data(response)]
+    assert types[-1] == "response.failed" and "response.completed" not in types
+
+
+# fallback: only before the first token ----------------------------------------------------
+
+
+def test_a_route_falls_back_on_a_retryable_failure_before_the_first_token(gateway: str) -> None:
+    response = post(gateway, "/v1/chat/completions", {"model": "steady", "stream": True, "messages": HELLO})
+    frames = sse_data(response)
+    assert response.status_code == 200 and frames[-1] == "[DONE]"
+    assert all(json.loads(f)["model"] == "steady" for f in frames[:-1])
+
+
+def test_a_route_never_falls_back_after_the_first_token(gateway: str) -> None:
+    response = post(gateway, "/v1/chat/completions", {"model": "late-failure", "stream": True, "messages": HELLO})
+    frames = sse_data(response)
+    texts = "".join(
+        json.loads(f)["choices"][0]["delta"].get("content") or "" for f in frames if '"choices"' in f and json.loads(f).get("choices")
+    )
+    assert texts  # the first model's tokens reached the client …
+    assert "error" in json.loads(frames[-1]) and "[DONE]" not in frames  # … and its failure too
+
+
+# the replay fence -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "replay/../pyproject.toml",
+        "replay/../../shared/cassettes/anthropic/simonw_anthropic_text_stream.yaml",
+        f"replay/{CASSETTES / 'openai' / 'openai_chat_scenario_text.yaml'}",
+        "replay//etc/passwd",
+    ],
+)
+def test_replay_never_reads_outside_the_replay_dir(gateway: str, model: str) -> None:
+    response = post(gateway, "/v1/chat/completions", {"model": model, "messages": HELLO})
+    assert response.status_code == 404, response.text
+
+
+def test_without_a_replay_dir_only_the_bundled_demos_play() -> None:
+    with running_gateway(GatewayConfig()) as url:
+        demo = post(url, "/v1/chat/completions", {"model": "replay/demo", "messages": HELLO})
+        cassette = post(url, "/v1/chat/completions", {"model": f"replay/{CASSETTES / 'openai' / 'openai_chat_scenario_text.yaml'}", "messages": HELLO})
+    assert demo.status_code == 200 and demo.json()["choices"][0]["message"]["content"]
+    assert cassette.status_code == 404 and "--replay-dir" in cassette.json()["error"]["message"]
+
+
+# the gateway key ----------------------------------------------------------------------------
+
+
+def test_a_gateway_key_is_required_when_set() -> None:
+    with running_gateway(GatewayConfig(api_key="s3cret-gateway-key")) as url:
+        body = {"model": "replay/demo", "messages": HELLO}
+        missing = post(url, "/v1/chat/completions", body)
+        wrong = httpx.post(url + "/v1/chat/completions", json=body, headers={"authorization": "Bearer wrong"}, timeout=30)
+        bearer = httpx.post(url + "/v1/chat/completions", json=body, headers={"authorization": "Bearer s3cret-gateway-key"}, timeout=30)
+        anthropic_style = httpx.post(
+            url + "/v1/messages", json={**body, "max_tokens": 5}, headers={"x-api-key": "s3cret-gateway-key"}, timeout=30
+        )
+        models = httpx.get(url + "/v1/models", timeout=30)
+    assert missing.status_code == 401 and wrong.status_code == 401 and models.status_code == 401
+    assert "s3cret" not in missing.text + wrong.text
+    assert bearer.status_code == 200 and anthropic_style.status_code == 200
+
+
+def test_cors_is_off_unless_configured() -> None:
+    preflight = {"origin": "http://app.example", "access-control-request-method": "POST"}
+    with running_gateway(GatewayConfig()) as url:
+        closed = httpx.options(url + "/v1/chat/completions", headers=preflight, timeout=30)
+    with running_gateway(GatewayConfig(cors_origins=("http://app.example",))) as url:
+        opened = httpx.options(url + "/v1/chat/completions", headers=preflight, timeout=30)
+    assert "access-control-allow-origin" not in closed.headers
+    assert opened.headers["access-control-allow-origin"] == "http://app.example"
