@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -66,7 +67,7 @@ def serve(
         raise click.UsageError("rillet serve needs the serve extra: pip install 'rillet[serve]'") from None
     from ..serve import GatewayConfig, parse_route
 
-    settings = {
+    settings: dict[str, Any] = {
         "routes": dict(parse_route(route) for route in routes),
         "api_key": api_key,
         "replay_dir": replay_dir,

@@ -1,8 +1,9 @@
 """One client request answered by the first model of its route that starts.
 
-The upstream stream is read by a producer task into a channel without a buffer, so the
-gateway pulls one event at a time (backpressure all the way to the provider's socket) and
-writes each event's frames the moment it arrives. Until the first event after ``start``
+The upstream stream is read by a producer task into a small bounded channel
+(``_BUFFERED_EVENTS``: backpressure reaches the provider's socket), and the gateway writes
+each event's frames the moment it arrives — together with any events already decoded
+behind it, so a client slower than the upstream costs fewer writes, never a wait. Until the first event after ``start``
 nothing is decided: a retryable failure or a first-token timeout then moves on to the next
 model, and a failure of the last one is answered with its HTTP status. After that, the
 client gets everything as it comes, and a failure is the format's in-band error. A client
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from ._formats import WireFormat
 
 __all__ = ["RelayResponse", "error_response"]
+
+_BUFFERED_EVENTS = 64  # decoded events that may wait for a slow client
 
 SSE_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -90,7 +93,7 @@ class RelayResponse:
             may_fall_back = position < len(self.model_ids) - 1
             try:
                 model = open_model(model_id, self.config)
-                stream = model.astream_tokens(None, request=self.client.request)
+                stream = model.astream_tokens(self.client.request.messages, request=self.client.request)
             except RilletError as error:
                 last_error = error
                 if error.retryable and may_fall_back:
@@ -150,13 +153,21 @@ class RelayResponse:
         await self._commit(send)
         opening = encoder.encode(upstream.start) if upstream.start is not None else b""
         await _write(send, opening + encoder.encode(first))
-        if not encoder.finished:
-            async for event in upstream.receiver:
-                frames = encoder.encode(event)
-                if frames:
-                    await _write(send, frames)
-                if encoder.finished:
+        receiver = upstream.receiver
+        while not encoder.finished:
+            try:
+                frames = encoder.encode(await receiver.receive())
+            except anyio.EndOfStream:
+                break
+            # Events already decoded while the client was being written to go out in the
+            # same write: nothing waits for more, but a slow client costs fewer syscalls.
+            while not encoder.finished:
+                try:
+                    frames += encoder.encode(receiver.receive_nowait())
+                except (anyio.WouldBlock, anyio.EndOfStream):
                     break
+            if frames:
+                await _write(send, frames)
         tail = b"" if encoder.finished else encoder.encode(_cut())
         await send({"type": "http.response.body", "body": tail, "more_body": False})
 
@@ -220,7 +231,7 @@ async def _cancel_on_disconnect(receive: Any, scope: anyio.CancelScope) -> None:
 @asynccontextmanager
 async def _events_of(stream: Any) -> AsyncIterator[_Upstream]:
     """Read ``stream`` in a producer task; leaving the block stops it and closes the stream."""
-    sender, receiver = anyio.create_memory_object_stream[Any](0)
+    sender, receiver = anyio.create_memory_object_stream[Any](_BUFFERED_EVENTS)
     async with anyio.create_task_group() as group:
         group.start_soon(_produce, stream, sender)
         try:
