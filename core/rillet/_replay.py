@@ -74,9 +74,11 @@ def replay_stream(model: Any, request: Any) -> Any:
     path, number = find_recording(model.name)
     interaction = pick_interaction(load_cassette(path), number)
     if replay_decoder(interaction) is None:
+        from ._plugin_sources import install_command
+
         raise UnknownProviderError(
             f"no installed plugin decodes {interaction.request.uri}; install the plugin for that "
-            f"provider (the demo needs rillet-openai: `rillet install rillet-openai`)"
+            f"provider (the demo needs rillet-openai: `{install_command('rillet-openai')}`)"
         )
     speed = float(request.extra.get("tokens_per_second", DEFAULT_TOKENS_PER_SECOND))
     http_request = httpx.Request(
