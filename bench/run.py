@@ -42,7 +42,7 @@ from contenders import CONTENDERS, DECODERS, PACKAGES  # noqa: E402
 #: Contenders so slow that one timed stream per process is plenty (LiteLLM: ~25 s each).
 SLOW = {"litellm": 1}
 TTFT_CONTENDERS = ["httpx-floor", "naive", "rillet", "rillet-async", "openai-sdk"]
-GOAL = 0.8  # rillet's per-token cost, as a fraction of the naive loop's (the goal)
+GOAL = 0.8  # rillet's per-token cost, as a fraction of the naive loop's (bench/README.md)
 
 
 # The server ---------------------------------------------------------------------------

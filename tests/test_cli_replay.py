@@ -142,7 +142,9 @@ def test_not_a_cassette_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "not.yaml"
     path.write_text("just: a mapping\n")
     result = run("replay", str(path))
-    assert result.exit_code == 1
-    assert result.stderr.strip() == f"Error: {path} is not a vcrpy cassette (no 'interactions' list)"
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: {path} is not a vcrpy cassette: it has no 'interactions' list; expected the YAML file vcrpy records"
+    )
     missing = run("replay", str(tmp_path / "missing.yaml"))
     assert missing.exit_code == 2

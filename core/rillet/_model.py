@@ -203,6 +203,11 @@ def get_model(
             )
         info, name = owners[0], model_id
     else:
+        if not provider:
+            raise UnknownModelError(
+                f"model id {model_id!r} has no provider before the '/'; write it as provider/model "
+                f"(providers: {', '.join(installed) or 'none'}; see `rillet models`)"
+            )
         info = installed.get(provider)
         if info is None:
             raise _unknown_provider(provider, installed)

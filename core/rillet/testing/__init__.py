@@ -30,7 +30,7 @@ interaction of your cassettes::
         require_capability_evidence = True           # a declared capability must show in some cassette
 
 Run ``pytest plugins/mistral``. For each interaction ``stem#N`` the kit checks the event
-grammar and the invariants of DESIGN §5; the same events whole, byte by byte, inside
+grammar and the invariants of docs/events.md; the same events whole, byte by byte, inside
 UTF-8 characters and CRLF and at random split points; truncation (the body cut before its
 terminal marker gives ``error`` code ``truncated`` with the partial result); sync/async
 parity and cancellation through the real transport and a loopback socket; HTTP error
