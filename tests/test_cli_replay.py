@@ -15,8 +15,9 @@ SHARED = shared_cassettes_dir()
 CASSETTES = sorted(SHARED.glob("*/*.yaml"))
 
 
+@SHARED.required
 def test_shared_cassettes_are_present() -> None:
-    assert SHARED.is_dir(), f"the shared recordings are missing: {SHARED} (set RILLET_SHARED_CASSETTES)"
+    assert SHARED.present, SHARED.reason
     assert len(CASSETTES) >= 10
 
 
@@ -33,6 +34,7 @@ def test_split_body() -> None:
 
 
 @pytest.mark.parametrize("cassette", CASSETTES, ids=lambda path: f"{path.parent.name}/{path.stem}")
+@SHARED.required
 def test_replay_is_identical_however_the_body_is_split(cassette: Path) -> None:
     whole = run("replay", str(cassette), "--json")
     assert whole.exit_code in (0, 1), whole.output
@@ -59,6 +61,7 @@ def _anthropic(name: str) -> Path:
     return path
 
 
+@SHARED.required
 def test_replay_text_mode_shows_text_reasoning_usage_and_finish() -> None:
     result = run("replay", str(_anthropic("pydanticai_anthropic_thinking_signature.yaml")))
     assert result.exit_code == 0, result.output
@@ -71,6 +74,7 @@ def test_replay_text_mode_shows_text_reasoning_usage_and_finish() -> None:
     assert lines[-1].startswith("[end] ")
 
 
+@SHARED.required
 def test_replay_shows_tool_calls_and_numbers_interactions() -> None:
     cassette = _anthropic("crewai_anthropic_tool_use_input_json_delta.yaml")
     result = run("replay", str(cassette))
@@ -87,6 +91,7 @@ def test_replay_shows_tool_calls_and_numbers_interactions() -> None:
     assert [e["type"] for e in events].count("start") == 1
 
 
+@SHARED.required
 def test_replay_of_an_error_response() -> None:
     path = SHARED / "errors" / "mirascope_anthropic_401_stream_request.yaml"
     result = run("replay", str(path), "--json")
@@ -97,12 +102,14 @@ def test_replay_of_an_error_response() -> None:
     assert "[error] authentication: " in run("replay", str(path)).stdout
 
 
+@SHARED.required
 def test_interaction_out_of_range(tmp_path: Path) -> None:
     result = run("replay", str(_anthropic("simonw_anthropic_text_stream.yaml")), "--interaction", "99")
     assert result.exit_code == 2
     assert "numbered 0 to" in result.stderr
 
 
+@SHARED.required
 def test_chunk_size_and_split_seed_exclude_each_other() -> None:
     result = run("replay", str(_anthropic("simonw_anthropic_text_stream.yaml")), "--chunk-size", "2", "--split-seed", "3")
     assert result.exit_code == 2
@@ -116,6 +123,7 @@ def _foreign_interaction() -> dict:
     }
 
 
+@SHARED.required
 def test_an_interaction_no_plugin_owns_is_reported(tmp_path: Path) -> None:
     document = yaml.safe_load(_anthropic("simonw_anthropic_text_stream.yaml").read_text())
     document["interactions"] = [_foreign_interaction(), *document["interactions"]]
