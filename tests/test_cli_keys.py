@@ -155,3 +155,21 @@ def test_get_of_a_missing_key_says_how_to_set_it(home: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "rillet keys set gemini" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [('{"openai": "sk-openai-SECRET-9"', "is not valid JSON"), ('["sk-openai-SECRET-9"]', "holds a JSON list")],
+    ids=["not-json", "not-an-object"],
+)
+@pytest.mark.parametrize("command", [("keys", "list"), ("keys", "set", "openai", "--value", "sk-new"), ("providers",)])
+def test_a_damaged_keys_file_is_named_and_left_alone(home: Path, content: str, problem: str, command: tuple[str, ...]) -> None:
+    home.mkdir(parents=True)
+    (home / "keys.json").write_text(content)
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1 and "unexpected" not in line
+    assert line.startswith(f"Error: the keys file {home / 'keys.json'} {problem}")
+    assert "SECRET" not in result.output
+    assert (home / "keys.json").read_text() == content  # not overwritten

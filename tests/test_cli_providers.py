@@ -376,3 +376,12 @@ def test_unknown_command_is_a_usage_error() -> None:
     result = run("no-such-command")
     assert result.exit_code == 2
     assert "No such command 'no-such-command'" in result.stderr
+
+
+def test_a_folder_a_command_cannot_use_is_one_line_not_unexpected(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    result = run("plugin", "new", "acme", "--directory", str(tmp_path / "a-file" / "sub"))
+    assert result.exit_code == 1
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1 and "unexpected" not in line
+    assert line.startswith("Error: Not a directory (") and "a-file" in line

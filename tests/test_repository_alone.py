@@ -58,8 +58,12 @@ def test_ci_requires_the_shared_recordings(clone_without_shared: Path) -> None:
     assert "RILLET_REQUIRE_SHARED=1" in (REPO / ".ci" / "run").read_text()
 
 
-def test_missing_shared_recordings_give_the_kit_no_cassettes_and_one_skip_reason(tmp_path: Path) -> None:
+def test_missing_shared_recordings_give_the_kit_no_cassettes_and_one_skip_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from rillet.testing import SharedRecordings
+
+    monkeypatch.delenv("RILLET_REQUIRE_SHARED", raising=False)  # .ci/run sets it
     from rillet.testing._cases import find_cassettes
     from rillet.testing._shared import MissingSharedRecordings
 

@@ -184,7 +184,8 @@ def _options_with_retry_notice() -> Any:
 
 def _say_retrying(error: Any, seconds: float) -> None:
     status = f" (HTTP {error.status_code})" if error.status_code else ""
-    click.echo(f"Retrying in {seconds:.1f}s: {error.code}{status}: {error.message}", err=True)
+    message = " ".join(str(error.message).split())
+    click.echo(f"Retrying in {seconds:.1f}s: {error.code}{status}: {message}", err=True)
 
 
 def _run(stream: Any, *, as_json: bool, no_stream: bool, show_reasoning: bool, show_usage: bool) -> None:

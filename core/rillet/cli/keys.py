@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 
 import click
@@ -89,7 +90,7 @@ def _read_key(provider: str) -> str:
     Piped input always wins, even when a terminal is attached; the prompt reads the terminal
     itself, so no "input may be echoed" warning is ever printed.
     """
-    stdin = sys.stdin
+    stdin = sys.stdin or io.StringIO()  # no stdin at all reads as empty
     if not is_tty(stdin):
         lines = [line.strip() for line in stdin.read().splitlines() if line.strip()]
         if len(lines) > 1:

@@ -109,6 +109,10 @@ class RilletGroup(click.Group):
             if isinstance(exc, RilletError):
                 click.echo(f"Error: {_one_line(exc.message)}", err=True)
                 ctx.exit(2 if isinstance(exc, ConfigurationError) else 1)
+            if isinstance(exc, OSError) and exc.strerror:  # a file or folder the command could not use
+                where = f" ({exc.filename})" if exc.filename else ""
+                click.echo(f"Error: {exc.strerror}{where}", err=True)
+                ctx.exit(1)
             click.echo(
                 f"Error: unexpected {type(exc).__name__}: {_one_line(str(exc))} (run with --debug for the traceback)",
                 err=True,
