@@ -42,7 +42,7 @@ from contenders import CONTENDERS, DECODERS, PACKAGES  # noqa: E402
 #: Contenders so slow that one timed stream per process is plenty (LiteLLM: ~25 s each).
 SLOW = {"litellm": 1}
 TTFT_CONTENDERS = ["httpx-floor", "naive", "rillet", "rillet-async", "openai-sdk"]
-GOAL = 0.8  # rillet's per-token cost, as a fraction of the naive loop's (the issue's goal)
+GOAL = 0.8  # rillet's per-token cost, as a fraction of the naive loop's (bench/README.md)
 
 
 # The server ---------------------------------------------------------------------------
@@ -147,16 +147,33 @@ def ttft_table(results: dict[str, dict[str, Any]], pause_ms: int) -> list[str]:
 # Start-up ------------------------------------------------------------------------------
 
 
+NOT_INSTALLED = "not installed"
+
+
 def wall_ms(command: list[str], runs: int) -> tuple[float | None, str]:
+    """Median wall time of ``command`` in ms, or ``None`` and why it could not run
+    (``"not installed"`` for a missing program or module: a peer is optional)."""
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+        except FileNotFoundError:
+            return None, NOT_INSTALLED
         times.append(time.perf_counter() - started)
         if done.returncode != 0:
+            if "ModuleNotFoundError" in done.stderr:
+                return None, NOT_INSTALLED
             tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or [f"exit {done.returncode}"]
             return None, tail[0][:70]
     return 1e3 * statistics.median(times), ""
+
+
+def startup_cell(ms: float | None, problem: str) -> str:
+    """A start-up table cell: the time, "not installed", or what failed."""
+    if ms is not None:
+        return f"{ms:.0f}"
+    return problem if problem == NOT_INSTALLED else f"failed: {problem}"
 
 
 def startup_table(python: str, runs: int) -> list[str]:
@@ -178,7 +195,7 @@ def startup_table(python: str, runs: int) -> list[str]:
     lines = [f"Start-up (wall time, median of {runs} runs):", "", "| command | ms |", "|---|---:|"]
     for label, command in commands:
         ms, problem = wall_ms(command, runs)
-        lines.append(f"| `{label}` | {f'{ms:.0f}' if ms is not None else 'failed: ' + problem} |")
+        lines.append(f"| `{label}` | {startup_cell(ms, problem)} |")
     return lines
 
 

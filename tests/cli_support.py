@@ -8,6 +8,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from rillet.cli import cli
+from rillet.testing import SharedRecordings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,9 +18,6 @@ def run(*args: str, input: str | None = None, env: dict[str, str] | None = None,
     return CliRunner().invoke(cli, list(args), input=input, env=env, **kwargs)
 
 
-def shared_cassettes_dir() -> Path:
+def shared_cassettes_dir() -> SharedRecordings:
     """The real recordings: ``$RILLET_SHARED_CASSETTES`` or ``../shared/cassettes`` beside the repo."""
-    import os
-
-    configured = os.environ.get("RILLET_SHARED_CASSETTES")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "cassettes"
+    return SharedRecordings(REPO_ROOT.parent / "shared" / "cassettes")

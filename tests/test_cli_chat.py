@@ -230,3 +230,75 @@ def test_demo_json_and_pace(monkeypatch: pytest.MonkeyPatch) -> None:
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert "".join(e["text"] for e in events if e["type"] == "token") == DEMO_TEXT
     assert elapsed >= 0.15  # the demo's 48 frames at 200/s take ~0.24 s: paced, not instant
+
+
+def test_a_wait_before_retrying_is_said_on_stderr(fake_plugin: None, server: LoopbackServer) -> None:
+    server.queue(
+        Reply(status=429, headers={"content-type": "application/json", "retry-after": "1"}, body=[b'{"error": "slow down"}']),
+        Reply(body=HELLO),
+    )
+    result = chat(server, "hi")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Hello world\n"
+    notices = [line for line in result.stderr.splitlines() if line.startswith("Retrying")]
+    assert len(notices) == 1
+    assert notices[0].startswith("Retrying in 1.0s: rate_limit (HTTP 429):")
+    assert len(server.requests) == 2
+
+
+def test_the_retry_callback_is_called_the_same_way_sync_and_async(fast_plugin_model: Any, server: LoopbackServer) -> None:
+    import anyio
+
+    calls: list[tuple[str, float]] = []
+    options = rillet.StreamOptions(backoff_initial=0.0, backoff_max=0.0, on_retry=lambda error, seconds: calls.append((error.code, seconds)))
+    for _ in range(2):
+        server.queue(Reply(status=503, headers={"content-type": "application/json"}, body=[b"{}"]), Reply(body=HELLO))
+    model = rillet.get_model("fake/fake-1", base_url=server.url, options=options)
+    assert "".join(e.text for e in model.stream_tokens("hi") if e.type == "token") == "Hello world"
+
+    async def collect() -> str:
+        return "".join([e.text async for e in model.astream_tokens("hi") if e.type == "token"])
+
+    assert anyio.run(collect) == "Hello world"
+    assert [code for code, _ in calls] == ["overloaded", "overloaded"]
+    assert all(seconds == 0.0 for _, seconds in calls)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"a: [b\n", "it is not valid YAML"),
+        (b"just: a mapping\n", "it has no 'interactions' list"),
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00binary", "it is not a text file"),
+        (b"interactions: []\nversion: 1\n", "its 'interactions' list is empty"),
+        (b"interactions:\n- foo: 1\n", "interaction 0 is not a request/response pair"),
+    ],
+    ids=["not-yaml", "not-a-cassette", "binary", "no-interactions", "bad-interaction"],
+)
+@pytest.mark.parametrize("command", ["replay", "chat"])
+def test_a_bad_cassette_is_a_one_line_usage_error(tmp_path: Any, content: bytes, problem: str, command: str) -> None:
+    path = tmp_path / "recording.yaml"
+    path.write_bytes(content)
+    arguments = ["replay", str(path)] if command == "replay" else ["chat", "-m", f"replay/{path}", "hi"]
+    result = run(*arguments)
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1 and "unexpected" not in line
+    assert line.startswith(f"Error: {path} is not a vcrpy cassette: {problem}")
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "true"])
+def test_a_bad_replay_pace_is_a_one_line_usage_error(value: str) -> None:
+    result = run("chat", "-m", "replay/demo", "-o", "tokens_per_second", value, "hi")
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1 and "unexpected" not in line
+    assert "tokens_per_second must be a number 0 or more" in line and repr(json.loads(value) if value != "abc" else value) in line
+
+
+def test_a_model_id_without_provider_names_the_option() -> None:
+    result = run("chat", "-m", "/x", "hi")
+    assert result.exit_code == 2
+    assert "unexpected" not in result.stderr and "unknown provider ''" not in result.stderr
+    assert "Invalid value for '-m' / '--model': model id '/x' has no provider before the '/'" in result.stderr

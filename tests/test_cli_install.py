@@ -38,17 +38,25 @@ def discovery_broken(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_install_runs_pip_with_rillets_python(pip_calls: list[list[str]], discovery_broken: None) -> None:
-    result = run("install", "rillet-anthropic", "rillet-openai")
+    result = run("install", "./plugins/anthropic", "some-package")
     assert result.exit_code == 0, result.output
-    assert pip_calls == [[sys.executable, "-m", "pip", "install", "rillet-anthropic", "rillet-openai"]]
+    assert pip_calls == [[sys.executable, "-m", "pip", "install", "--quiet", "./plugins/anthropic", "some-package"]]
+    assert "Installed ./plugins/anthropic, some-package" in result.stderr
 
 
 def test_install_options(pip_calls: list[list[str]]) -> None:
     result = run("install", "-U", "-e", "plugins/openai", "--no-cache-dir", "rillet-ollama")
     assert result.exit_code == 0, result.output
     assert pip_calls[-1] == [
-        sys.executable, "-m", "pip", "install", "--upgrade", "--no-cache-dir", "--editable", "plugins/openai", "rillet-ollama",
+        sys.executable, "-m", "pip", "install", "--quiet", "--upgrade", "--no-cache-dir", "--editable", "plugins/openai", "rillet-ollama",
     ]
+
+
+def test_install_shows_pips_progress_only_when_verbose(pip_calls: list[list[str]]) -> None:
+    assert run("install", "./plugins/ollama").exit_code == 0
+    assert "--quiet" in pip_calls[-1]
+    assert run("install", "--verbose", "./plugins/ollama").exit_code == 0
+    assert "--quiet" not in pip_calls[-1]
 
 
 def test_install_needs_a_package(pip_calls: list[list[str]]) -> None:

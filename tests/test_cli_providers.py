@@ -228,12 +228,76 @@ def test_failing_plugins_are_listed_and_the_cli_still_works(broken_plugins: None
 
     plugins = run("plugins")
     assert plugins.exit_code == 0
-    assert "zz-exploding: RuntimeError: plugin exploded on import" in plugins.stdout
+    assert "zz-exploding: RuntimeError: plugin exploded on import" in plugins.stderr
     assert json.loads(run("plugins", "--json").stdout)["failed"][0]["name"] in {"zz-missing", "zz-exploding"}
 
     models = run("models")
     assert models.exit_code == 0 and "replay/demo" in models.stdout
     assert run("keys", "path").exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["providers", "plugins", "models"])
+def test_every_command_reports_failed_plugins_on_stderr_only(broken_plugins: None, command: str) -> None:
+    result = run(command)
+    assert result.exit_code == 0, result.output
+    assert "zz-exploding" not in result.stdout
+    assert "zz-exploding (" not in result.stderr and "zz-exploding: RuntimeError: plugin exploded on import" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_import_traceback_of_a_failed_plugin(broken_plugins: None) -> None:
+    result = run("plugins", "--debug")
+    assert result.exit_code == 0, result.output
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "rillet_cli_test_exploding.py" in result.stderr
+
+
+def test_a_provider_whose_plugin_failed_to_load_says_so(broken_plugins: None) -> None:
+    result = run("chat", "-m", "zz-exploding/some-model", "hi")
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert "unknown provider" not in line and "install the plugin" not in line
+    assert "its plugin 'zz-exploding' is installed but failed to load: RuntimeError: plugin exploded on import" in line
+    assert "`rillet plugins`" in line and "--debug" in line
+
+
+def test_debug_chains_the_import_error_to_the_provider_error(broken_plugins: None) -> None:
+    result = run("--debug", "chat", "-m", "zz-exploding/some-model", "hi")
+    assert isinstance(result.exception, rillet.UnknownProviderError)
+    cause = result.exception.__cause__
+    assert isinstance(cause, RuntimeError) and cause.__traceback__ is not None
+
+
+def test_an_unknown_provider_mentions_the_plugins_that_failed(broken_plugins: None) -> None:
+    result = run("chat", "-m", "nosuch/x", "hi")
+    assert result.exit_code == 2
+    assert "unknown provider 'nosuch'" in result.stderr
+    assert "plugins that failed to load: zz-exploding, zz-missing" in result.stderr
+
+
+def test_rillet_plugins_naming_no_plugin_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RILLET_PLUGINS", "openai,nosuch")
+    _discovery.reset_plugins()
+    try:
+        result = run("providers")
+        assert result.exit_code == 0, result.output
+        warning = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+        assert len(warning) == 1
+        assert "RILLET_PLUGINS names no installed plugin: nosuch (installed: anthropic, gemini, ollama, openai" in warning[0]
+        assert "openai" in result.stdout
+    finally:
+        _discovery.reset_plugins()
+
+
+def test_rillet_plugins_naming_no_plugin_warns_python_users_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RILLET_PLUGINS", "nosuch")
+    _discovery.reset_plugins()
+    try:
+        with pytest.warns(_discovery.PluginSelectionWarning, match="names no installed plugin: nosuch"):
+            assert list(rillet.providers()) == ["replay"]
+    finally:
+        _discovery.reset_plugins()
 
 
 class _ProvidersRaise:
@@ -312,3 +376,12 @@ def test_unknown_command_is_a_usage_error() -> None:
     result = run("no-such-command")
     assert result.exit_code == 2
     assert "No such command 'no-such-command'" in result.stderr
+
+
+def test_a_folder_a_command_cannot_use_is_one_line_not_unexpected(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    result = run("plugin", "new", "acme", "--directory", str(tmp_path / "a-file" / "sub"))
+    assert result.exit_code == 1
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1 and "unexpected" not in line
+    assert line.startswith("Error: Not a directory (") and "a-file" in line

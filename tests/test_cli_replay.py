@@ -23,8 +23,9 @@ SHAPES = sorted({
 })
 
 
+@SHARED.required
 def test_shared_cassettes_are_present() -> None:
-    assert SHARED.is_dir(), f"the shared recordings are missing: {SHARED} (set RILLET_SHARED_CASSETTES)"
+    assert SHARED.present, SHARED.reason
     assert len(CASSETTES) >= 10
 
 
@@ -41,6 +42,7 @@ def test_split_body() -> None:
 
 
 @pytest.mark.parametrize("cassette", CASSETTES, ids=lambda path: f"{path.parent.name}/{path.stem}")
+@SHARED.required
 def test_replay_is_identical_however_the_body_is_split(cassette: Path) -> None:
     whole = run("replay", str(cassette), "--json")
     assert whole.exit_code in (0, 1), whole.output
@@ -67,6 +69,7 @@ def _anthropic(name: str) -> Path:
     return path
 
 
+@SHARED.required
 def test_replay_text_mode_shows_text_reasoning_usage_and_finish() -> None:
     result = run("replay", str(_anthropic("pydanticai_anthropic_thinking_signature.yaml")))
     assert result.exit_code == 0, result.output
@@ -79,6 +82,7 @@ def test_replay_text_mode_shows_text_reasoning_usage_and_finish() -> None:
     assert lines[-1].startswith("[end] ")
 
 
+@SHARED.required
 def test_replay_shows_tool_calls_and_numbers_interactions() -> None:
     cassette = _anthropic("crewai_anthropic_tool_use_input_json_delta.yaml")
     result = run("replay", str(cassette))
@@ -95,6 +99,7 @@ def test_replay_shows_tool_calls_and_numbers_interactions() -> None:
     assert [e["type"] for e in events].count("start") == 1
 
 
+@SHARED.required
 def test_replay_of_an_error_response() -> None:
     path = SHARED / "errors" / "mirascope_anthropic_401_stream_request.yaml"
     result = run("replay", str(path), "--json")
@@ -135,12 +140,14 @@ def test_replay_text_mode_keeps_alternatives_apart_and_names_server_tools() -> N
     assert '[tool call] get_weather({"city": "Pa) id=call_hand_cut (arguments are not valid JSON)' in cut.stdout
 
 
+@SHARED.required
 def test_interaction_out_of_range(tmp_path: Path) -> None:
     result = run("replay", str(_anthropic("simonw_anthropic_text_stream.yaml")), "--interaction", "99")
     assert result.exit_code == 2
     assert "numbered 0 to" in result.stderr
 
 
+@SHARED.required
 def test_chunk_size_and_split_seed_exclude_each_other() -> None:
     result = run("replay", str(_anthropic("simonw_anthropic_text_stream.yaml")), "--chunk-size", "2", "--split-seed", "3")
     assert result.exit_code == 2
@@ -154,6 +161,7 @@ def _foreign_interaction() -> dict:
     }
 
 
+@SHARED.required
 def test_an_interaction_no_plugin_owns_is_reported(tmp_path: Path) -> None:
     document = yaml.safe_load(_anthropic("simonw_anthropic_text_stream.yaml").read_text())
     document["interactions"] = [_foreign_interaction(), *document["interactions"]]
@@ -180,7 +188,9 @@ def test_not_a_cassette_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "not.yaml"
     path.write_text("just: a mapping\n")
     result = run("replay", str(path))
-    assert result.exit_code == 1
-    assert result.stderr.strip() == f"Error: {path} is not a vcrpy cassette (no 'interactions' list)"
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: {path} is not a vcrpy cassette: it has no 'interactions' list; expected the YAML file vcrpy records"
+    )
     missing = run("replay", str(tmp_path / "missing.yaml"))
     assert missing.exit_code == 2

@@ -31,7 +31,25 @@ def test_unknown_provider_lists_installed_ones_and_the_package_to_install(fake_p
         rillet.get_model("anthropicc/claude")
     assert "installed:" in raised.value.message and "fake" in raised.value.message
     suggestion = rillet._model._unknown_provider("gemini", {})
-    assert "rillet install rillet-gemini" in suggestion.message and "installed: none" in suggestion.message
+    assert "installed: none" in suggestion.message
+
+
+def test_the_install_command_an_unknown_provider_suggests_works_from_a_clone() -> None:
+    """rillet-gemini is not on PyPI: the command names the plugin's directory in this checkout."""
+    message = rillet._model._unknown_provider("gemini", {}).message
+    command = message.split("`")[1]
+    assert command.startswith("rillet install ")
+    target = Path(command.removeprefix("rillet install "))
+    assert (target / "pyproject.toml").is_file()
+    assert 'name = "rillet-gemini"' in (target / "pyproject.toml").read_text()
+
+
+def test_without_a_source_tree_the_suggestion_is_the_release_wheel(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from rillet import _plugin_sources
+
+    monkeypatch.setattr(_plugin_sources, "SOURCE_PLUGINS", tmp_path)
+    command = _plugin_sources.install_command("rillet-gemini")
+    assert command.startswith("rillet install dist/rillet_gemini-*.whl") and "scripts/release.sh" in command
 
 
 def test_a_bare_model_id_is_found_among_known_models(fake_plugin: None) -> None:

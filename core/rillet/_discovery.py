@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
@@ -18,7 +19,7 @@ import pluggy
 from . import hookspecs
 from ._providers import ProviderInfo
 
-__all__ = ["FailedPlugin", "LoadedPlugin", "plugin_manager", "providers", "reset_plugins", "failed_plugins", "loaded_plugins"]
+__all__ = ["FailedPlugin", "LoadedPlugin", "PluginSelectionWarning", "plugin_manager", "providers", "reset_plugins", "failed_plugins", "loaded_plugins"]
 
 ENTRY_POINT_GROUP = "rillet"
 
@@ -34,11 +35,19 @@ class LoadedPlugin:
 
 @dataclass(frozen=True)
 class FailedPlugin:
-    """A plugin that could not be loaded, and why."""
+    """A plugin that could not be loaded, and why.
+
+    ``exception`` is what loading raised (its traceback included), for ``--debug``.
+    """
 
     name: str
     distribution: str | None
     error: str
+    exception: BaseException | None = field(default=None, compare=False, repr=False)
+
+
+class PluginSelectionWarning(UserWarning):
+    """``RILLET_PLUGINS`` names a plugin that is not installed."""
 
 
 class _Registry:
@@ -54,11 +63,23 @@ _registry: _Registry | None = None
 _lock = threading.Lock()
 
 
-def _selected(name: str) -> bool:
+def _selection() -> set[str] | None:
+    """The plugin names ``RILLET_PLUGINS`` selects, or ``None`` when it is not set (all)."""
     chosen = os.environ.get("RILLET_PLUGINS")
     if chosen is None:
-        return True
-    return name in {part.strip() for part in chosen.split(",") if part.strip()}
+        return None
+    return {part.strip() for part in chosen.split(",") if part.strip()}
+
+
+def _warn_unmatched(selection: set[str] | None, installed: list[str]) -> None:
+    unmatched = sorted(selection - set(installed)) if selection is not None else []
+    if unmatched:
+        warnings.warn(
+            f"RILLET_PLUGINS names no installed plugin: {', '.join(unmatched)} "
+            f"(installed: {', '.join(sorted(installed)) or 'none'}); those names are ignored",
+            PluginSelectionWarning,
+            stacklevel=2,
+        )
 
 
 def _load() -> _Registry:
@@ -66,15 +87,18 @@ def _load() -> _Registry:
     from . import _builtin
 
     registry.manager.register(_builtin, name="rillet.builtin")
-    for entry_point in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
-        if not _selected(entry_point.name) or registry.manager.has_plugin(entry_point.name):
+    selection = _selection()
+    entry_points = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+    _warn_unmatched(selection, [entry_point.name for entry_point in entry_points])
+    for entry_point in entry_points:
+        if (selection is not None and entry_point.name not in selection) or registry.manager.has_plugin(entry_point.name):
             continue
         distribution = entry_point.dist.name if entry_point.dist else None
         try:
             plugin = entry_point.load()
             registry.manager.register(plugin, name=entry_point.name)
         except Exception as exc:  # a broken plugin must not break rillet
-            registry.failed.append(FailedPlugin(entry_point.name, distribution, f"{type(exc).__name__}: {exc}"))
+            registry.failed.append(FailedPlugin(entry_point.name, distribution, f"{type(exc).__name__}: {exc}", exc))
             continue
         version = entry_point.dist.version if entry_point.dist else None
         registry.loaded.append(LoadedPlugin(entry_point.name, distribution, version))
@@ -117,7 +141,12 @@ def providers() -> dict[str, ProviderInfo]:
             except Exception as exc:
                 plugin = names.get(impl.plugin_name)
                 registry.failed.append(
-                    FailedPlugin(impl.plugin_name, plugin.distribution if plugin else None, f"rillet_providers() raised {type(exc).__name__}: {exc}")
+                    FailedPlugin(
+                        impl.plugin_name,
+                        plugin.distribution if plugin else None,
+                        f"rillet_providers() raised {type(exc).__name__}: {exc}",
+                        exc,
+                    )
                 )
                 continue
             plugin = names.get(impl.plugin_name)

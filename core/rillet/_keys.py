@@ -27,12 +27,33 @@ def keys_path() -> Path:
 
 
 def load_keys() -> dict[str, str]:
-    """The stored keys by provider name (empty when there is no keys file)."""
+    """The stored keys by provider name (empty when there is no keys file).
+
+    A keys file that is not a JSON object raises :class:`ConfigurationError` naming it
+    (never quoting it: it holds keys), rather than being read as empty and overwritten.
+    """
+    from ._errors import ConfigurationError
+
+    path = keys_path()
     try:
-        data = json.loads(keys_path().read_text())
-    except (FileNotFoundError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read the keys file {path}: {getattr(exc, 'strerror', None) or type(exc).__name__}") from None
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except ValueError as exc:
+        problem = f"{exc.msg} at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else "not JSON"
+        raise ConfigurationError(
+            f"the keys file {path} is not valid JSON ({problem}); fix it, or delete it and run `rillet keys set` again"
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(
+            f"the keys file {path} holds a JSON {type(data).__name__}, not an object of provider names and keys; "
+            "fix it, or delete it and run `rillet keys set` again"
+        )
+    return {str(k): str(v) for k, v in data.items()}
 
 
 def save_key(provider: str, key: str) -> Path:

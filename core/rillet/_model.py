@@ -171,11 +171,28 @@ class StreamingChatModel:
 
 
 def _unknown_provider(name: str, installed: dict[str, ProviderInfo]) -> UnknownProviderError:
+    """The error for provider ``name``: a plugin of it failed to load, or none is installed."""
+    from ._discovery import failed_plugins
+    from ._plugin_sources import install_command
+
     listed = ", ".join(installed) or "none"
     hint = KNOWN_PLUGINS.get(name)
-    advice = f"install it with `rillet install {hint}` (or pip install {hint})" if hint else (
+    failed = failed_plugins()
+    culprit = next((f for f in failed if f.name == name or (hint and f.distribution == hint)), None)
+    if culprit is not None:
+        package = f" ({culprit.distribution})" if culprit.distribution else ""
+        error = UnknownProviderError(
+            f"provider {name!r} is unavailable: its plugin {culprit.name!r}{package} is installed but failed "
+            f"to load: {culprit.error}; `rillet plugins` lists the failed plugins, `rillet --debug …` shows "
+            f"the import traceback; fix the plugin or reinstall it"
+        )
+        error.__cause__ = culprit.exception
+        return error
+    advice = f"install it with `{install_command(hint)}`" if hint else (
         "install the plugin that provides it, then check `rillet providers`"
     )
+    if failed:
+        advice += f" (plugins that failed to load: {', '.join(f.name for f in failed)}; `rillet plugins` says why)"
     return UnknownProviderError(f"unknown provider {name!r} (installed: {listed}); {advice}")
 
 
@@ -205,6 +222,11 @@ def get_model(
             )
         info, name = owners[0], model_id
     else:
+        if not provider:
+            raise UnknownModelError(
+                f"model id {model_id!r} has no provider before the '/'; write it as provider/model "
+                f"(providers: {', '.join(installed) or 'none'}; see `rillet models`)"
+            )
         info = installed.get(provider)
         if info is None:
             raise _unknown_provider(provider, installed)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ._request import ChatRequest
     from ._stream import TokenStream
 
-__all__ = ["ReplayTransport", "find_recording", "replay_decoder", "replay_stream", "split_frames"]
+__all__ = ["ReplayTransport", "find_recording", "replay_decoder", "replay_stream", "split_frames", "tokens_per_second"]
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEFAULT_TOKENS_PER_SECOND = 40.0
@@ -63,6 +63,16 @@ def pick_interaction(interactions: list[Interaction], number: int | None) -> Int
     return interactions[0]
 
 
+def tokens_per_second(value: Any) -> float:
+    """The replay pace option: a number of tokens per second, 0 or more (0 = no pause)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    raise ConfigurationError(
+        f"the replay option tokens_per_second must be a number 0 or more (0 = as fast as possible), "
+        f"not {value!r}: -o tokens_per_second 100"
+    )
+
+
 def split_frames(body: bytes) -> list[bytes]:
     """Cut a body where a server would flush: after each SSE event, else after each line."""
     if b"\n\n" in body or b"\r\n\r\n" in body:
@@ -79,11 +89,13 @@ def replay_stream(model: StreamingChatModel, request: ChatRequest) -> TokenStrea
     path, number = find_recording(model.name)
     interaction = pick_interaction(load_cassette(path), number)
     if replay_decoder(interaction) is None:
+        from ._plugin_sources import install_command
+
         raise UnknownProviderError(
             f"no installed plugin decodes {interaction.request.uri}; install the plugin for that "
-            f"provider (the demo needs rillet-openai: `rillet install rillet-openai`)"
+            f"provider (the demo needs rillet-openai: `{install_command('rillet-openai')}`)"
         )
-    speed = float(request.extra.get("tokens_per_second", DEFAULT_TOKENS_PER_SECOND))
+    speed = tokens_per_second(request.extra.get("tokens_per_second", DEFAULT_TOKENS_PER_SECOND))
     http_request = httpx.Request(
         interaction.request.method, interaction.request.uri, content=interaction.request.body
     )

@@ -46,6 +46,8 @@ class StreamOptions:
         backoff_max: the longest backoff delay.
         retry_after_max: the longest ``Retry-After`` rillet waits; a longer one is
             surfaced as the error instead.
+        on_retry: called as ``on_retry(error, seconds)`` before waiting ``seconds`` to
+            re-send after ``error`` (the CLI says so on stderr); ``None`` = silent.
     """
 
     connect_timeout: float | None = 10.0
@@ -56,6 +58,7 @@ class StreamOptions:
     backoff_initial: float = 0.5
     backoff_max: float = 20.0
     retry_after_max: float = 60.0
+    on_retry: Callable[[RilletError, float], None] | None = None
 
     def backoff(self, attempt: int, retry_after: float | None, rng: Callable[[], float] = random.random) -> float | None:
         """Seconds to wait before retry ``attempt`` (from 0), or ``None`` not to retry."""
@@ -266,6 +269,8 @@ def stream_flow(
                 _stamp(state, events, clock)
                 yield events
                 return
+            if options.on_retry is not None:
+                options.on_retry(error, delay)
             yield Sleep(delay)
 
 

@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import LocalProtocolError
+from ._errors import ConfigurationError, LocalProtocolError
 
 __all__ = ["Interaction", "RecordedRequest", "RecordedResponse", "load_cassette"]
 
@@ -61,15 +61,44 @@ class Interaction:
 
 
 def load_cassette(path: str | os.PathLike[str]) -> list[Interaction]:
-    """Load every interaction of the vcrpy YAML cassette at ``path``."""
+    """Load every interaction of the vcrpy YAML cassette at ``path``.
+
+    A file that cannot be read, is not YAML text, or is not a cassette with at least one
+    request/response interaction raises :class:`ConfigurationError` naming the file and
+    what was expected.
+    """
     import yaml
 
+    name = os.fspath(path)
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the cassette {name}: {exc.strerror or exc}") from exc
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(path, "rb") as file:
-        document = yaml.load(file, Loader=loader)
+    try:
+        document = yaml.load(data, Loader=loader)
+    except yaml.reader.ReaderError as exc:
+        raise _not_a_cassette(name, "it is not a text file (binary, or not UTF-8)") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise _not_a_cassette(name, f"it is not valid YAML ({getattr(exc, 'problem', None) or exc}{where})") from exc
     if not isinstance(document, dict) or not isinstance(document.get("interactions"), list):
-        raise LocalProtocolError(f"{os.fspath(path)} is not a vcrpy cassette (no 'interactions' list)")
-    return [_interaction(number, item) for number, item in enumerate(document["interactions"])]
+        raise _not_a_cassette(name, "it has no 'interactions' list")
+    if not document["interactions"]:
+        raise _not_a_cassette(name, "its 'interactions' list is empty")
+    interactions = []
+    for number, item in enumerate(document["interactions"]):
+        try:
+            interactions.append(_interaction(number, item))
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise _not_a_cassette(name, f"interaction {number} is not a request/response pair ({type(exc).__name__}: {exc})") from exc
+    return interactions
+
+
+def _not_a_cassette(name: str, problem: str) -> ConfigurationError:
+    return ConfigurationError(f"{name} is not a vcrpy cassette: {problem}; expected the YAML file vcrpy records")
 
 
 def _interaction(number: int, item: dict[str, Any]) -> Interaction:

@@ -134,7 +134,9 @@ def chat(
     PROMPT is read from stdin when it is missing or "-"; text piped on stdin is appended
     to a PROMPT given as argument. Reasoning and tool calls go to stderr, the answer to
     stdout. If the stream fails, the text already printed stays and the error is one
-    line on stderr (exit code 1).
+    line on stderr (exit code 1). Before a retry (a 429 with Retry-After, a 5xx, a lost
+    connection, all before any output) a line on stderr says what failed and how long
+    rillet waits.
 
     \b
     Examples:
@@ -153,7 +155,10 @@ def chat(
     import rillet
     from pydantic import ValidationError
 
-    model = rillet.get_model(model_id, key=key, base_url=base_url)
+    try:
+        model = rillet.get_model(model_id, key=key, base_url=base_url, options=_options_with_retry_notice())
+    except rillet.UnknownModelError as exc:
+        raise click.BadParameter(exc.message, param_hint="'-m' / '--model'") from None
     try:
         request = model.request(text, system=system, **options)
     except ValidationError as exc:
@@ -168,6 +173,19 @@ def chat(
             provider=model.provider,
         ) from exc
     _run(stream, as_json=as_json, no_stream=no_stream, show_reasoning=reasoning, show_usage=show_usage)
+
+
+def _options_with_retry_notice() -> Any:
+    """Default stream options, plus a line on stderr whenever the transport waits to retry."""
+    from rillet import StreamOptions
+
+    return StreamOptions(on_retry=_say_retrying)
+
+
+def _say_retrying(error: Any, seconds: float) -> None:
+    status = f" (HTTP {error.status_code})" if error.status_code else ""
+    message = " ".join(str(error.message).split())
+    click.echo(f"Retrying in {seconds:.1f}s: {error.code}{status}: {message}", err=True)
 
 
 def _run(stream: Any, *, as_json: bool, no_stream: bool, show_reasoning: bool, show_usage: bool) -> None:

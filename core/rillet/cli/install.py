@@ -50,21 +50,28 @@ def _pip(*arguments: str) -> None:
 )
 @click.option("--force-reinstall", is_flag=True, help="Reinstall even if already up to date.  [default: off]")
 @click.option("--no-cache-dir", is_flag=True, help="Do not use pip's cache.  [default: use it]")
-def install(packages: tuple[str, ...], upgrade: bool, editables: tuple[str, ...], force_reinstall: bool, no_cache_dir: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Show pip's progress, not only its warnings and errors.  [default: off]")
+def install(
+    packages: tuple[str, ...], upgrade: bool, editables: tuple[str, ...], force_reinstall: bool, no_cache_dir: bool, verbose: bool
+) -> None:
     """Install plugins (or any package) into rillet's own environment with pip.
 
     Runs `python -m pip install` with the Python rillet runs on, so the plugin lands
     where rillet can find it even when rillet was installed with pipx or in a venv.
+    pip's warnings and errors are shown, its progress only with --verbose. rillet's own
+    plugins are not on PyPI yet: install them from a clone of rillet (their directories
+    under plugins/) or from the wheels `bash scripts/release.sh` builds in dist/.
 
     \b
     Examples:
-      rillet install rillet-anthropic
-      rillet install -U rillet-openai rillet-ollama
+      rillet install ./plugins/anthropic
+      rillet install -U ./plugins/openai ./plugins/ollama
+      rillet install dist/rillet_gemini-0.1.0-py3-none-any.whl
       rillet install -e ./plugins/openai
     """
     if not packages and not editables:
         raise click.UsageError("name at least one package (or -e PATH)")
-    arguments = ["install"]
+    arguments = ["install"] if verbose else ["install", "--quiet"]
     if upgrade:
         arguments.append("--upgrade")
     if force_reinstall:
@@ -74,6 +81,7 @@ def install(packages: tuple[str, ...], upgrade: bool, editables: tuple[str, ...]
     for path in editables:
         arguments += ["--editable", path]
     _pip(*arguments, *packages)
+    click.echo(f"Installed {', '.join([*editables, *packages])}; `rillet providers` lists the providers.", err=True)
 
 
 @click.command()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import sys
+
 import click
+
+from .output import is_tty
 
 __all__ = ["keys"]
 
@@ -29,25 +34,69 @@ def keys() -> None:
 @click.option(
     "--value",
     metavar="KEY",
-    help="The key; without it you are prompted (input hidden, or read from piped stdin).  [default: prompt]",
+    help="The key; without it the key is read from piped stdin, or prompted for (hidden) on a terminal.  [default: stdin or prompt]",
 )
-def set_key(provider: str, value: str | None) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Store the key even when no installed provider is called PROVIDER.  [default: off]",
+)
+def set_key(provider: str, value: str | None, force: bool) -> None:
     """Store the API key of PROVIDER.
+
+    The key comes from --value, else from stdin when it is piped (`echo KEY | rillet keys
+    set …`), else from a hidden prompt on the terminal. PROVIDER must be an installed
+    provider (`rillet providers`) unless --force is given.
 
     \b
     Examples:
       rillet keys set anthropic
+      echo "$OPENAI_API_KEY" | rillet keys set openai
       rillet keys set openai --value "$OPENAI_API_KEY"
+      rillet keys set mistral --force      a provider whose plugin is not installed yet
     """
     from .._keys import save_key
 
-    if value is None:
-        value = click.prompt(f"Enter the API key for {provider}", hide_input=True, err=True)
-    value = value.strip()
+    if not force:
+        _require_installed(provider)
+    value = _read_key(provider) if value is None else value.strip()
     if not value:
         raise click.BadParameter("the key is empty", param_hint="--value")
     path = save_key(provider, value)
     click.echo(f"Saved the key for {provider} in {path}", err=True)
+
+
+def _require_installed(provider: str) -> None:
+    """Refuse a provider name no installed plugin serves (a typo would store a key nobody reads)."""
+    import difflib
+
+    from .._discovery import providers
+
+    installed = list(providers())
+    if provider in installed:
+        return
+    close = difflib.get_close_matches(provider, installed, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise click.BadParameter(
+        f"no installed provider is called {provider!r} (installed: {', '.join(installed) or 'none'}); "
+        f"{hint}pass --force to store the key anyway",
+        param_hint="PROVIDER",
+    )
+
+
+def _read_key(provider: str) -> str:
+    """The key from piped stdin, else from a hidden prompt on the terminal.
+
+    Piped input always wins, even when a terminal is attached; the prompt reads the terminal
+    itself, so no "input may be echoed" warning is ever printed.
+    """
+    stdin = sys.stdin or io.StringIO()  # no stdin at all reads as empty
+    if not is_tty(stdin):
+        lines = [line.strip() for line in stdin.read().splitlines() if line.strip()]
+        if len(lines) > 1:
+            raise click.BadParameter(f"stdin holds {len(lines)} lines; pipe the key alone", param_hint="stdin")
+        return lines[0] if lines else ""
+    return str(click.prompt(f"Enter the API key for {provider}", hide_input=True, err=True)).strip()
 
 
 @keys.command(name="get")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -88,6 +89,11 @@ class RilletGroup(click.Group):
             self._loading_plugins = None
 
     def invoke(self, ctx: click.Context) -> Any:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return self._invoke_reporting_errors(ctx)
+
+    def _invoke_reporting_errors(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
@@ -103,11 +109,20 @@ class RilletGroup(click.Group):
             if isinstance(exc, RilletError):
                 click.echo(f"Error: {_one_line(exc.message)}", err=True)
                 ctx.exit(2 if isinstance(exc, ConfigurationError) else 1)
+            if isinstance(exc, OSError) and exc.strerror:  # a file or folder the command could not use
+                where = f" ({exc.filename})" if exc.filename else ""
+                click.echo(f"Error: {exc.strerror}{where}", err=True)
+                ctx.exit(1)
             click.echo(
                 f"Error: unexpected {type(exc).__name__}: {_one_line(str(exc))} (run with --debug for the traceback)",
                 err=True,
             )
             ctx.exit(1)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    """Warnings (``RILLET_PLUGINS`` naming no plugin, …) as one ``Warning: …`` line on stderr."""
+    click.echo(f"Warning: {_one_line(str(message))}", err=True)
 
 
 def _one_line(message: str) -> str:

@@ -52,13 +52,22 @@ def _failed_as_dicts(failed: Sequence[Any]) -> list[dict[str, Any]]:
     return [{"name": f.name, "distribution": f.distribution, "error": f.error} for f in failed]
 
 
-def _echo_failed(failed: Sequence[Any], *, err: bool = True) -> None:
+def _echo_failed(failed: Sequence[Any]) -> None:
+    """Every command reports failed plugins the same way: on stderr, with the import
+    traceback under ``--debug`` (JSON output lists them under ``"failed"`` instead)."""
     if not failed:
         return
-    click.echo("\nFailed plugins (skipped):", err=err)
+    import traceback
+
+    from ._common import debug_requested
+
+    debug = debug_requested(click.get_current_context(silent=True))
+    click.echo("\nFailed plugins (skipped; `rillet plugins --debug` shows the tracebacks):", err=True)
     for item in failed:
         distribution = f" ({item.distribution})" if item.distribution else ""
-        click.echo(f"  {item.name}{distribution}: {item.error}", err=err)
+        click.echo(f"  {item.name}{distribution}: {item.error}", err=True)
+        if debug and item.exception is not None:
+            click.echo("".join(traceback.format_exception(item.exception)).rstrip(), err=True)
 
 
 @click.command()
@@ -68,7 +77,8 @@ def providers(as_json: bool) -> None:
     """List the installed providers: plugin, models, key, capabilities.
 
     A key is reported as set or missing, never shown. Plugins that failed to load are
-    listed with their error (on stderr in the table, under "failed" in JSON).
+    listed with their error (on stderr after the table, under "failed" in JSON; --debug
+    adds the import traceback).
 
     \b
     Examples:
@@ -190,6 +200,9 @@ def models(provider_name: str | None, base_url: str | None, as_json: bool) -> No
 def plugins(as_json: bool) -> None:
     """List the installed plugins (loaded and failed) with their distribution and version.
 
+    Plugins that failed to load are listed with their error on stderr after the table
+    (under "failed" in JSON); --debug adds the import traceback.
+
     \b
     Examples:
       rillet plugins
@@ -236,7 +249,7 @@ def plugins(as_json: bool) -> None:
             ],
         )
     )
-    _echo_failed(failed, err=False)
+    _echo_failed(failed)
 
 
 def _hooks(manager: Any, name: str) -> list[str]:

@@ -17,9 +17,9 @@ __all__ = ["serve"]
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes sharing the port.")
 @click.option(
     "--route", "routes", multiple=True, metavar="NAME=MODEL[,MODEL…]",
-    help="A model name clients may ask for, served by the first of its models that starts (repeatable).",
+    help="A model name clients may ask for, served by the first of its models that starts (repeatable).  [default: none]",
 )
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="A TOML file with routes and settings; options win over it.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="A TOML file with routes and settings; options win over it.  [default: none]")
 @click.option(
     "--api-key", envvar="RILLET_SERVE_KEY", show_envvar=True, default=None,
     help="Require this key from clients (Authorization: Bearer … or x-api-key).  [default: none, open]",
@@ -30,7 +30,7 @@ __all__ = ["serve"]
 @click.option("--max-body-bytes", type=click.IntRange(min=1), default=None, help="The largest request body accepted.  [default: 8388608]")
 @click.option("--upstream-retries", type=click.IntRange(min=0), default=None, help="Re-sends of a failed upstream request before its first event.  [default: 0: answer or fall back at once]")
 @click.option("--cors-origin", "cors_origins", multiple=True, help="Allow browser requests from this origin (repeatable).  [default: CORS off]")
-@click.option("--log-level", default="info", show_default=True, type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option("--log-level", default="info", show_default=True, type=click.Choice(["critical", "error", "warning", "info", "debug"]), help="How much uvicorn logs (requests at info).")
 def serve(
     host: str,
     port: int,

@@ -5,23 +5,22 @@ subclass ``langchain-tests``; the kit runs every standard test over every record
 interaction of your cassettes::
 
     # plugins/mistral/tests/test_mistral_conformance.py
-    import os
     from pathlib import Path
 
     import rillet
     import rillet_mistral
-    from rillet.testing import GREETING, WEATHER_QUESTION, ProviderConformance
+    from rillet.testing import GREETING, WEATHER_QUESTION, ProviderConformance, SharedRecordings
 
     HERE = Path(__file__).resolve().parent
     REPO = HERE.parents[2]
-    SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+    SHARED = SharedRecordings(REPO.parent / "shared" / "cassettes")  # or $RILLET_SHARED_CASSETTES
 
 
     class TestMistralConformance(ProviderConformance):
         plugin = rillet_mistral                      # the plugin module (its hookimpls)
         provider = "mistral"                         # the provider name events carry
         capabilities = rillet.Capabilities(tools=True, parallel_tools=True, usage_in_stream=True)
-        cassette_paths = [REPO / "cassettes" / "mistral", str(SHARED / "errors" / "*mistral*.yaml")]
+        cassette_paths = [REPO / "cassettes" / "mistral", *SHARED.paths(str(SHARED / "errors" / "*mistral*.yaml"))]
         expected_dirs = [HERE / "expected"]          # <cassette-stem>.json files
         scenarios = {"mistral_text": GREETING, "mistral_tools": WEATHER_QUESTION}  # recorded with a real key
         scenario_model = "mistral-small-latest"
@@ -30,7 +29,7 @@ interaction of your cassettes::
         require_capability_evidence = True           # a declared capability must show in some cassette
 
 Run ``pytest plugins/mistral``. For each interaction ``stem#N`` the kit checks the event
-grammar and the invariants of DESIGN §5; the same events whole, byte by byte, inside
+grammar and the invariants of docs/events.md; the same events whole, byte by byte, inside
 UTF-8 characters and CRLF and at random split points; truncation (the body cut before its
 terminal condition gives ``error`` code ``truncated`` with the partial result); sync/async
 parity and cancellation through the real transport and a loopback socket; HTTP error
@@ -62,6 +61,7 @@ _EXPORTS = {
     "ProviderConformance": "._kit",
     "WEATHER_QUESTION": "._standard_requests",
     "RecordedResponseServer": "._server",
+    "SharedRecordings": "._shared",
     "capability_evidence": "._checks",
     "check_grammar": "._checks",
     "check_invariants": "._checks",
@@ -84,6 +84,7 @@ __all__ = [
     "GREETING",
     "ProviderConformance",
     "RecordedResponseServer",
+    "SharedRecordings",
     "WEATHER_QUESTION",
     "capability_evidence",
     "check_grammar",
@@ -120,5 +121,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._kit import ProviderConformance, standard_test_violations
     from ._secrets import secret_problems
     from ._server import RecordedResponseServer
+    from ._shared import SharedRecordings
     from ._standard_requests import GREETING, WEATHER_QUESTION
     from ._vcr import make_vcr, vcr_config

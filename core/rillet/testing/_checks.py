@@ -78,7 +78,7 @@ def check_grammar(events: Sequence[Any], provider: str | None = None) -> None:
 
 
 def invariant_problems(events: Sequence[Any]) -> list[str]:
-    """What breaks DESIGN §5's invariants; empty when nothing does.
+    """What breaks the invariants of docs/events.md; empty when nothing does.
 
     * text (and reasoning) deltas of each block concatenate to that block of the
       aggregated message of their choice (alternatives of ``n > 1`` stay apart);
@@ -169,7 +169,7 @@ def invariant_problems(events: Sequence[Any]) -> list[str]:
 
 
 def check_invariants(events: Sequence[Any]) -> None:
-    """Assert the invariants of DESIGN §5 (see :func:`invariant_problems`)."""
+    """Assert the invariants of docs/events.md (see :func:`invariant_problems`)."""
     problems = invariant_problems(events)
     if problems:
         raise AssertionError("stream invariants broken:\n  " + "\n  ".join(problems))

@@ -67,3 +67,25 @@ def rillet_vcr(rillet_record_mode: str) -> Any:
     from ._vcr import make_vcr
 
     return make_vcr(rillet_record_mode)
+
+
+_SHARED_MISSING = pytest.StashKey[str]()
+
+
+def pytest_collection_finish(session: Any) -> None:
+    """Note whether a test module collected declared shared recordings that are missing."""
+    from ._shared import missing_shared_reason
+
+    reason = missing_shared_reason()
+    if reason is not None:
+        session.config.stash[_SHARED_MISSING] = reason
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line at the end when the shared recordings are missing (and how many tests that skipped)."""
+    reason = terminalreporter.config.stash.get(_SHARED_MISSING, None)
+    if reason is None:
+        return
+    skipped = [report for report in terminalreporter.stats.get("skipped", []) if reason in str(getattr(report, "longrepr", ""))]
+    count = f" ({len(skipped)} tests)" if skipped else ""
+    terminalreporter.write_line(f"rillet: {reason}{count}", yellow=True, bold=True)

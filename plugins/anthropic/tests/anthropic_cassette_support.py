@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import rillet
+from rillet.testing import SharedRecordings
 from rillet.cassettes import Interaction, load_cassette
 
 from rillet_anthropic import rillet_replay_decoder
 
 REPO = Path(__file__).resolve().parents[3]
-SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+SHARED = SharedRecordings(REPO.parent / "shared" / "cassettes")
 PROJECT_CASSETTES = REPO / "cassettes" / "anthropic"
 EXPECTED = Path(__file__).resolve().parent / "expected"
 

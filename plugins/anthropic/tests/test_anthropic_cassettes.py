@@ -34,6 +34,7 @@ PROJECT_FILES = {
 }
 
 
+@SHARED.required
 def test_shared_recordings_are_present() -> None:
     assert (SHARED / "anthropic").is_dir(), f"shared cassettes not found at {SHARED} (set RILLET_SHARED_CASSETTES)"
     names = {path.name for path in shared_cassettes()}
@@ -48,6 +49,7 @@ def test_project_cassettes_are_present() -> None:
     assert {path.stem for path in project_cassettes()} == PROJECT_FILES | scenarios
 
 
+@SHARED.required
 def test_every_cassette_has_an_expected_file_and_back() -> None:
     assert {path.stem for path in ALL} == {path.stem for path in EXPECTED.glob("*.json")}
     for cassette in ALL:  # one entry per recorded interaction, none for an interaction that is not there

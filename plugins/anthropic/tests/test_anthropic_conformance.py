@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import rillet_anthropic
 
-from rillet.testing import GREETING, WEATHER_QUESTION, ProviderConformance
+from rillet.testing import GREETING, ProviderConformance, SharedRecordings, WEATHER_QUESTION
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+SHARED = SharedRecordings(REPO.parent / "shared" / "cassettes")
 OWN = REPO / "cassettes" / "anthropic"
 
 
 class TestAnthropicConformance(ProviderConformance):
     plugin = rillet_anthropic
     provider = "anthropic"
-    cassette_paths = [OWN, SHARED / "anthropic", str(SHARED / "errors" / "*anthropic*.yaml")]
+    cassette_paths = [OWN, *SHARED.paths(SHARED / "anthropic", str(SHARED / "errors" / "*anthropic*.yaml"))]
     expected_dirs = [HERE / "expected"]
     scenarios = {"anthropic_scenario_text": GREETING, "anthropic_scenario_tool_call": WEATHER_QUESTION}
     scenario_model = "claude-sonnet-4-5"

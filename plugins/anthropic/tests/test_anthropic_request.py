@@ -184,6 +184,7 @@ def test_redacted_thinking_round_trip_reproduces_the_documented_second_request()
     assert build_body(sent["model"], request) == second.request.json()
 
 
+@SHARED.required
 def test_real_tool_call_round_trips_as_recorded() -> None:
     cassette = SHARED / "anthropic" / "crewai_anthropic_tool_use_input_json_delta.yaml"
     recorded_assistant = interactions(cassette)[1].request.json()["messages"][1]
@@ -191,6 +192,7 @@ def test_real_tool_call_round_trips_as_recorded() -> None:
     assert turns[1] == recorded_assistant
 
 
+@SHARED.required
 def test_real_thinking_signature_is_sent_back() -> None:
     cassette = SHARED / "anthropic" / "pydanticai_anthropic_thinking_signature.yaml"
     body = interactions(cassette)[0].response.body.decode()
@@ -202,6 +204,7 @@ def test_real_thinking_signature_is_sent_back() -> None:
     assert text["type"] == "text" and text["text"].startswith("Here are the basic steps")
 
 
+@SHARED.required
 def test_server_tool_blocks_are_sent_back_verbatim() -> None:
     cassette = SHARED / "anthropic" / "simonw_anthropic_web_search_citations.yaml"
     _, turns = convert_messages([Message.user("What is the current weather in San Francisco?"), _folded(cassette, 0)])

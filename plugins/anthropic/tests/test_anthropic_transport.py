@@ -36,6 +36,7 @@ def _handler(status: int, body: bytes, seen: list[httpx.Request]):
     return handle
 
 
+@SHARED.required
 def test_sync_and_async_streams_give_the_same_events() -> None:
     status, body = _recorded("anthropic/simonw_anthropic_text_stream.yaml")
     seen: list[httpx.Request] = []
@@ -52,6 +53,7 @@ def test_sync_and_async_streams_give_the_same_events() -> None:
     assert seen[0].url.path == "/v1/messages"
 
 
+@SHARED.required
 def test_http_401_becomes_an_authentication_error_without_the_key() -> None:
     status, body = _recorded("errors/mirascope_anthropic_401_stream_request.yaml")
     events = list(_stream(_handler(status, body, [])))

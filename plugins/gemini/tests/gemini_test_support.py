@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import random
 from pathlib import Path
 from typing import Any, Iterator
 
 from rillet import StreamAggregator
 from rillet.provider import decode_chunks, decode_response
+from rillet.testing import SharedRecordings
 
 REPO = Path(__file__).resolve().parents[3]
-SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+SHARED = SharedRecordings(REPO.parent / "shared" / "cassettes")
 OWN = REPO / "cassettes" / "gemini"
 EXPECTED = Path(__file__).resolve().parent / "expected"
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import rillet_gemini
 
-from rillet.testing import GREETING, ProviderConformance
+from rillet.testing import GREETING, ProviderConformance, SharedRecordings
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+SHARED = SharedRecordings(REPO.parent / "shared" / "cassettes")
 
 
 class TestGeminiConformance(ProviderConformance):
     plugin = rillet_gemini
     provider = "gemini"
-    cassette_paths = [REPO / "cassettes" / "gemini", SHARED / "gemini", str(SHARED / "errors" / "*gemini*.yaml")]
+    cassette_paths = [REPO / "cassettes" / "gemini", *SHARED.paths(SHARED / "gemini", str(SHARED / "errors" / "*gemini*.yaml"))]
     expected_dirs = [HERE / "expected"]
     scenarios = {"gemini_scenario_text": GREETING}
     scenario_model = "gemini-2.5-flash"

@@ -50,6 +50,7 @@ def test_registered_through_entry_points() -> None:
     assert providers()["gemini"].name == "gemini"
 
 
+@SHARED.required
 def test_stream_end_to_end_through_the_core_transport(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RILLET_HOME", str(tmp_path))
     interaction = load_cassette(SHARED / "gemini" / "pydanticai_gemini_text_sse_crlf.yaml")[0]
@@ -68,6 +69,7 @@ def test_stream_end_to_end_through_the_core_transport(monkeypatch, tmp_path) -> 
     assert seen[0].url.params["alt"] == "sse"
 
 
+@SHARED.required
 def test_bad_key_end_to_end_is_authentication(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("RILLET_HOME", str(tmp_path))
     interaction = load_cassette(SHARED / "errors" / "mirascope_gemini_400_invalid_key_event_stream_ct.yaml")[0]

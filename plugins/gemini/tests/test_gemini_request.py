@@ -136,6 +136,7 @@ def _merged(parts: list) -> list:
     SHARED / "gemini" / "simonw_gemini_json_array_stream_prompt_gzip.yaml",
     SHARED / "gemini" / "pydanticai_gemini25pro_thought_parts.yaml",
 ])
+@SHARED.required
 def test_reasoning_and_signatures_go_back_where_they_came_from(path) -> None:  # type: ignore[no-untyped-def]
     assistant = _assistant_from(path)
     contents = body_of(ChatRequest(messages=[Message.user("q"), assistant, Message.user("next")]))["contents"]

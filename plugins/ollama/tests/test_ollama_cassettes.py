@@ -6,16 +6,16 @@ them is the kit's job."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from rillet.cassettes import load_cassette
+from rillet.testing import SharedRecordings
 
 HERE = Path(__file__).resolve().parent
 REPO = Path(__file__).resolve().parents[3]
-SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+SHARED = SharedRecordings(REPO.parent / "shared" / "cassettes")
 SHARED_OLLAMA = SHARED / "ollama"
 OWN = REPO / "cassettes" / "ollama"
 EXPECTED = HERE / "expected"
@@ -32,11 +32,13 @@ def _cassettes() -> list[Path]:
     return sorted(SHARED_OLLAMA.glob("*.yaml")) + sorted(OWN.glob("*.yaml"))
 
 
+@SHARED.required
 def test_shared_recordings_are_present() -> None:
     assert SHARED_OLLAMA.is_dir(), f"shared recordings missing: {SHARED_OLLAMA} (set RILLET_SHARED_CASSETTES)"
     assert {path.stem for path in SHARED_OLLAMA.glob("*.yaml")} >= SHARED_NAMES
 
 
+@SHARED.required
 def test_every_cassette_has_an_expected_file_and_back() -> None:
     stems = {path.stem for path in _cassettes()}
     expected = {path.stem for path in EXPECTED.glob("*.json")}

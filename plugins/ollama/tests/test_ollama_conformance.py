@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import rillet_ollama
 
-from rillet.testing import GREETING, ProviderConformance
+from rillet.testing import GREETING, ProviderConformance, SharedRecordings
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+SHARED = SharedRecordings(REPO.parent / "shared" / "cassettes")
 
 
 class TestOllamaConformance(ProviderConformance):
     plugin = rillet_ollama
     provider = "ollama"
-    cassette_paths = [REPO / "cassettes" / "ollama", SHARED / "ollama"]
+    cassette_paths = [REPO / "cassettes" / "ollama", *SHARED.paths(SHARED / "ollama")]
     expected_dirs = [HERE / "expected"]
     scenarios = {"ollama_scenario_text": GREETING}
     scenario_model = "llama3.2"

@@ -6,16 +6,16 @@ reasoning signatures and metadata, call ids, the exact event sequence)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import rillet
+from rillet.testing import SharedRecordings
 from rillet.cassettes import Interaction, load_cassette
 from rillet_openai import rillet_replay_decoder
 
 REPO = Path(__file__).resolve().parents[3]
-SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+SHARED = SharedRecordings(REPO.parent / "shared" / "cassettes")
 OWN = REPO / "cassettes" / "openai"
 EXPECTED = Path(__file__).resolve().parent / "expected"
 
@@ -63,6 +63,7 @@ CASSETTES = (
 )
 
 
+@SHARED.required
 def test_recordings_are_present() -> None:
     """The shared recordings must be there: a missing directory fails, it never skips."""
     missing = [str(path) for path in CASSETTES if not path.is_file()]
@@ -78,6 +79,7 @@ def decode(interaction: Interaction, chunks: list[bytes]) -> list[Any]:
     return rillet.decode_response(decoder, interaction.response.status, headers, chunks, provider="openai")
 
 
+@SHARED.required
 def test_expected_entries_match_interactions() -> None:
     """One expected entry per recorded interaction, none for an interaction that is not there."""
     for path in CASSETTES:
@@ -85,6 +87,7 @@ def test_expected_entries_match_interactions() -> None:
         assert sorted(entries, key=int) == [str(i.number) for i in load_cassette(path)], path.stem
 
 
+@SHARED.required
 def test_n2_choices_stay_apart() -> None:
     """With n=2 the two answers are two alternatives (token choice = choice index), never one text."""
     path = SHARED / "openai_chat" / "otelcontrib_gpt4omini_n2_interleaved_choices.yaml"
@@ -100,6 +103,7 @@ def test_n2_choices_stay_apart() -> None:
     assert result.text == by_choice[0] and [choice.text for choice in result.choices] == [by_choice[0], by_choice[1]]
 
 
+@SHARED.required
 def test_openrouter_reasoning_keeps_signature_and_details() -> None:
     path = SHARED / "openai_chat" / "pydanticai_openrouter_reasoning_sse_comments.yaml"
     interaction = load_cassette(path)[0]
@@ -118,6 +122,7 @@ def test_openrouter_reasoning_keeps_signature_and_details() -> None:
     ]
 
 
+@SHARED.required
 def test_kimi_leading_space_line_is_an_unknown_field() -> None:
     """The first line of this recording is `` data: {…}`` (leading space): per WHATWG its field
     name is `` data``, an unknown field, so that frame (role + empty content) is ignored and

@@ -3,16 +3,15 @@ its own cassettes and every shared recording of its wire format."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import rillet_openai
 
-from rillet.testing import GREETING, WEATHER_QUESTION, ProviderConformance
+from rillet.testing import GREETING, ProviderConformance, SharedRecordings, WEATHER_QUESTION
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+SHARED = SharedRecordings(REPO.parent / "shared" / "cassettes")
 OWN = REPO / "cassettes" / "openai"
 
 
@@ -22,9 +21,11 @@ class TestOpenAIChatConformance(ProviderConformance):
     cassette_paths = [
         str(OWN / "openai_chat_*.yaml"),
         str(OWN / "vllm*.yaml"),
-        SHARED / "openai_chat",
-        str(SHARED / "errors" / "*openai*.yaml"),
-        str(SHARED / "errors" / "*openrouter*.yaml"),
+        *SHARED.paths(
+            SHARED / "openai_chat",
+            str(SHARED / "errors" / "*openai*.yaml"),
+            str(SHARED / "errors" / "*openrouter*.yaml"),
+        ),
     ]
     expected_dirs = [HERE / "expected"]
     scenarios = {"openai_chat_scenario_text": GREETING, "openai_chat_scenario_tool_call": WEATHER_QUESTION}
@@ -35,7 +36,7 @@ class TestOpenAIChatConformance(ProviderConformance):
 class TestOpenAIResponsesConformance(ProviderConformance):
     plugin = rillet_openai
     provider = "openai-responses"
-    cassette_paths = [str(OWN / "responses_*.yaml"), SHARED / "openai_responses"]
+    cassette_paths = [str(OWN / "responses_*.yaml"), *SHARED.paths(SHARED / "openai_responses")]
     expected_dirs = [HERE / "expected"]
     scenarios = {"responses_scenario_text": GREETING}
     scenario_model = "gpt-4o-mini"

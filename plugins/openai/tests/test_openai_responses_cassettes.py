@@ -8,6 +8,7 @@ from __future__ import annotations
 import test_openai_conformance as conformance
 from test_openai_responses_support import (
     EXPECTED,
+    SHARED,
     SHARED_RESPONSES,
     decode_every_way,
     expected_for,
@@ -29,6 +30,7 @@ PROJECT_FILES = {
 }
 
 
+@SHARED.required
 def test_shared_recordings_are_present() -> None:
     assert SHARED_RESPONSES.is_dir(), f"shared cassettes not found at {SHARED_RESPONSES} (set RILLET_SHARED_CASSETTES)"
     assert {path.stem for path in shared_cassettes()} == {
@@ -59,6 +61,7 @@ def test_every_cassette_has_an_expected_file() -> None:
         assert sorted(expected_for(cassette), key=int) == [str(item.number) for item in load(cassette)], cassette.stem
 
 
+@SHARED.required
 def test_start_carries_the_response_id_and_model() -> None:
     [interaction] = load(SHARED_RESPONSES / "simonw_llm_responses_basic_streaming.yaml")
     start = decode_every_way(interaction)[0]
@@ -67,6 +70,7 @@ def test_start_carries_the_response_id_and_model() -> None:
     assert start.response_id == "resp_00592e63e61b66660169fab1b9f8e481a2b321356198d7ac1b"
 
 
+@SHARED.required
 def test_summary_parts_are_separate_reasoning_blocks_of_one_item() -> None:
     first = load(SHARED_RESPONSES / "mirascope_responses_gpt5_reasoning_summary.yaml")[0]
     events = decode_every_way(first)
@@ -78,6 +82,7 @@ def test_summary_parts_are_separate_reasoning_blocks_of_one_item() -> None:
     assert {m["item_id"] for m in metadata} == {"rs_0a1097cbfef27a8c00696afa2459008196a08a4261aba00f56"}
 
 
+@SHARED.required
 def test_encrypted_content_is_kept_from_the_done_item() -> None:
     [interaction] = load(SHARED_RESPONSES / "pydanticai_responses_streaming_usage_fnargs.yaml")
     events = decode_every_way(interaction)
@@ -93,6 +98,7 @@ def test_encrypted_content_is_kept_from_the_done_item() -> None:
     assert call.provider_metadata == {"openai": {"item_id": "fc_0050471a34b36ae60068c97bf19d9c819590eaf42c0edc1042"}}
 
 
+@SHARED.required
 def test_tool_call_is_not_finished_before_output_item_done() -> None:
     [first, _] = load(SHARED_RESPONSES / "simonw_llm_responses_tool_use_streaming.yaml")
     body = first.response.body

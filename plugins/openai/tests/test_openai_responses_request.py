@@ -22,7 +22,7 @@ from rillet import (
 from rillet.provider import StreamingChatModel
 from rillet.provider import ProviderInfo
 
-from test_openai_responses_support import SHARED_RESPONSES, decode_every_way, load
+from test_openai_responses_support import SHARED, SHARED_RESPONSES, decode_every_way, load
 from rillet_openai.responses_request import build_responses_request
 
 KEY = "sk-test-very-secret-0123456789"
@@ -141,6 +141,7 @@ def test_foreign_reasoning_is_not_sent() -> None:
     assert body["input"][1:] == [{"role": "assistant", "content": "hi"}]
 
 
+@SHARED.required
 def test_reasoning_summaries_round_trip_like_the_recorded_second_turn() -> None:
     first, second = load(SHARED_RESPONSES / "mirascope_responses_gpt5_reasoning_summary.yaml")
     reply = StreamAggregator.fold(decode_every_way(first)).message
@@ -152,6 +153,7 @@ def test_reasoning_summaries_round_trip_like_the_recorded_second_turn() -> None:
     assert sent[3] == recorded[3]
 
 
+@SHARED.required
 def test_tool_call_round_trips_like_the_recorded_second_turn() -> None:
     first, second = load(SHARED_RESPONSES / "simonw_llm_responses_tool_use_streaming.yaml")
     reply = StreamAggregator.fold(decode_every_way(first)).message
@@ -168,6 +170,7 @@ def test_tool_call_round_trips_like_the_recorded_second_turn() -> None:
     assert sent[1]["id"] == "fc_00d64fa806f333310169fab1bf324481a0852cda3180856290"
 
 
+@SHARED.required
 def test_encrypted_reasoning_round_trips_before_its_function_call() -> None:
     [interaction] = load(SHARED_RESPONSES / "pydanticai_responses_streaming_usage_fnargs.yaml")
     reply = StreamAggregator.fold(decode_every_way(interaction)).message
@@ -186,6 +189,7 @@ def test_encrypted_reasoning_round_trips_before_its_function_call() -> None:
     assert output == {"type": "function_call_output", "call_id": "call_CWXgs68YprAjp6t0371hiPOI", "output": "ok"}
 
 
+@SHARED.required
 def test_raw_reasoning_text_goes_back_as_content() -> None:
     [interaction] = load(SHARED_RESPONSES / "pydanticai_deepseek_responses_reasoning_text.yaml")
     reply = StreamAggregator.fold(decode_every_way(interaction)).message

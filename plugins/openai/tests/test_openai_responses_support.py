@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import sys
 from pathlib import Path
@@ -11,13 +10,14 @@ from typing import Any
 
 from rillet import decode_response
 from rillet.cassettes import Interaction, load_cassette
+from rillet.testing import SharedRecordings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rillet_openai without installing it
 
 from rillet_openai.responses_decoder import ResponsesDecoder  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
-SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES", REPO.parent / "shared" / "cassettes"))
+SHARED = SharedRecordings(REPO.parent / "shared" / "cassettes")
 SHARED_RESPONSES = SHARED / "openai_responses"
 PROJECT_CASSETTES = REPO / "cassettes" / "openai"
 EXPECTED = Path(__file__).resolve().parent / "expected"
