@@ -8,12 +8,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import pytest
 import uvicorn
 
 from rillet.serve import GatewayConfig, create_app
 
 REPO = Path(__file__).resolve().parents[1]
 CASSETTES = REPO / "cassettes"
+HELLO = [{"role": "user", "content": "hi"}]
+
+
+@pytest.fixture(autouse=True)
+def fast_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replays play as fast as the gateway reads them (import it into a test module)."""
+    monkeypatch.setattr("rillet._replay.DEFAULT_TOKENS_PER_SECOND", 0.0)
 
 
 @contextmanager

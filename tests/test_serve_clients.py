@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import anthropic
 import openai
 import pytest
-from gateway_support import CASSETTES, running_gateway
+from gateway_support import CASSETTES, HELLO, fast_replay, running_gateway  # noqa: F401 (fast_replay: autouse)
 
 import rillet
 from rillet.serve import GatewayConfig
@@ -28,13 +28,6 @@ ANTHROPIC_THINKING = "replay/anthropic/anthropic_redacted_thinking.yaml"
 GEMINI_TEXT = "replay/gemini/gemini_scenario_text.yaml"
 OLLAMA_TEXT = "replay/ollama/ollama_scenario_text.yaml"
 RESPONSES_TEXT = "replay/openai/responses_scenario_text.yaml"
-HELLO = [{"role": "user", "content": "hi"}]
-
-
-@pytest.fixture(autouse=True)
-def fast_replay(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Replays play as fast as the gateway reads them."""
-    monkeypatch.setattr("rillet._replay.DEFAULT_TOKENS_PER_SECOND", 0.0)
 
 
 @pytest.fixture(scope="module")

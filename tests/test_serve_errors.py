@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
-from gateway_support import CASSETTES, running_gateway
+from gateway_support import CASSETTES, HELLO, fast_replay, running_gateway  # noqa: F401 (fast_replay: autouse)
 
 from rillet.serve import GatewayConfig
 
@@ -16,12 +16,6 @@ RATE_LIMITED = "replay/openai/responses_http_errors.yaml#1"  # 429, Retry-After:
 UNAUTHORIZED = "replay/openai/responses_http_errors.yaml#0"  # 401
 TRUNCATED = "replay/anthropic/anthropic_truncated_body.yaml"
 OVERLOADED_MIDSTREAM = "replay/anthropic/anthropic_overloaded_midstream.yaml"
-HELLO = [{"role": "user", "content": "hi"}]
-
-
-@pytest.fixture(autouse=True)
-def fast_replay(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("rillet._replay.DEFAULT_TOKENS_PER_SECOND", 0.0)
 
 
 @pytest.fixture(scope="module")

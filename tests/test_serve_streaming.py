@@ -16,12 +16,11 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
-from gateway_support import running_gateway
+from gateway_support import HELLO, running_gateway
 from loopback import LoopbackServer, Reply
 
 from rillet.serve import GatewayConfig
 
-HELLO = [{"role": "user", "content": "hi"}]
 SSE = {"content-type": "text/event-stream"}
 
 
