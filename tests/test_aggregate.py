@@ -159,3 +159,21 @@ def test_a_malformed_frame_found_at_close_is_truncation() -> None:
     assert events[-1].code == "truncated" and events[-1].partial.text == "a"
     mid_body = rillet.decode_chunks(Sse(), [b'data: {"t": "a"}\n\ndata: {"t\n\n'])
     assert mid_body[-1].code == "protocol"  # a bad frame followed by more data is the peer's fault
+
+
+def test_the_outcome_says_how_the_stream_ended_and_only_a_complete_one_has_a_finish_reason() -> None:
+    tokens = [StartEvent(), TokenEvent(text="Hel")]
+    assert StreamAggregator.fold([*tokens, EndEvent(finish_reason="length")]).outcome == "complete"
+    failed = StreamAggregator.fold([*tokens, ErrorEvent(code="truncated", message="cut")])
+    assert (failed.outcome, failed.finish_reason, failed.text) == ("error", None, "Hel")
+    running = StreamAggregator()
+    for event in tokens:
+        running.add(event)
+    assert running.result().outcome == "incomplete"
+    running.cancel()
+    cancelled = running.result()
+    assert (cancelled.outcome, cancelled.finish_reason, cancelled.text) == ("cancelled", None, "Hel")
+    ended = StreamAggregator()
+    ended.add(EndEvent())
+    ended.cancel()  # closing a stream after its end changes nothing
+    assert ended.result().outcome == "complete"

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from ._events import EndEvent, ErrorEvent, FinishReason, ReasoningEvent, Timing, ToolCallEvent, Usage
 from ._messages import Message, Part, ReasoningPart, TextPart, ToolCallPart
 
-__all__ = ["ChatResult", "StreamAggregator"]
+__all__ = ["ChatResult", "Outcome", "StreamAggregator"]
+
+#: How a stream ended: ``complete`` (an ``end`` event: ``finish_reason`` says why),
+#: ``error`` (an ``error`` event, a truncated body included: ``error`` says which),
+#: ``cancelled`` (closed, broken off or its task cancelled before its terminal event) or
+#: ``incomplete`` (no terminal event yet: a snapshot of a stream still running).
+Outcome = Literal["complete", "error", "cancelled", "incomplete"]
 
 
 class ChatResult(BaseModel):
     """The outcome of a whole stream.
 
-    ``error`` is set when the stream ended with an ``error`` event; ``message`` then holds
-    the partial result.
+    ``outcome`` says how it ended. Only a ``complete`` result has a ``finish_reason``;
+    otherwise ``message`` holds the partial result: what arrived before the ``error``
+    (which ``error`` describes) or before the stream was cancelled.
     """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
     message: Message
+    outcome: Outcome
     finish_reason: FinishReason | None = None
     raw_finish_reason: str | None = None
     usage: Usage | None = None
@@ -99,6 +107,7 @@ class StreamAggregator:
         self.error: ErrorEvent | None = None
         self.provider_metadata: dict[str, Any] | None = None
         self.ended = False
+        self.cancelled = False
 
     @classmethod
     def fold(cls, events: Iterable[Any]) -> ChatResult:
@@ -132,6 +141,20 @@ class StreamAggregator:
         elif kind == "error":
             self.error = event
             self.ended = True
+
+    def cancel(self) -> None:
+        """Record that the stream stopped before its terminal event (no effect once ended)."""
+        if not self.ended:
+            self.cancelled = True
+
+    @property
+    def outcome(self) -> Outcome:
+        """How the stream ended so far (see :data:`Outcome`)."""
+        if self.error is not None:
+            return "error"
+        if self.ended:
+            return "complete"
+        return "cancelled" if self.cancelled else "incomplete"
 
     def _add_reasoning(self, event: ReasoningEvent) -> None:
         part = self._part("reasoning", event.index)
@@ -170,6 +193,7 @@ class StreamAggregator:
         """The outcome so far, as a :class:`ChatResult`."""
         return ChatResult(
             message=self.message(),
+            outcome=self.outcome,
             finish_reason=self.finish_reason,
             raw_finish_reason=self.raw_finish_reason,
             usage=self.usage,
