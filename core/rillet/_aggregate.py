@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Literal
+from functools import partial
+from typing import Any, Callable, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -63,28 +64,34 @@ class _PartBuilder:
         self.metadata: dict[str, Any] | None = None
         self.finished: ToolCallEvent | None = None
 
-    def build(self) -> Part:
-        text = "".join(self.chunks)
-        if self.kind == "text":
-            return TextPart(text=text)
-        if self.kind == "reasoning":
-            return ReasoningPart(
-                text=text,
-                signature=self.signature,
-                redacted=self.redacted,
-                data=self.data,
-                provider_metadata=self.metadata,
-            )
-        done = self.finished
-        if done is not None:
-            return ToolCallPart(
-                call_id=done.call_id,
-                name=done.name,
-                arguments=done.arguments,
-                raw_arguments=done.raw_arguments,
-                provider_metadata=done.provider_metadata,
-            )
-        return ToolCallPart(call_id=self.call_id, name=self.name, raw_arguments=text)
+    def mark(self) -> tuple[Any, ...]:
+        """This part as it is now, in constant time: chunks are only ever appended, so
+        their count stands for the text."""
+        return (self, len(self.chunks), self.call_id, self.name, self.signature, self.redacted, self.data, self.metadata, self.finished)
+
+
+def _build_part(mark: tuple[Any, ...]) -> Part:
+    """The part as it was at ``mark`` (see :meth:`_PartBuilder.mark`)."""
+    builder, count, call_id, name, signature, redacted, data, metadata, finished = mark
+    chunks = builder.chunks
+    text = "".join(chunks if count == len(chunks) else chunks[:count])
+    if builder.kind == "text":
+        return TextPart(text=text)
+    if builder.kind == "reasoning":
+        return ReasoningPart(text=text, signature=signature, redacted=redacted, data=data, provider_metadata=metadata)
+    if finished is not None:
+        return ToolCallPart(
+            call_id=finished.call_id,
+            name=finished.name,
+            arguments=finished.arguments,
+            raw_arguments=finished.raw_arguments,
+            provider_metadata=finished.provider_metadata,
+        )
+    return ToolCallPart(call_id=call_id, name=name, raw_arguments=text)
+
+
+def _message_at(marks: list[tuple[Any, ...]]) -> Message:
+    return Message("assistant", [_build_part(mark) for mark in marks])
 
 
 class StreamAggregator:
@@ -187,7 +194,12 @@ class StreamAggregator:
 
     def message(self) -> Message:
         """The assistant message as aggregated so far."""
-        return Message("assistant", [part.build() for part in self._parts.values()])
+        return _message_at([part.mark() for part in self._parts.values()])
+
+    def snapshot(self) -> Callable[[], Message]:
+        """The message as it is now, to build later: taking it costs constant time per
+        part, building it (calling the result) costs what :meth:`message` does."""
+        return partial(_message_at, [part.mark() for part in self._parts.values()])
 
     def result(self) -> ChatResult:
         """The outcome so far, as a :class:`ChatResult`."""

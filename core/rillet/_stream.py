@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
 
 from ._aggregate import ChatResult, StreamAggregator
 from ._errors import LocalProtocolError
+from ._events import ContentEvent
 
 if TYPE_CHECKING:
     import httpx
@@ -251,9 +252,10 @@ class AggregatedStream(_Lifecycle):
 
     Wraps any event stream (a :class:`TokenStream`, or a middleware's wrapper of one) and
     has the same lifecycle: ``result()`` finishes it after a ``break``; closing it closes
-    the inner stream and marks the result ``cancelled``.
-    Each ``content`` snapshot rebuilds the message, so its cost grows with the answer;
-    use ``stream_tokens`` plus :class:`StreamAggregator` when you only need the end result.
+    the inner stream and marks the result ``cancelled``. A ``content`` snapshot costs the
+    same however long the answer is: its message is built only when read
+    (:meth:`ContentEvent.lazy <rillet.ContentEvent.lazy>`), and reading it costs what
+    building the message so far costs.
     """
 
     def __init__(self, inner: Any) -> None:
@@ -278,16 +280,15 @@ class AggregatedStream(_Lifecycle):
         return _aggregated_aevents(aiter(self.inner), self.aggregator)
 
 
-def _with_snapshots(aggregator: StreamAggregator, event: Any) -> list[Any]:
+def _with_snapshots(aggregator: StreamAggregator, event: Any) -> tuple[Any, ...]:
+    """``event``, then after a delta the ``content`` snapshot, built only if it is read."""
     aggregator.add(event)
     kind = event.type
     if kind in _DELTAS:
-        from ._events import ContentEvent
-
-        return [event, ContentEvent(message=aggregator.message())]
+        return event, ContentEvent.lazy(aggregator.snapshot())
     if kind == "end":
-        return [event.model_copy(update={"message": aggregator.message()})]
-    return [event]
+        return (event.model_copy(update={"message": aggregator.message()}),)
+    return (event,)
 
 
 def _aggregated_events(events: Iterator[Any], aggregator: StreamAggregator) -> Iterator[Any]:
