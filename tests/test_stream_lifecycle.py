@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -109,7 +110,7 @@ async def async_task_cancel(stream: Any) -> Any:
 
 
 def run(action: Callable[[Any], Any], stream: Any) -> Any:
-    if asyncio.iscoroutinefunction(action):
+    if inspect.iscoroutinefunction(action):
         return asyncio.run(action(stream))
     return action(stream)
 

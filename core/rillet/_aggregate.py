@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, Callable, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -66,17 +65,20 @@ class _PartBuilder:
 
     def mark(self) -> tuple[Any, ...]:
         """This part as it is now, in constant time: chunks are only ever appended, so
-        their count stands for the text."""
-        return (self, len(self.chunks), self.call_id, self.name, self.signature, self.redacted, self.data, self.metadata, self.finished)
+        their count stands for the text (all a text part has)."""
+        if self.kind == "text":
+            return self, len(self.chunks)
+        return self, len(self.chunks), self.call_id, self.name, self.signature, self.redacted, self.data, self.metadata, self.finished
 
 
 def _build_part(mark: tuple[Any, ...]) -> Part:
     """The part as it was at ``mark`` (see :meth:`_PartBuilder.mark`)."""
-    builder, count, call_id, name, signature, redacted, data, metadata, finished = mark
+    builder, count = mark[0], mark[1]
     chunks = builder.chunks
     text = "".join(chunks if count == len(chunks) else chunks[:count])
     if builder.kind == "text":
         return TextPart(text=text)
+    call_id, name, signature, redacted, data, metadata, finished = mark[2:]
     if builder.kind == "reasoning":
         return ReasoningPart(text=text, signature=signature, redacted=redacted, data=data, provider_metadata=metadata)
     if finished is not None:
@@ -92,6 +94,18 @@ def _build_part(mark: tuple[Any, ...]) -> Part:
 
 def _message_at(marks: list[tuple[Any, ...]]) -> Message:
     return Message("assistant", [_build_part(mark) for mark in marks])
+
+
+class _Snapshot(list):  # type: ignore[type-arg]
+    """The marks of every part at one moment; calling it builds the message of then."""
+
+    __slots__ = ()
+
+    def __call__(self) -> Message:
+        return _message_at(self)
+
+
+_mark = _PartBuilder.mark
 
 
 class StreamAggregator:
@@ -199,7 +213,7 @@ class StreamAggregator:
     def snapshot(self) -> Callable[[], Message]:
         """The message as it is now, to build later: taking it costs constant time per
         part, building it (calling the result) costs what :meth:`message` does."""
-        return partial(_message_at, [part.mark() for part in self._parts.values()])
+        return _Snapshot(map(_mark, self._parts.values()))
 
     def result(self) -> ChatResult:
         """The outcome so far, as a :class:`ChatResult`."""

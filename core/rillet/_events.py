@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Callable, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_serializer
 
 from ._errors import RilletError, error_class_for_code
 from ._messages import Message
@@ -153,7 +153,6 @@ class ContentEvent(BaseModel):
     model_config = _frozen
     type: Literal["content"] = "content"
     message: Message
-    _build: Callable[[], Message] | None = PrivateAttr(default=None)
 
     @classmethod
     def lazy(cls, build: Callable[[], Message]) -> ContentEvent:
@@ -162,26 +161,33 @@ class ContentEvent(BaseModel):
         ``build`` must return the message as it was when the event was made (a
         :meth:`StreamAggregator.snapshot <rillet.StreamAggregator.snapshot>` does).
         """
-        # What pydantic's model_construct sets, minus the message, at a third of its cost.
+        # What pydantic's model_construct sets, minus the message, at a fraction of its
+        # cost; ``build`` waits in __dict__, where pydantic reads only the declared fields.
         event = _new(cls)
-        event.__dict__["type"] = "content"
+        fields = event.__dict__
+        fields["type"] = "content"
+        fields[_BUILD] = build
         _set_fields_set(event, _MESSAGE_SET)  # shared: pydantic copies it before changing it
         _set_extra(event, None)
-        _set_private(event, {"_build": build})
+        _set_private(event, None)
         return event
 
+    def _build_once(self) -> None:
+        """Build a lazy message (once), and let the builder go."""
+        fields = self.__dict__
+        build = fields.pop(_BUILD, None)
+        if build is not None and "message" not in fields:
+            fields["message"] = build()
+
     def __getattr__(self, name: str) -> Any:
-        if name != "message":
+        if name != "message" or _BUILD not in self.__dict__:
             return super().__getattr__(name)  # type: ignore[misc]
-        private = self.__pydantic_private__
-        message = private["_build"]()
-        self.__dict__["message"] = message
-        private["_build"] = None  # built once; the aggregator is no longer needed
-        return message
+        self._build_once()
+        return self.__dict__["message"]
 
     @model_serializer(mode="wrap")
     def _serialise_built(self, handler: Any) -> Any:
-        self.message  # noqa: B018 - build a lazy message before pydantic reads the fields
+        self._build_once()  # before pydantic reads the fields
         return handler(self)
 
     def __eq__(self, other: object) -> bool:
@@ -190,15 +196,16 @@ class ContentEvent(BaseModel):
         return self.message == other.message
 
     def __repr_args__(self) -> Any:
-        self.message  # noqa: B018 - show a lazy message built
+        self._build_once()
         return super().__repr_args__()
 
     def __getstate__(self) -> dict[Any, Any]:
-        self.message  # noqa: B018 - pickle the message, not the function that builds it
+        self._build_once()  # pickle the message, not the function that builds it
         return super().__getstate__()
 
 
 
+_BUILD = "_build_message"  # the __dict__ key of a lazy content event's builder
 _new = object.__new__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__

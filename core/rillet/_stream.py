@@ -76,11 +76,12 @@ class _Lifecycle:
 
     def _remaining(self, asynchronous: bool) -> Any:
         """The events ``result()`` still has to consume: the rest of a started stream."""
-        events = self._events
-        if events is None:
+        if self._events is None:
             return self._start(asynchronous)
-        if self._async == asynchronous or not self._running():
-            return events if self._async == asynchronous else _CLOSED
+        if self._async == asynchronous:
+            return self._events
+        if not self._running():
+            return _CLOSED  # it ended, iterated the other way: nothing is left
         how = ("async for", "await stream.aresult()") if self._async else ("for", "stream.result()")
         raise LocalProtocolError(f"this stream is iterated with `{how[0]}`: finish it with `{how[1]}`")
 
