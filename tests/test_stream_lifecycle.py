@@ -226,3 +226,25 @@ def test_a_stream_finished_with_async_for_gives_its_result_to_sync_code(server: 
     asyncio.run(main())
     stream.close()  # a finished stream has nothing left to close
     assert (stream.result().outcome, stream.result().text) == ("complete", "Hello")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_closing_inside_the_loop_ends_the_loop(server: LoopbackServer, fast_options: Any, kind: str) -> None:
+    stream = open_stream(server, fast_options, kind, hold=10.0)
+    seen = []
+    for event in stream:
+        seen.append(event.type)
+        if event.type == "token":
+            stream.close()
+    assert seen[-1] == "token" and stream.result().outcome == "cancelled"
+    astream = open_stream(server, fast_options, kind, hold=10.0)
+
+    async def main() -> list[str]:
+        seen = []
+        async for event in astream:
+            seen.append(event.type)
+            if event.type == "token":
+                await astream.aclose()
+        return seen
+
+    assert asyncio.run(main())[-1] == "token" and astream.result().outcome == "cancelled"
