@@ -104,24 +104,36 @@ def _rillet_model(url: str) -> Any:
     return model
 
 
+def _rillet_text(events: Any) -> tuple[str, float | None]:
+    """The answer text of a sync rillet stream and when its first token came; an ``end``
+    event's aggregated message (``stream_with_aggregation``) must equal the tokens."""
+    parts: list[str] = []
+    first = None
+    for event in events:
+        kind = event.type
+        if kind == "token":
+            if first is None:
+                first = perf_counter()
+            parts.append(event.text)
+        elif kind == "end":
+            if event.message is not None and event.message.text != "".join(parts):
+                raise RuntimeError("the aggregated message differs from the streamed tokens")
+        elif kind == "error":
+            raise RuntimeError(f"rillet stream failed: {event!r}")
+    return "".join(parts), first
+
+
 def rillet_sync(url: str) -> Callable[[], tuple[str, float | None]]:
     """``rillet.get_model(...).stream_tokens(...)`` iterated with ``for``."""
     model = _rillet_model(url)
+    return lambda tokens: _rillet_text(model.stream_tokens(PROMPT, max_tokens=tokens))
 
-    def once(tokens: int) -> tuple[str, float | None]:
-        parts: list[str] = []
-        first = None
-        for event in model.stream_tokens(PROMPT, max_tokens=tokens):
-            kind = event.type
-            if kind == "token":
-                if first is None:
-                    first = perf_counter()
-                parts.append(event.text)
-            elif kind == "error":
-                raise RuntimeError(f"rillet stream failed: {event!r}")
-        return "".join(parts), first
 
-    return once
+def rillet_aggregate(url: str) -> Callable[[], tuple[str, float | None]]:
+    """``stream_with_aggregation(...)`` iterated with ``for``: a ``content`` snapshot after
+    every token, left unread (as a caller that only shows the tokens leaves it)."""
+    model = _rillet_model(url)
+    return lambda tokens: _rillet_text(model.stream_with_aggregation(PROMPT, max_tokens=tokens))
 
 
 def rillet_async(url: str) -> Callable[[], Any]:
@@ -265,6 +277,7 @@ CONTENDERS: dict[str, Callable[[str], Any]] = {
     "naive": naive,
     "rillet": rillet_sync,
     "rillet-async": rillet_async,
+    "rillet-aggregate": rillet_aggregate,
     "openai-sdk": openai_sdk,
     "openai-sdk-async": openai_sdk_async,
     "litellm": litellm_sync,
@@ -278,6 +291,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "naive": ("httpx",),
     "rillet": ("rillet", "rillet-openai", "httpx", "pydantic"),
     "rillet-async": ("rillet", "rillet-openai", "httpx", "anyio"),
+    "rillet-aggregate": ("rillet", "rillet-openai", "httpx", "pydantic"),
     "openai-sdk": ("openai",),
     "openai-sdk-async": ("openai",),
     "litellm": ("litellm",),
@@ -350,13 +364,23 @@ def _versions(names: tuple[str, ...]) -> dict[str, str]:
 
 
 def measure(
-    name: str, url: str, tokens: int, streams: int, warmup: int, warmup_tokens: int = 200, profiler: Any = None
+    name: str,
+    url: str,
+    tokens: int,
+    streams: int,
+    warmup: int,
+    warmup_tokens: int = 200,
+    profiler: Any = None,
+    clock: str = "wall",
 ) -> dict[str, Any]:
     """Build contender ``name``; stream ``warmup`` short answers untimed (imports, lazy
     set-up, the connection), then ``streams`` timed answers of ``tokens`` tokens.
 
     ``profiler`` (a ``cProfile.Profile``), if given, runs during the timed streams only.
+    ``clock="cpu"`` times each answer with this process's CPU time instead of the wall
+    clock (steadier when other work shares the machine; first-token times are then left out).
     """
+    now = time.process_time if clock == "cpu" else time.perf_counter
     from server import expected_text
 
     factory = CONTENDERS.get(name) or DECODERS[name]
@@ -376,7 +400,7 @@ def measure(
             raise AssertionError(f"{name} returned {len(text)} characters, expected {len(expected)}: {text[:60]!r}…")
         if timed:
             seconds.append(ended - started)
-            if first is not None:
+            if first is not None and clock == "wall":
                 first_token.append(first - started)
 
     def profiling(timed: bool, on: bool) -> None:
@@ -388,9 +412,9 @@ def measure(
         async def run_all() -> None:
             for size, timed in plan:
                 profiling(timed, True)
-                started = perf_counter()
+                started = now()
                 text, first = await once(size)
-                ended = perf_counter()
+                ended = now()
                 profiling(timed, False)
                 record(size, started, text, first, ended, timed)
 
@@ -398,9 +422,9 @@ def measure(
     else:
         for size, timed in plan:
             profiling(timed, True)
-            started = perf_counter()
+            started = now()
             text, first = once(size)
-            ended = perf_counter()
+            ended = now()
             profiling(timed, False)
             record(size, started, text, first, ended, timed)
     return {"status": "ok", "seconds": seconds, "first_token": first_token, "versions": _versions(PACKAGES[name])}
@@ -415,6 +439,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=2, help="untimed short streams first (default: 2)")
     parser.add_argument("--warmup-tokens", type=int, default=200, help="tokens per warm-up stream (default: 200)")
     parser.add_argument("--profile", metavar="PATH", help="write cProfile stats of the timed streams to PATH")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall", help="wall time or this process's CPU time (default: wall)")
     args = parser.parse_args(argv)
     profiler = None
     if args.profile:
@@ -422,7 +447,7 @@ def main(argv: list[str] | None = None) -> None:
 
         profiler = cProfile.Profile()
     try:
-        result = measure(args.name, args.url, args.tokens, args.streams, args.warmup, args.warmup_tokens, profiler)
+        result = measure(args.name, args.url, args.tokens, args.streams, args.warmup, args.warmup_tokens, profiler, args.clock)
     except Exception as exc:  # a broken contender is reported, not a crash of the whole run
         result = {"status": "error", "detail": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
     if profiler is not None:

@@ -95,7 +95,7 @@ def run_suite(names: list[str], args: argparse.Namespace, url: str, tokens: int,
             if entry["status"] != "ok":
                 continue  # not installed or broken: say so once, don't retry five times
             count = min(streams, SLOW.get(name, streams))
-            outcome = run_child(args.python, name, url, tokens, count, args.warmup, args.timeout)
+            outcome = run_child(args.python, name, url, tokens, count, args.warmup, args.timeout, ["--clock", args.clock])
             if outcome["status"] != "ok":
                 entry.update(status=outcome["status"], detail=outcome.get("detail", ""))
                 continue
@@ -121,6 +121,31 @@ def per_token_table(results: dict[str, dict[str, Any]], tokens: int, baseline: s
         median = statistics.median(per_token)
         ratio = f"{statistics.median(entry['per_process']) / base_median:.2f}×" if base_median else "–"
         lines.append(f"| {name} | {median:.2f} | {min(per_token):.2f}–{max(per_token):.2f} | {ratio} | {1e6 / median:,.0f} |")
+    return lines
+
+
+def scaling_table(series: dict[int, dict[str, dict[str, Any]]], baseline: str) -> list[str]:
+    """µs per token of each contender at each answer size, and how much it grows."""
+    sizes = sorted(series)
+    lines = [
+        f"Cost per token by answer length (µs per token, median over processes; × {baseline} at that length):",
+        "",
+        "| contender | " + " | ".join(f"{size:,} tokens" for size in sizes) + f" | {sizes[-1]:,} ÷ {sizes[0]:,} |",
+        "|---|" + "---:|" * (len(sizes) + 1),
+    ]
+    for name in series[sizes[0]]:
+        cells, medians = [], []
+        for size in sizes:
+            entry, base = series[size][name], series[size].get(baseline, {})
+            if entry["status"] != "ok" or not entry["per_process"]:
+                cells.append(entry["status"])
+                continue
+            median = statistics.median(entry["per_process"])
+            medians.append(1e6 * median / size)
+            ratio = f" ({median / statistics.median(base['per_process']):.2f}×)" if base.get("per_process") else ""
+            cells.append(f"{medians[-1]:.2f}{ratio}")
+        growth = f"{medians[-1] / medians[0]:.2f}×" if len(medians) == len(sizes) else "–"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {growth} |")
     return lines
 
 
@@ -323,6 +348,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-decode", action="store_true", help="skip the decode-only table")
     parser.add_argument("--no-ttft", action="store_true", help="skip the time-to-first-token table")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up table")
+    parser.add_argument("--scaling", metavar="SIZES", default="", help="also time the stream contenders at these answer lengths (comma-separated token counts, e.g. 2000,20000,200000): is the cost per token flat? (default: off)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall", help="time streams by the wall clock, or by the contender process's CPU time: steadier on a busy machine, but blind to waiting (default: wall)")
     parser.add_argument("--json", metavar="PATH", help="also write every measurement to PATH as JSON")
     parser.add_argument("--profile", metavar="CONTENDER", help="profile one process of CONTENDER with cProfile instead")
     parser.add_argument("--profile-rows", type=int, default=35, help="rows of the profile to print (default: 35)")
@@ -339,7 +366,8 @@ def main(argv: list[str] | None = None) -> None:
         report += environment(args.python)
         report += [
             f"Stream: {args.tokens} tokens, loopback, {args.framing} framing; {args.repeat} processes per contender, "
-            f"{args.streams} timed streams each after {args.warmup} warm-ups (LiteLLM: {SLOW['litellm']}).",
+            f"{args.streams} timed streams each after {args.warmup} warm-ups (LiteLLM: {SLOW['litellm']}); "
+            f"{'CPU time of the contender process' if args.clock == 'cpu' else 'wall time'}.",
             "",
         ]
         stream = run_suite(names, args, server.url, args.tokens, args.streams, label="stream")
@@ -349,11 +377,16 @@ def main(argv: list[str] | None = None) -> None:
             ratio = statistics.median(stream["rillet"]["per_process"]) / statistics.median(stream["naive"]["per_process"])
             verdict = "met" if ratio <= GOAL else "NOT met"
             report += ["", f"Goal rillet ≤ {GOAL}× naive: {verdict} ({ratio:.2f}×)."]
+        if args.scaling:
+            sizes = [int(size) for size in args.scaling.split(",")]
+            series = {size: run_suite(names, args, server.url, size, args.streams, label=f"{size:,} tokens") for size in sizes}
+            everything["scaling"] = {str(size): results for size, results in series.items()}
+            report += [""] + scaling_table(series, "naive")
         if not args.no_decode:
             decode = run_suite(list(DECODERS), args, "", args.tokens, args.streams, label="decode")
             everything["decode"] = decode
             report += [""] + per_token_table(decode, args.tokens, "naive-decode", "Decoding only, from memory, no socket (µs per token):")
-        if not args.no_ttft:
+        if not args.no_ttft and args.clock == "wall":  # first-token times need the wall clock
             ttft_names = [n for n in TTFT_CONTENDERS if n in names]
             ttft_url = f"{server.origin}/pause={args.pause}/v1"
             ttft = run_suite(ttft_names, args, ttft_url, 20, 10, label="ttft")

@@ -206,3 +206,78 @@ def test_server_tool_events_become_their_own_parts_not_reasoning() -> None:
     assert (call.type, call.kind, call.arguments) == ("server_tool", "call", {"query": "q"})
     assert (answer.kind, answer.call_id) == ("result", "s1") and text.text == "Answer"
     assert result.message.reasoning == "" and result.message.tool_calls == []
+def test_the_outcome_says_how_the_stream_ended_and_only_a_complete_one_has_a_finish_reason() -> None:
+    tokens = [StartEvent(), TokenEvent(text="Hel")]
+    assert StreamAggregator.fold([*tokens, EndEvent(finish_reason="length")]).outcome == "complete"
+    failed = StreamAggregator.fold([*tokens, ErrorEvent(code="truncated", message="cut")])
+    assert (failed.outcome, failed.finish_reason, failed.text) == ("error", None, "Hel")
+    running = StreamAggregator()
+    for event in tokens:
+        running.add(event)
+    assert running.result().outcome == "incomplete"
+    running.cancel()
+    cancelled = running.result()
+    assert (cancelled.outcome, cancelled.finish_reason, cancelled.text) == ("cancelled", None, "Hel")
+    ended = StreamAggregator()
+    ended.add(EndEvent())
+    ended.cancel()  # closing a stream after its end changes nothing
+    assert ended.result().outcome == "complete"
+
+
+STREAM = [
+    StartEvent(),
+    ReasoningEvent(text="think"),
+    ReasoningEvent(signature="sig"),
+    TokenEvent(text="Hel"),
+    ToolCallStartEvent(index=0, call_id="c1", name="f"),
+    ToolCallDeltaEvent(index=0, arguments_delta='{"x"'),
+    TokenEvent(text="lo"),
+    ToolCallDeltaEvent(index=0, arguments_delta=": 1}"),
+    ToolCallEvent(index=0, call_id="c1", name="f", arguments={"x": 1}, raw_arguments='{"x": 1}'),
+    EndEvent(finish_reason="tool_calls"),
+]
+
+
+def test_content_snapshots_read_after_the_stream_show_the_message_as_it_was() -> None:
+    events = list(rillet.AggregatedStream(STREAM))
+    eager = [rillet.ContentEvent(message=StreamAggregator.fold(STREAM[: n + 1]).message) for n, e in enumerate(STREAM) if e.type not in ("start", "end")]
+    snapshots = [event for event in events if event.type == "content"]
+    assert snapshots == eager  # built now, after the end: each still shows its own moment
+    assert [s.message.content[0].signature for s in snapshots][:2] == [None, "sig"]
+    calls = [s.message.tool_calls[0] for s in snapshots if s.message.tool_calls]
+    assert [(c.raw_arguments, c.arguments) for c in calls] == [("", None), ('{"x"', None), ('{"x"', None), ('{"x": 1}', None), ('{"x": 1}', {"x": 1})]
+
+
+def test_content_snapshots_are_built_only_when_read(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rillet import _aggregate
+
+    built = []
+    real = _aggregate._message_at
+    monkeypatch.setattr(_aggregate, "_message_at", lambda marks: built.append(1) or real(marks))
+    stream = [StartEvent(), *[TokenEvent(text="w ") for _ in range(5000)], EndEvent()]
+    events = list(rillet.AggregatedStream(stream))
+    assert len(built) == 1 and events[-1].message.text == "w " * 5000  # only the end's message
+    assert events[-2].message.text == "w " * 5000 and len(built) == 2
+
+
+def test_a_lazy_content_event_serialises_compares_and_prints_like_a_built_one() -> None:
+    import pickle
+
+    from rillet._events import _event_adapter
+
+    built = rillet.ContentEvent(message=rillet.Message.assistant("Hel"))
+
+    def lazy(read_first: bool) -> rillet.ContentEvent:
+        event = rillet.ContentEvent.lazy(lambda: rillet.Message.assistant("Hel"))
+        if read_first:
+            assert event.message.text == "Hel"
+        return event
+
+    for read_first in (False, True):
+        assert lazy(read_first).model_dump_json() == built.model_dump_json()
+        assert _event_adapter.dump_json(lazy(read_first)) == _event_adapter.dump_json(built)
+        assert lazy(read_first) == built and built == lazy(read_first)
+        assert repr(lazy(read_first)) == repr(built)
+        assert lazy(read_first).model_dump(exclude_unset=True) == built.model_dump(exclude_unset=True)
+        assert lazy(read_first).model_copy() == built
+        assert pickle.loads(pickle.dumps(lazy(read_first))) == built

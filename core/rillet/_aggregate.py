@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._events import EndEvent, ErrorEvent, Event, FinishReason, ReasoningEvent, ServerToolEvent, Timing, ToolCallEvent, Usage
 from ._messages import Message, Part, ReasoningPart, ServerToolPart, TextPart, ToolCallPart
 
-__all__ = ["ChatResult", "StreamAggregator"]
+__all__ = ["ChatResult", "Outcome", "StreamAggregator"]
+
+#: How a stream ended: ``complete`` (an ``end`` event: ``finish_reason`` says why),
+#: ``error`` (an ``error`` event, a truncated body included: ``error`` says which),
+#: ``cancelled`` (closed, broken off or its task cancelled before its terminal event) or
+#: ``incomplete`` (no terminal event yet: a snapshot of a stream still running).
+Outcome = Literal["complete", "error", "cancelled", "incomplete"]
 
 
 class ChatResult(BaseModel):
     """The outcome of a whole stream.
 
-    ``error`` is set when the stream ended with an ``error`` event; ``message`` then holds
-    the partial result. ``message`` is choice 0; when a request asked for several
-    alternative answers (``n > 1``), ``choices`` holds every one in order (``choices[0]``
-    is ``message``) — alternatives are never joined into one message.
+    ``outcome`` says how it ended. Only a ``complete`` result has a ``finish_reason``;
+    otherwise ``message`` holds the partial result: what arrived before the ``error``
+    (which ``error`` describes) or before the stream was cancelled. ``message`` is choice
+    0; when a request asked for several alternative answers (``n > 1``), ``choices`` holds
+    every one in order (``choices[0]`` is ``message``) — alternatives are never joined
+    into one message.
     """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
     message: Message
+    outcome: Outcome
     choices: list[Message] = Field(default_factory=list)
     finish_reason: FinishReason | None = None
     raw_finish_reason: str | None = None
@@ -57,35 +66,59 @@ class _PartBuilder:
         self.signature: str | None = None
         self.redacted = False
         self.data: str | None = None
-        self.metadata: dict[str, Any] | None = None
+        self.metadata: dict[str, Any] | None = None  # replaced, never changed in place
         self.finished: ToolCallEvent | None = None
         self.server_tool: ServerToolPart | None = None
 
-    def build(self) -> Part:
-        text = "".join(self.chunks)
+    def mark(self) -> tuple[Any, ...]:
+        """This part as it is now, in constant time: chunks are only ever appended, so
+        their count stands for the text; every other field is replaced, never changed."""
         if self.kind == "text":
-            return TextPart(text=text, provider_metadata=self.metadata)
-        if self.kind == "server_tool" and self.server_tool is not None:
-            return self.server_tool
-        if self.kind == "reasoning":
-            return ReasoningPart(
-                text=text,
-                signature=self.signature,
-                redacted=self.redacted,
-                data=self.data,
-                provider_metadata=self.metadata,
-            )
-        done = self.finished
-        if done is not None:
-            return ToolCallPart(
-                call_id=done.call_id,
-                name=done.name,
-                arguments=done.arguments,
-                raw_arguments=done.raw_arguments,
-                arguments_error=done.arguments_error,
-                provider_metadata=done.provider_metadata,
-            )
-        return ToolCallPart(call_id=self.call_id, name=self.name, raw_arguments=text)
+            return self, len(self.chunks), self.metadata
+        return (
+            self, len(self.chunks), self.metadata, self.call_id, self.name, self.signature, self.redacted, self.data,
+            self.finished, self.server_tool,
+        )
+
+
+def _build_part(mark: tuple[Any, ...]) -> Part:
+    """The part as it was at ``mark`` (see :meth:`_PartBuilder.mark`)."""
+    builder, count, metadata = mark[0], mark[1], mark[2]
+    chunks = builder.chunks
+    text = "".join(chunks if count == len(chunks) else chunks[:count])
+    if builder.kind == "text":
+        return TextPart(text=text, provider_metadata=metadata)
+    call_id, name, signature, redacted, data, finished, server_tool = mark[3:]
+    if builder.kind == "server_tool" and server_tool is not None:
+        return server_tool  # type: ignore[no-any-return]
+    if builder.kind == "reasoning":
+        return ReasoningPart(text=text, signature=signature, redacted=redacted, data=data, provider_metadata=metadata)
+    if finished is not None:
+        return ToolCallPart(
+            call_id=finished.call_id,
+            name=finished.name,
+            arguments=finished.arguments,
+            raw_arguments=finished.raw_arguments,
+            arguments_error=finished.arguments_error,
+            provider_metadata=finished.provider_metadata,
+        )
+    return ToolCallPart(call_id=call_id, name=name, raw_arguments=text)
+
+
+def _message_at(marks: Iterable[tuple[Any, ...]]) -> Message:
+    return Message("assistant", [_build_part(mark) for mark in marks])
+
+
+class _Snapshot(list):  # type: ignore[type-arg]
+    """The marks of every part at one moment; calling it builds the message of then."""
+
+    __slots__ = ()
+
+    def __call__(self) -> Message:
+        return _message_at(self)
+
+
+_mark = _PartBuilder.mark
 
 
 class StreamAggregator:
@@ -101,6 +134,7 @@ class StreamAggregator:
 
     def __init__(self) -> None:
         self._parts: dict[tuple[int, str, int], _PartBuilder] = {}
+        self._alternatives = False  # whether any event of a choice other than 0 came
         self.response_id: str | None = None
         self.usage: Usage | None = None
         self.finish_reason: FinishReason | None = None
@@ -109,6 +143,7 @@ class StreamAggregator:
         self.error: ErrorEvent | None = None
         self.provider_metadata: dict[str, Any] | None = None
         self.ended = False
+        self.cancelled = False
 
     @classmethod
     def fold(cls, events: Iterable[Event]) -> ChatResult:
@@ -147,6 +182,20 @@ class StreamAggregator:
             self.error = event
             self.ended = True
 
+    def cancel(self) -> None:
+        """Record that the stream stopped before its terminal event (no effect once ended)."""
+        if not self.ended:
+            self.cancelled = True
+
+    @property
+    def outcome(self) -> Outcome:
+        """How the stream ended so far (see :data:`Outcome`)."""
+        if self.error is not None:
+            return "error"
+        if self.ended:
+            return "complete"
+        return "cancelled" if self.cancelled else "incomplete"
+
     def _add_server_tool(self, event: ServerToolEvent) -> None:
         fields = {name: getattr(event, name) for name in ServerToolPart.model_fields if name != "type"}
         self._part("server_tool", event.index).server_tool = ServerToolPart(**fields)
@@ -178,15 +227,27 @@ class StreamAggregator:
         part = self._parts.get(key)
         if part is None:
             part = self._parts[key] = _PartBuilder(kind)
+            if choice:
+                self._alternatives = True
         return part
+
+    def _builders(self, choice: int) -> Iterable[_PartBuilder]:
+        if not self._alternatives:
+            return self._parts.values() if choice == 0 else ()
+        return [part for key, part in self._parts.items() if key[0] == choice]
 
     def message(self, choice: int = 0) -> Message:
         """The assistant message as aggregated so far (of alternative ``choice``)."""
-        return Message("assistant", [part.build() for key, part in self._parts.items() if key[0] == choice])
+        return _message_at(map(_mark, self._builders(choice)))
+
+    def snapshot(self) -> Callable[[], Message]:
+        """The message (choice 0) as it is now, to build later: taking it costs constant
+        time per part, building it (calling the result) costs what :meth:`message` does."""
+        return _Snapshot(map(_mark, self._builders(0)))
 
     def choices(self) -> list[Message]:
         """Every alternative answer so far, in choice order (one unless ``n > 1``)."""
-        last = max((key[0] for key in self._parts), default=0)
+        last = max((key[0] for key in self._parts), default=0) if self._alternatives else 0
         return [self.message(number) for number in range(last + 1)]
 
     def result(self) -> ChatResult:
@@ -194,6 +255,7 @@ class StreamAggregator:
         choices = self.choices()
         return ChatResult(
             message=choices[0],
+            outcome=self.outcome,
             choices=choices,
             finish_reason=self.finish_reason,
             raw_finish_reason=self.raw_finish_reason,

@@ -17,6 +17,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from ._errors import LocalProtocolError
 from ._providers import ProviderInfo
 
 __all__ = ["FailedPlugin", "LoadedPlugin", "PluginSelectionWarning", "plugin_manager", "providers", "reset_plugins", "failed_plugins", "loaded_plugins"]
@@ -61,6 +62,7 @@ class _Registry:
 
 _registry: _Registry | None = None
 _lock = threading.Lock()
+_importing: tuple[int, str] | None = None  # (thread, entry-point name) of the plugin being imported
 
 
 def _selection() -> set[str] | None:
@@ -83,6 +85,7 @@ def _warn_unmatched(selection: set[str] | None, installed: list[str]) -> None:
 
 
 def _load() -> _Registry:
+    global _importing
     registry = _Registry()
     from . import _builtin
 
@@ -94,12 +97,15 @@ def _load() -> _Registry:
         if (selection is not None and entry_point.name not in selection) or registry.manager.has_plugin(entry_point.name):
             continue
         distribution = entry_point.dist.name if entry_point.dist else None
+        _importing = (threading.get_ident(), entry_point.name)
         try:
             plugin = entry_point.load()
             registry.manager.register(plugin, name=entry_point.name)
         except Exception as exc:  # a broken plugin must not break rillet
             registry.failed.append(FailedPlugin(entry_point.name, distribution, f"{type(exc).__name__}: {exc}", exc))
             continue
+        finally:
+            _importing = None
         version = entry_point.dist.version if entry_point.dist else None
         registry.loaded.append(LoadedPlugin(entry_point.name, distribution, version))
     return registry
@@ -108,10 +114,23 @@ def _load() -> _Registry:
 def _get() -> _Registry:
     global _registry
     if _registry is None:
+        _refuse_reentry()
         with _lock:
             if _registry is None:
                 _registry = _load()
     return _registry
+
+
+def _refuse_reentry() -> None:
+    """Fail, rather than wait forever on the lock, when a plugin being imported asks for
+    the plugins (``rillet.providers()``, ``rillet.get_model()`` … at its module level)."""
+    importing = _importing
+    if importing is not None and importing[0] == threading.get_ident():
+        raise LocalProtocolError(
+            f"plugin {importing[1]!r} uses rillet's plugins (rillet.providers(), rillet.get_model(), …) "
+            f"while it is being imported, before discovery has finished; call them inside its "
+            f"functions or hooks, not at the module level"
+        )
 
 
 def plugin_manager() -> pluggy.PluginManager:

@@ -8,9 +8,9 @@ Every stream is exactly one ``start``, then any number of deltas (``token``,
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Callable, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_serializer
 
 from ._errors import ErrorCode, RilletError, error_class_for_code
 from ._messages import Message
@@ -235,11 +235,74 @@ class UsageEvent(BaseModel):
 
 
 class ContentEvent(BaseModel):
-    """Aggregation mode only: the message as aggregated so far."""
+    """Aggregation mode only: the message as aggregated so far.
+
+    ``stream_with_aggregation`` emits one after every delta, made with :meth:`lazy`: its
+    ``message`` is built the first time it is read (or serialised), then kept, so a
+    snapshot nobody reads costs next to nothing however long the answer grows.
+    """
 
     model_config = _frozen
     type: Literal["content"] = "content"
     message: Message
+
+    @classmethod
+    def lazy(cls, build: Callable[[], Message]) -> ContentEvent:
+        """A content event whose ``message`` is ``build()``, called on first read.
+
+        ``build`` must return the message as it was when the event was made (a
+        :meth:`StreamAggregator.snapshot <rillet.StreamAggregator.snapshot>` does).
+        """
+        # What pydantic's model_construct sets, minus the message, at a fraction of its
+        # cost; ``build`` waits in __dict__, where pydantic reads only the declared fields.
+        event = _new(cls)
+        fields = event.__dict__
+        fields["type"] = "content"
+        fields[_BUILD] = build
+        _set_fields_set(event, _MESSAGE_SET)  # shared: pydantic copies it before changing it
+        _set_extra(event, None)
+        _set_private(event, None)
+        return event
+
+    def _build_once(self) -> None:
+        """Build a lazy message (once), and let the builder go."""
+        fields = self.__dict__
+        build = fields.pop(_BUILD, None)
+        if build is not None and "message" not in fields:
+            fields["message"] = build()
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "message" or _BUILD not in self.__dict__:
+            return super().__getattr__(name)  # type: ignore[misc]
+        self._build_once()
+        return self.__dict__["message"]
+
+    @model_serializer(mode="wrap")
+    def _serialise_built(self, handler: Any) -> Any:
+        self._build_once()  # before pydantic reads the fields
+        return handler(self)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ContentEvent):
+            return NotImplemented
+        return self.message == other.message
+
+    def __repr_args__(self) -> Any:
+        self._build_once()
+        return super().__repr_args__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        self._build_once()  # pickle the message, not the function that builds it
+        return super().__getstate__()
+
+
+
+_BUILD = "_build_message"  # the __dict__ key of a lazy content event's builder
+_new = object.__new__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_MESSAGE_SET = {"message"}
 
 
 class EndEvent(BaseModel):

@@ -1,5 +1,13 @@
 """``TokenStream`` and ``AggregatedStream``: what ``stream_tokens`` and
-``stream_with_aggregation`` return. Both iterate with ``for`` and with ``async for``."""
+``stream_with_aggregation`` return. Both iterate with ``for`` and with ``async for``.
+
+Both share one lifecycle (:class:`_Lifecycle`). Iterating hands out a generator that does
+not refer back to the stream object, and the stream keeps that same generator to resume it
+in ``result()``; so nothing forms a reference cycle. When neither the loop nor a variable
+holds the stream any more, CPython frees the generator at once and its ``finally`` closes
+the HTTP response: a ``for`` loop over ``model.stream_tokens(...)`` left with ``break``
+closes the connection immediately, with no wait for the garbage collector.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +15,143 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
 
 from ._aggregate import ChatResult, StreamAggregator
 from ._errors import LocalProtocolError
+from ._events import ContentEvent
 
 if TYPE_CHECKING:
     import httpx
 
     from ._decoding import Decoder
+    from typing_extensions import Self
+
     from ._events import Event
     from ._messages import Message
     from ._model import StreamingChatModel
+    from ._transport import StreamState
 
 __all__ = ["AggregatedStream", "TokenStream"]
 
-_CLOSED = object()  # the iterator slot of a stream that was consumed or closed
+_CLOSED: Any = ()  # the event slot of a closed stream: iterating it yields nothing
 
 
-class TokenStream:
+class _Lifecycle:
+    """Iteration, ``result()`` and closing, the same for both stream kinds.
+
+    A subclass says where its outcome is aggregated (``_aggregator``) and opens its event
+    generators (``_open_sync`` / ``_open_async``); each generator marks the aggregate
+    cancelled in its ``finally`` when it stops before the terminal event — whether it was
+    closed, broken off and freed, or its task was cancelled.
+    """
+
+    _events: Any = None  # None before iteration; then the running generator; _CLOSED once closed
+    _async = False  # whether the running generator is an async one
+
+    def _aggregator(self) -> StreamAggregator:
+        raise NotImplementedError
+
+    def _open_sync(self) -> Iterator[Event]:
+        raise NotImplementedError
+
+    def _open_async(self) -> AsyncIterator[Event]:
+        raise NotImplementedError
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the stream was stopped before its terminal event."""
+        return self._aggregator().outcome == "cancelled"
+
+    # iteration ------------------------------------------------------------------------
+
+    def _start(self, asynchronous: bool) -> Any:
+        if self._events is not None:
+            raise LocalProtocolError(
+                "a stream can be iterated only once (this one was already iterated or closed); "
+                "call .result() to finish it, or stream again for a new one"
+            )
+        self._async = asynchronous
+        self._events = self._open_async() if asynchronous else self._open_sync()
+        return self._events
+
+    def __iter__(self) -> Iterator[Event]:
+        return self._start(asynchronous=False)  # type: ignore[no-any-return]
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._start(asynchronous=True)  # type: ignore[no-any-return]
+
+    def _remaining(self, asynchronous: bool) -> Any:
+        """The events ``result()`` still has to consume: the rest of a started stream."""
+        if self._events is None:
+            return self._start(asynchronous)
+        if self._async == asynchronous:
+            return self._events
+        if not self._running():
+            return _CLOSED  # it ended, iterated the other way: nothing is left
+        how = ("async for", "await stream.aresult()") if self._async else ("for", "stream.result()")
+        raise LocalProtocolError(f"this stream is iterated with `{how[0]}`: finish it with `{how[1]}`")
+
+    def _running(self) -> bool:
+        """Whether the events were started and have not ended (a generator with a frame)."""
+        return getattr(self._events, "ag_frame" if self._async else "gi_frame", None) is not None
+
+    def result(self) -> ChatResult:
+        """Consume what is left and return the outcome; raise the typed error if it failed.
+
+        After a ``break`` it finishes the stream; after ``close()`` it returns what
+        arrived, with ``outcome == "cancelled"`` and no ``finish_reason``.
+        """
+        for _ in self._remaining(asynchronous=False):
+            pass
+        return self._aggregator().result().raise_for_error()
+
+    async def aresult(self) -> ChatResult:
+        """Async :meth:`result`."""
+        remaining = self._remaining(asynchronous=True)
+        if remaining is not _CLOSED:
+            async for _ in remaining:
+                pass
+        return self._aggregator().result().raise_for_error()
+
+    # closing --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the stream and close the HTTP response now; the result says ``cancelled``."""
+        if self._async and self._running():
+            raise LocalProtocolError("this stream is iterated with `async for`: close it with `await stream.aclose()` or `async with`")
+        events, self._events = self._events, _CLOSED
+        if not self._async and events is not None and events is not _CLOSED:
+            events.close()
+        self._aggregator().cancel()
+
+    async def aclose(self) -> None:
+        """Stop the stream and close the HTTP response now; the result says ``cancelled``."""
+        if not self._async:
+            return self.close()
+        events, self._events = self._events, _CLOSED
+        if events is not _CLOSED:
+            await events.aclose()
+        self._aggregator().cancel()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.aclose()
+
+
+class TokenStream(_Lifecycle):
     """A lazy stream of events from one provider response.
 
-    Nothing is sent until iteration starts. Iterate once, with ``for`` or ``async for``.
-    Leaving the loop early and calling ``close()``/``aclose()`` (or using ``with`` /
-    ``async with``) closes the HTTP response at once; :attr:`partial` still holds what
-    arrived, and :attr:`cancelled` says the stream was stopped early. A failure is
-    delivered as a final ``error`` event (never a silent stop); :meth:`result` raises it.
+    Nothing is sent until iteration starts. Iterate once, with ``for`` or ``async for``;
+    :meth:`result` finishes a stream left with ``break``. ``close()``/``aclose()`` (or
+    leaving ``with`` / ``async with``) closes the HTTP response at once, and so does
+    dropping the last reference to the stream; :attr:`partial` still holds what arrived,
+    and :attr:`cancelled` says the stream was stopped early. A failure is delivered as a
+    final ``error`` event (never a silent stop); :meth:`result` raises it.
 
     Plugins create it from their ``stream_tokens`` hook:
     ``TokenStream(model, http_request, make_decoder)``.
@@ -53,17 +176,11 @@ class TokenStream:
         self._transport = transport
         self._state = StreamState(model.provider, model.name)
         self._state.sequencer.redactor = Redactor.for_request(request, model.key)
-        self._iterator: Any = None  # the driver; _CLOSED once consumed or closed
-        self._live: Any = None  # what __iter__/__aiter__ handed out, to resume in result()
-        self._own_client: Any = None
-        self.cancelled = False
 
     def __repr__(self) -> str:
         from ._redaction import redact_url
 
         return f"<TokenStream {self.model.id} {self.request.method} {redact_url(self.request.url)}>"
-
-    # state --------------------------------------------------------------------------
 
     @property
     def finished(self) -> bool:
@@ -75,152 +192,80 @@ class TokenStream:
         """The message aggregated so far (complete once the stream has finished)."""
         return self._state.sequencer.aggregator.message()
 
-    def _result(self) -> ChatResult:
-        return self._state.sequencer.aggregator.result()
+    def _aggregator(self) -> StreamAggregator:
+        return self._state.sequencer.aggregator
 
     def _flow(self) -> Any:
         from ._transport import stream_flow
 
-        if self._iterator is not None:
-            raise LocalProtocolError(
-                "a stream can be iterated only once (this one was already iterated or closed); "
-                "call stream_tokens() again for a new one"
-            )
         return stream_flow(self.request, self._make_decoder, self.model.options, self._state)
 
-    # sync ---------------------------------------------------------------------------
+    def _open_sync(self) -> Iterator[Event]:
+        return _token_events(self._flow(), self._transport, self._state)
 
-    def __iter__(self) -> Iterator[Event]:
-        from ._transport import drive_sync
+    def _open_async(self) -> AsyncIterator[Event]:
+        return _token_aevents(self._flow(), self._transport, self._state)
 
-        flow = self._flow()
-        client = self._sync_client()
-        self._iterator = drive_sync(flow, client)
-        self._live = live = self._guard(self._iterator)
-        return live
 
-    def _guard(self, iterator: Iterator[Event]) -> Iterator[Event]:
-        try:
-            yield from iterator
-        finally:
-            self._finish_sync()
+# The generators hold no reference to their stream object (see the module docstring).
 
-    def _sync_client(self) -> Any:
-        if self._transport is None:
-            from ._clients import sync_client
 
-            return sync_client()
+def _token_events(flow: Any, transport: Any, state: StreamState) -> Iterator[Event]:
+    from ._transport import drive_sync
+
+    if transport is None:
+        from ._clients import sync_client
+
+        client, own_client = sync_client(), None
+    else:
         import httpx
 
-        self._own_client = httpx.Client(transport=self._transport, timeout=None)
-        return self._own_client
+        client = own_client = httpx.Client(transport=transport, timeout=None)
+    try:
+        yield from drive_sync(flow, client)
+    finally:
+        state.sequencer.aggregator.cancel()
+        if own_client is not None:
+            own_client.close()
 
-    def _finish_sync(self) -> None:
-        if not self.finished:
-            self.cancelled = True
-        iterator, self._iterator = self._iterator, _CLOSED
-        if hasattr(iterator, "close"):
-            iterator.close()
-        if self._own_client is not None:
-            self._own_client.close()
-            self._own_client = None
 
-    def close(self) -> None:
-        """Stop the stream and close the HTTP response now."""
-        if self._iterator is None:
-            self._iterator = _CLOSED  # never started: nothing to close, and it cannot start later
-            return
-        self._finish_sync()
+async def _token_aevents(flow: Any, transport: Any, state: StreamState) -> AsyncIterator[Event]:
+    from ._transport import drive_async
 
-    def __enter__(self) -> TokenStream:
-        return self
+    if transport is None:
+        from ._clients import async_client
 
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
-
-    def result(self) -> ChatResult:
-        """Consume what is left and return the outcome; raise the typed error if it failed.
-
-        On a stream closed early it returns what arrived (``finish_reason`` is ``None``).
-        """
-        remaining = iter(self) if self._iterator is None else self._resumable()
-        for _ in remaining:
-            pass
-        return self._result().raise_for_error()
-
-    def _resumable(self) -> Any:
-        return self._live if self._iterator is not _CLOSED and not self.finished else ()
-
-    # async --------------------------------------------------------------------------
-
-    def __aiter__(self) -> AsyncIterator[Event]:
-        from ._transport import drive_async
-
-        flow = self._flow()
-        client = self._async_client()
-        self._iterator = drive_async(flow, client)
-        self._live = live = self._aguard(self._iterator)
-        return live
-
-    async def _aguard(self, iterator: AsyncIterator[Event]) -> AsyncIterator[Event]:
-        try:
-            async for event in iterator:
-                yield event
-        finally:
-            await self._finish_async()
-
-    def _async_client(self) -> Any:
-        if self._transport is None:
-            from ._clients import async_client
-
-            return async_client()
+        client, own_client = async_client(), None
+    else:
         import httpx
 
-        self._own_client = httpx.AsyncClient(transport=self._transport, timeout=None)
-        return self._own_client
-
-    async def _finish_async(self) -> None:
-        if not self.finished:
-            self.cancelled = True
-        iterator, self._iterator = self._iterator, _CLOSED
-        if hasattr(iterator, "aclose"):
-            await iterator.aclose()
-        if self._own_client is not None:
-            await self._own_client.aclose()
-            self._own_client = None
-
-    async def aclose(self) -> None:
-        """Stop the stream and close the HTTP response now."""
-        if self._iterator is None:
-            self._iterator = _CLOSED
-            return
-        await self._finish_async()
-
-    async def __aenter__(self) -> TokenStream:
-        return self
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        await self.aclose()
-
-    async def aresult(self) -> ChatResult:
-        """Async :meth:`result`."""
-        remaining = self.__aiter__() if self._iterator is None else self._resumable()
-        if remaining != ():
-            async for _ in remaining:
-                pass
-        return self._result().raise_for_error()
+        client = own_client = httpx.AsyncClient(transport=transport, timeout=None)
+    events = drive_async(flow, client)
+    try:
+        async for event in events:
+            yield event
+    finally:
+        state.sequencer.aggregator.cancel()
+        try:
+            await events.aclose()
+        finally:
+            if own_client is not None:
+                await own_client.aclose()
 
 
-_DELTAS = frozenset({"token", "reasoning", "tool_call_start", "tool_call_delta", "tool_call"})
+_DELTAS = frozenset({"token", "reasoning", "tool_call_start", "tool_call_delta", "tool_call", "server_tool"})
 
 
-class AggregatedStream:
+class AggregatedStream(_Lifecycle):
     """A stream that also aggregates: after each delta a ``content`` event carries the
     message so far, and the ``end`` event carries the final message.
 
-    Wraps any event stream (a :class:`TokenStream`, or a middleware's wrapper of one).
-    Each ``content`` snapshot rebuilds the message, so its cost grows with the answer;
-    use ``stream_tokens`` plus :class:`StreamAggregator` when you only need the end result.
+    Wraps any event stream (a :class:`TokenStream`, or a middleware's wrapper of one) and
+    has the same lifecycle: ``result()`` finishes it after a ``break``; closing it closes
+    the inner stream and marks the result ``cancelled``. A ``content`` snapshot costs the
+    same however long the answer is: its message is built only when read
+    (:meth:`ContentEvent.lazy <rillet.ContentEvent.lazy>`), and reading it costs what
+    building the message so far costs.
     """
 
     def __init__(self, inner: Any) -> None:
@@ -230,66 +275,50 @@ class AggregatedStream:
     def __repr__(self) -> str:
         return f"<AggregatedStream of {self.inner!r}>"
 
-    def _with_snapshots(self, event: Event) -> list[Event]:
-        self.aggregator.add(event)
-        kind = event.type
-        if kind in _DELTAS:
-            from ._events import ContentEvent
-
-            return [event, ContentEvent(message=self.aggregator.message())]
-        if kind == "end":
-            return [event.model_copy(update={"message": self.aggregator.message()})]
-        return [event]
-
     @property
     def partial(self) -> Message:
         """The message aggregated so far."""
         return self.aggregator.message()
 
-    @property
-    def cancelled(self) -> bool:
-        """Whether the stream was stopped before its terminal event."""
-        return bool(getattr(self.inner, "cancelled", False))
+    def _aggregator(self) -> StreamAggregator:
+        return self.aggregator
 
-    def __iter__(self) -> Iterator[Event]:
-        for event in self.inner:
-            yield from self._with_snapshots(event)
+    def _open_sync(self) -> Iterator[Event]:
+        return _aggregated_events(iter(self.inner), self.aggregator)
 
-    async def __aiter__(self) -> AsyncIterator[Event]:
-        async for event in self.inner:
-            for item in self._with_snapshots(event):
+    def _open_async(self) -> AsyncIterator[Event]:
+        return _aggregated_aevents(aiter(self.inner), self.aggregator)
+
+
+def _with_snapshots(aggregator: StreamAggregator, event: Any) -> tuple[Any, ...]:
+    """``event``, then after a delta the ``content`` snapshot, built only if it is read."""
+    aggregator.add(event)
+    kind = event.type
+    if kind in _DELTAS:
+        return event, ContentEvent.lazy(aggregator.snapshot())
+    if kind == "end":
+        return (event.model_copy(update={"message": aggregator.message()}),)
+    return (event,)
+
+
+def _aggregated_events(events: Iterator[Event], aggregator: StreamAggregator) -> Iterator[Event]:
+    try:
+        for event in events:
+            yield from _with_snapshots(aggregator, event)
+    finally:
+        aggregator.cancel()
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+
+
+async def _aggregated_aevents(events: AsyncIterator[Event], aggregator: StreamAggregator) -> AsyncIterator[Event]:
+    try:
+        async for event in events:
+            for item in _with_snapshots(aggregator, event):
                 yield item
-
-    def result(self) -> ChatResult:
-        """Consume the stream and return the outcome; raise the typed error if it failed."""
-        if not self.aggregator.ended:
-            for event in self.inner:
-                self.aggregator.add(event)
-        return self.aggregator.result().raise_for_error()
-
-    async def aresult(self) -> ChatResult:
-        """Async :meth:`result`."""
-        if not self.aggregator.ended:
-            async for event in self.inner:
-                self.aggregator.add(event)
-        return self.aggregator.result().raise_for_error()
-
-    def close(self) -> None:
-        """Stop the stream and close the HTTP response now."""
-        self.inner.close()
-
-    async def aclose(self) -> None:
-        """Stop the stream and close the HTTP response now."""
-        await self.inner.aclose()
-
-    def __enter__(self) -> AggregatedStream:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
-
-    async def __aenter__(self) -> AggregatedStream:
-        return self
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        await self.aclose()
+    finally:
+        aggregator.cancel()
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            await aclose()

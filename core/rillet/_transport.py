@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Generator, Iterator
+from typing import Any, AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 
 import httpx
 
@@ -370,7 +370,7 @@ def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Respo
     raise TypeError(f"unknown stream operation {operation!r}")
 
 
-async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient) -> AsyncIterator[Event]:
+async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient) -> AsyncGenerator[Event, None]:
     """Run ``flow`` with an async client, yielding its events."""
     bodies: dict[httpx.Response, AsyncIterator[bytes]] = {}  # open responses and their body iterators
     try:
