@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from ._errors import RilletError, error_class_for_code
+from ._errors import RilletError, StreamTimeoutError, error_class_for_code
 from ._messages import Message
 
 __all__ = [
@@ -169,7 +169,9 @@ class EndEvent(BaseModel):
 
 
 class ErrorEvent(BaseModel):
-    """The stream failed. ``partial`` holds the message received before the failure."""
+    """The stream failed. ``partial`` holds the message received before the failure;
+    ``phase`` says which limit a ``timeout`` hit (``connect``, ``first_token``, ``gap``
+    or ``total``)."""
 
     model_config = _frozen
     type: Literal["error"] = "error"
@@ -180,6 +182,7 @@ class ErrorEvent(BaseModel):
     retry_after: float | None = None
     partial: Message | None = None
     raw: Any = None
+    phase: str | None = None
 
     @classmethod
     def from_exception(cls, error: RilletError) -> ErrorEvent:
@@ -192,17 +195,21 @@ class ErrorEvent(BaseModel):
             retry_after=error.retry_after,
             partial=error.partial,
             raw=error.raw,
+            phase=getattr(error, "phase", None),
         )
 
     def to_exception(self) -> RilletError:
         """The typed exception this event reports (``RateLimitError`` for ``rate_limit`` …)."""
-        return error_class_for_code(self.code)(
+        error_class = error_class_for_code(self.code)
+        extra = {"phase": self.phase} if self.phase is not None and issubclass(error_class, StreamTimeoutError) else {}
+        return error_class(
             self.message,
             retryable=self.retryable,
             status_code=self.status_code,
             retry_after=self.retry_after,
             partial=self.partial,
             raw=self.raw,
+            **extra,
         )
 
 

@@ -17,7 +17,8 @@ from typing import Any, AsyncIterator, Callable, Generator, Iterator
 
 import httpx
 
-from ._decoding import Decoder, EventSequencer, decode_step, error_for_status
+from ._deadlines import GRACE, deadline
+from ._decoding import DEFAULT_MAX_FRAME_BYTES, Decoder, EventSequencer, count_unframed, decode_step, error_for_status
 from ._errors import (
     ConnectError,
     RemoteProtocolError,
@@ -32,13 +33,20 @@ __all__ = ["StreamOptions", "drive_async", "drive_sync", "map_httpx_error", "str
 
 @dataclass(frozen=True)
 class StreamOptions:
-    """Timeouts (seconds; ``None`` = no limit) and retry policy of a stream.
+    """Timeouts (seconds; ``None`` = no limit), size limit and retry policy of a stream.
+
+    Every timeout holds in sync and async code alike, whatever the others are set to:
+    the sooner limit ends the wait, and the error's ``phase`` names it.
 
     Attributes:
         connect_timeout: to open the connection (and to wait for a pooled one).
-        first_token_timeout: from sending the request to the first body bytes.
+        first_token_timeout: from sending the request to the first body bytes (it covers
+            connecting and waiting for the response headers too).
         gap_timeout: the longest silence between two body chunks.
-        total_timeout: for the whole stream.
+        total_timeout: for the whole stream, retries included.
+        max_frame_bytes: the most body bytes the decoder may take in without producing
+            an event (a line, frame or JSON value that long is an error, ``protocol``,
+            so a hostile or broken server cannot make the client buffer without end).
         max_retries: re-sends after a retryable failure, only before any event was
             delivered to the caller.
         backoff_initial: the first backoff delay; it doubles per retry, with jitter.
@@ -51,6 +59,7 @@ class StreamOptions:
     first_token_timeout: float | None = 120.0
     gap_timeout: float | None = 60.0
     total_timeout: float | None = None
+    max_frame_bytes: int | None = DEFAULT_MAX_FRAME_BYTES
     max_retries: int = 2
     backoff_initial: float = 0.5
     backoff_max: float = 20.0
@@ -67,15 +76,20 @@ class StreamOptions:
 
 
 # Operations the flow asks a driver to perform -------------------------------------------
+#
+# Send, Read and ReadAll carry ``timeout``: the seconds the driver may wait (``None``: no
+# limit). When they pass with no data the driver throws ``TimeoutError`` into the flow,
+# which knows which limit that was. Bytes that arrived are always handed over first.
 
 
 class Send:
     """Send ``request``; the driver answers with the streamed ``httpx.Response``."""
 
-    __slots__ = ("request",)
+    __slots__ = ("request", "timeout")
 
-    def __init__(self, request: httpx.Request) -> None:
+    def __init__(self, request: httpx.Request, timeout: float | None) -> None:
         self.request = request
+        self.timeout = timeout
 
 
 class Read:
@@ -85,22 +99,22 @@ class Read:
     over a chunk's events and asks for the next chunk in one step.
     """
 
-    __slots__ = ("response", "timeout", "phase", "events")
+    __slots__ = ("response", "timeout", "events")
 
-    def __init__(self, response: httpx.Response, timeout: float | None, phase: str) -> None:
+    def __init__(self, response: httpx.Response) -> None:
         self.response = response
-        self.timeout = timeout
-        self.phase = phase
+        self.timeout: float | None = None
         self.events: list[Any] | None = None
 
 
 class ReadAll:
-    """Read the whole remaining body (an error response)."""
+    """Read the whole remaining body (an error response) within ``timeout`` seconds."""
 
-    __slots__ = ("response",)
+    __slots__ = ("response", "timeout")
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, timeout: float | None) -> None:
         self.response = response
+        self.timeout = timeout
 
 
 class Sleep:
@@ -184,38 +198,53 @@ def stream_flow(
     """The whole logic of one streamed exchange, as a generator of operations and events.
 
     Yields ``Send``/``Read``/``ReadAll``/``Sleep``/``Close`` operations (the driver sends
-    back their result, or throws the httpx exception they raised) and lists of events
-    for the caller. Retries only while nothing has been delivered.
+    back their result, or throws the httpx exception they raised, or ``TimeoutError``
+    when their ``timeout`` passed) and lists of events for the caller. Retries only
+    while nothing has been delivered.
     """
     sequencer = state.sequencer
     provider = sequencer.provider or None
     state.sent_at = started = clock()
-    deadline = None if options.total_timeout is None else started + options.total_timeout
+    total_deadline = None if options.total_timeout is None else started + options.total_timeout
+    gap_timeout = options.gap_timeout
+    max_frame_bytes = options.max_frame_bytes
     request.extensions["timeout"] = _httpx_timeout(options)
     while True:
         state.attempts += 1
         response: httpx.Response | None = None
-        phase = "connect"
+        phase = "connect"  # what an httpx error is blamed on
+        now = clock()
+        first_token_deadline = None if options.first_token_timeout is None else now + options.first_token_timeout
         try:
             try:
-                response = yield Send(request)
+                timeout, limit = _budget(first_token_deadline, "first_token", total_deadline, now)
+                response = yield Send(request, timeout)
                 decoder = make_decoder()
-                if response.status_code >= 400:
-                    phase = "first_token"
-                    body = yield ReadAll(response)
-                    raise error_for_status(decoder, response.status_code, response.headers, body, provider)
                 phase = "first_token"
-                read = None
+                if response.status_code >= 400:
+                    timeout, limit = _budget(first_token_deadline, "first_token", total_deadline, clock())
+                    body = yield ReadAll(response, timeout)
+                    raise error_for_status(decoder, response.status_code, response.headers, body, provider)
+                read = Read(response)
+                fixed = False  # whether read.timeout stays the same from read to read
                 pending: list[Any] | None = None  # events the driver delivers before the next read
+                unframed = 0  # bytes fed since the decoder last produced an event
                 while True:
-                    # One Read per phase (first token, then gap); rebuilt every time only
-                    # when a total deadline shrinks the budget.
-                    if read is None or deadline is not None or (read.phase == "first_token" and sequencer.started):
-                        timeout, phase = _read_budget(options, deadline, clock, sequencer.started)
-                        read = Read(response, timeout, phase)
+                    if not fixed:
+                        now = clock()
+                        if phase == "first_token":
+                            read.timeout, limit = _budget(first_token_deadline, phase, total_deadline, now)
+                        else:
+                            gap_deadline = None if gap_timeout is None else now + gap_timeout
+                            read.timeout, limit = _budget(gap_deadline, phase, total_deadline, now)
+                            fixed = total_deadline is None
                     read.events = pending
                     chunk = yield read
-                    events = sequencer.accept(decode_step(decoder, chunk, provider))
+                    if chunk and phase == "first_token":
+                        phase = "gap"
+                    decoded = decode_step(decoder, chunk, provider)
+                    unframed = count_unframed(unframed, chunk, decoded, max_frame_bytes)
+                    events = sequencer.accept(decoded)
                     pending = None
                     if events:
                         if state.first_event_at is None or sequencer.finished:
@@ -229,6 +258,8 @@ def stream_flow(
                         return
                     if not chunk:
                         raise TruncatedStreamError("the body ended without a terminal event")
+            except TimeoutError:
+                raise _timeout_error(limit, options) from None
             except httpx.HTTPError as exc:
                 raise map_httpx_error(exc, phase) from exc
         except RilletError as error:
@@ -237,7 +268,7 @@ def stream_flow(
             delay = None
             if error.retryable and not sequencer.started:
                 delay = options.backoff(state.attempts - 1, error.retry_after)
-                if delay is not None and deadline is not None and clock() + delay > deadline:
+                if delay is not None and total_deadline is not None and clock() + delay > total_deadline:
                     delay = None
             if response is not None:
                 yield Close(response)
@@ -250,19 +281,33 @@ def stream_flow(
 
 
 def _httpx_timeout(options: StreamOptions) -> dict[str, float | None]:
-    reads = [t for t in (options.first_token_timeout, options.gap_timeout) if t is not None]
-    read = max(reads) if len(reads) == 2 else None
-    return {"connect": options.connect_timeout, "read": read, "write": options.connect_timeout, "pool": options.connect_timeout}
+    """httpx's own timeouts: connecting and writing only; the drivers bound every wait
+    for data by the first-token, gap and total limits."""
+    return {"connect": options.connect_timeout, "read": None, "write": options.connect_timeout, "pool": options.connect_timeout}
 
 
-def _read_budget(options: StreamOptions, deadline: float | None, clock: Callable[[], float], started: bool) -> tuple[float | None, str]:
-    phase = "gap" if started else "first_token"
-    timeout = options.gap_timeout if started else options.first_token_timeout
-    if deadline is not None:
-        remaining = max(deadline - clock(), 0.0)
-        if timeout is None or remaining < timeout:
-            return remaining, "total"
-    return timeout, phase
+def _budget(deadline: float | None, phase: str, total_deadline: float | None, now: float) -> tuple[float | None, str]:
+    """Seconds left to the sooner of ``deadline`` (of ``phase``) and the total deadline,
+    and which limit that is."""
+    if total_deadline is not None and (deadline is None or total_deadline <= deadline):
+        deadline, phase = total_deadline, "total"
+    if deadline is None:
+        return None, phase
+    return (deadline - now if deadline > now else 0.0), phase
+
+
+_LIMITS = {
+    "first_token": ("no data within the first token timeout", "first_token_timeout", "after sending the request"),
+    "gap": ("no data within the gap timeout", "gap_timeout", "of silence"),
+    "total": ("the stream ran past its total timeout", "total_timeout", "in all"),
+}
+
+
+def _timeout_error(phase: str, options: StreamOptions) -> StreamTimeoutError:
+    """The error for the ``phase`` limit passing with no data."""
+    summary, option, span = _LIMITS[phase]
+    seconds = getattr(options, option)
+    return StreamTimeoutError(f"{summary} ({seconds:g}s {span}; raise StreamOptions.{option} if the provider is just slow)", phase=phase)
 
 
 def _stamp(state: StreamState, events: list[Any], clock: Callable[[], float]) -> None:
@@ -287,14 +332,6 @@ def _stamp(state: StreamState, events: list[Any], clock: Callable[[], float]) ->
 # Drivers ---------------------------------------------------------------------------------
 
 
-def _read_timeout(operation: Read) -> StreamTimeoutError:
-    """The error for a ``Read`` that got no data within its timeout."""
-    return StreamTimeoutError(
-        f"no data within the {operation.phase.replace('_', ' ')} timeout ({operation.timeout:g}s)",
-        phase=operation.phase,
-    )
-
-
 def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterator[Any]:
     """Run ``flow`` with a sync client, yielding its events."""
     bodies: dict[httpx.Response, Iterator[bytes]] = {}  # open responses and their body iterators
@@ -309,7 +346,7 @@ def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterato
                 yield from operation.events
             try:
                 result = _perform_sync(operation, client, bodies)
-            except (httpx.HTTPError, RilletError) as exc:
+            except (httpx.HTTPError, RilletError, TimeoutError) as exc:
                 operation = flow.throw(exc)
             else:
                 operation = flow.send(result)
@@ -323,25 +360,32 @@ def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterato
 
 def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Response, Iterator[bytes]]) -> Any:
     kind = type(operation)
-    if kind is Read:
-        start = time.monotonic()
-        chunk = next(bodies[operation.response], b"")
-        if operation.timeout is not None and time.monotonic() - start > operation.timeout:
-            raise _read_timeout(operation)
-        return chunk
-    if kind is Send:
-        response = client.send(operation.request, stream=True)
-        bodies[response] = response.iter_bytes()
-        return response
-    if kind is ReadAll:
-        return operation.response.read()
+    if kind is Sleep:
+        time.sleep(operation.seconds)
+        return None
     if kind is Close:
         operation.response.close()
         bodies.pop(operation.response, None)
         return None
-    if kind is Sleep:
-        time.sleep(operation.seconds)
-        return None
+    # Send, Read, ReadAll: the sync client's sockets wait until the deadline at most.
+    timeout = operation.timeout
+    end = None if timeout is None else time.monotonic() + timeout
+    token = deadline.set(end)
+    try:
+        if kind is Read:
+            return next(bodies[operation.response], b"")
+        if kind is Send:
+            response = client.send(operation.request, stream=True)
+            bodies[response] = response.iter_bytes()
+            return response
+        if kind is ReadAll:
+            return operation.response.read()
+    except httpx.TimeoutException:
+        if end is not None and time.monotonic() >= end:
+            raise TimeoutError from None
+        raise
+    finally:
+        deadline.reset(token)
     raise TypeError(f"unknown stream operation {operation!r}")
 
 
@@ -361,7 +405,7 @@ async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient
                     yield event
             try:
                 result = await _perform_async(operation, client, bodies)
-            except (httpx.HTTPError, RilletError) as exc:
+            except (httpx.HTTPError, RilletError, TimeoutError) as exc:
                 operation = flow.throw(exc)
             else:
                 operation = flow.send(result)
@@ -377,26 +421,28 @@ async def _perform_async(operation: Any, client: httpx.AsyncClient, bodies: dict
     import anyio
 
     kind = type(operation)
+    if kind is Sleep:
+        await anyio.sleep(operation.seconds)
+        return None
+    if kind is Close:
+        await operation.response.aclose()
+        bodies.pop(operation.response, None)
+        return None
+    timeout = operation.timeout
+    if timeout is None:
+        return await _perform_async_io(operation, client, bodies)
+    with anyio.fail_after(timeout if timeout > GRACE else GRACE):
+        return await _perform_async_io(operation, client, bodies)
+
+
+async def _perform_async_io(operation: Any, client: httpx.AsyncClient, bodies: dict[httpx.Response, AsyncIterator[bytes]]) -> Any:
+    kind = type(operation)
     if kind is Read:
-        body = bodies[operation.response]
-        if operation.timeout is None:
-            return await anext(body, b"")
-        try:
-            with anyio.fail_after(operation.timeout):
-                return await anext(body, b"")
-        except TimeoutError:
-            raise _read_timeout(operation) from None
+        return await anext(bodies[operation.response], b"")
     if kind is Send:
         response = await client.send(operation.request, stream=True)
         bodies[response] = response.aiter_bytes()
         return response
     if kind is ReadAll:
         return await operation.response.aread()
-    if kind is Close:
-        await operation.response.aclose()
-        bodies.pop(operation.response, None)
-        return None
-    if kind is Sleep:
-        await anyio.sleep(operation.seconds)
-        return None
     raise TypeError(f"unknown stream operation {operation!r}")
