@@ -41,12 +41,24 @@ class ChatResult(BaseModel):
         return self
 
 
+_LOOSE_PIECES = 64  # text pieces a part keeps apart before joining them
+
+
 class _PartBuilder:
-    __slots__ = ("kind", "chunks", "call_id", "name", "signature", "redacted", "data", "metadata", "finished")
+    """One part of the message being aggregated.
+
+    Its text is kept as a list of pieces joined now and then, so a long answer costs
+    about its own length: a string object per token would cost some 60 bytes each.
+    Joining when the pieces outnumber a 64th of the text joined so far keeps the copying
+    linear in the length of the answer.
+    """
+
+    __slots__ = ("kind", "chunks", "loose_limit", "call_id", "name", "signature", "redacted", "data", "metadata", "finished")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.chunks: list[str] = []
+        self.loose_limit = _LOOSE_PIECES  # join the pieces when there are more than this
         self.call_id = ""
         self.name = ""
         self.signature: str | None = None
@@ -54,6 +66,19 @@ class _PartBuilder:
         self.data: str | None = None
         self.metadata: dict[str, Any] | None = None
         self.finished: ToolCallEvent | None = None
+
+    def add(self, piece: str) -> None:
+        """Append a piece of text."""
+        chunks = self.chunks
+        chunks.append(piece)
+        if len(chunks) > self.loose_limit:
+            self.join()
+
+    def join(self) -> None:
+        """Join the pieces into one string."""
+        text = "".join(self.chunks)
+        self.chunks = [text]
+        self.loose_limit = max(_LOOSE_PIECES, len(text) >> 6)
 
     def build(self) -> Part:
         text = "".join(self.chunks)
@@ -112,11 +137,15 @@ class StreamAggregator:
         """Take one event into account."""
         kind = event.type
         if kind == "token":
-            self._part("text", event.index).chunks.append(event.text)
+            part = self._part("text", event.index)
+            chunks = part.chunks
+            chunks.append(event.text)
+            if len(chunks) > part.loose_limit:  # _PartBuilder.add, inlined on the hottest path
+                part.join()
         elif kind == "reasoning":
             self._add_reasoning(event)
         elif kind == "tool_call_delta":
-            self._part("tool", event.index).chunks.append(event.arguments_delta)
+            self._part("tool", event.index).add(event.arguments_delta)
         elif kind == "tool_call_start":
             part = self._part("tool", event.index)
             part.call_id, part.name = event.call_id, event.name
@@ -136,7 +165,7 @@ class StreamAggregator:
     def _add_reasoning(self, event: ReasoningEvent) -> None:
         part = self._part("reasoning", event.index)
         if event.text:
-            part.chunks.append(event.text)
+            part.add(event.text)
         if event.signature is not None:
             part.signature = (part.signature or "") + event.signature
         if event.redacted:

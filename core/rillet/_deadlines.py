@@ -3,11 +3,14 @@
 httpcore gives every socket operation of a request the request's fixed timeouts, read
 once per body iteration, so a sync stream cannot change its read limit between chunks
 (first token, then gap, shrinking under a total limit). Instead the sync driver sets the
-moment the current operation must end in :data:`deadline` (a context variable), and the
-sync client's network backend gives every connect, read and write the time left to it,
-or the request's own timeout when that is sooner. A wait that ends with the deadline
-raises httpx's timeout error; the driver, seeing the deadline passed, reports it as the
-operation's limit.
+moment the current operation must end, and the sync client's network backend gives every
+connect, read and write the time left to it, or the request's own timeout when that is
+sooner. A wait that ends with the deadline raises httpx's timeout error; the driver,
+seeing the deadline passed, reports it as the operation's limit.
+
+The deadline of sending a request is in :data:`deadline` (a context variable: the
+connection is not known yet); the deadline of reading a body chunk is set on the
+response's connection itself (:attr:`DeadlineStream.end`), which costs less per chunk.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from contextvars import ContextVar
 import httpcore
 import httpx
 
-__all__ = ["GRACE", "DeadlineBackend", "deadline", "sync_transport", "time_left"]
+__all__ = ["GRACE", "DeadlineBackend", "DeadlineStream", "deadline", "sync_transport", "time_left"]
 
 deadline: ContextVar[float | None] = ContextVar("rillet_deadline", default=None)
 """When the current stream operation must end (``time.monotonic()``), or ``None``."""
@@ -30,11 +33,13 @@ GRACE = 0.01
 that already arrived (they are delivered, then the limit is judged)."""
 
 
-def time_left(timeout: float | None) -> float | None:
-    """The wait for one socket operation: ``timeout`` or the time left to :data:`deadline`."""
-    end = deadline.get()
+def time_left(timeout: float | None, end: float | None = None) -> float | None:
+    """The wait for one socket operation: ``timeout`` or the time left to ``end``
+    (by default :data:`deadline`), whichever is shorter."""
     if end is None:
-        return timeout
+        end = deadline.get()
+        if end is None:
+            return timeout
     left = end - time.monotonic()
     if left < GRACE:
         left = GRACE
@@ -42,16 +47,18 @@ def time_left(timeout: float | None) -> float | None:
 
 
 class DeadlineStream(httpcore.NetworkStream):
-    """A socket stream whose waits end at :data:`deadline` at the latest."""
+    """A socket stream whose waits end at :attr:`end`, else at :data:`deadline`, at the latest."""
 
-    __slots__ = ("_stream",)
+    __slots__ = ("_stream", "end")
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
+        self.end: float | None = None
+        """When the read under way must end (``time.monotonic()``); set by the sync driver."""
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         """Read up to ``max_bytes``."""
-        return self._stream.read(max_bytes, time_left(timeout))
+        return self._stream.read(max_bytes, time_left(timeout, self.end))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         """Write all of ``buffer``."""
@@ -105,9 +112,10 @@ def sync_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
     httpx has no argument for a network backend, so the transport's connection pool is
     replaced by an equal one built on it (``_pool`` is the one private name used).
     """
-    transport = httpx.HTTPTransport(limits=limits)
+    ssl_context = httpx.create_ssl_context()
+    transport = httpx.HTTPTransport(verify=ssl_context, limits=limits)
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+        ssl_context=ssl_context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,

@@ -17,7 +17,7 @@ from typing import Any, AsyncIterator, Callable, Generator, Iterator
 
 import httpx
 
-from ._deadlines import GRACE, deadline
+from ._deadlines import GRACE, DeadlineStream, deadline
 from ._decoding import DEFAULT_MAX_FRAME_BYTES, Decoder, EventSequencer, count_unframed, decode_step, error_for_status
 from ._errors import (
     ConnectError,
@@ -243,7 +243,10 @@ def stream_flow(
                     if chunk and phase == "first_token":
                         phase = "gap"
                     decoded = decode_step(decoder, chunk, provider)
-                    unframed = count_unframed(unframed, chunk, decoded, max_frame_bytes)
+                    if decoded:  # count_unframed, inlined on the hot path
+                        unframed = 0
+                    else:
+                        unframed = count_unframed(unframed, chunk, decoded, max_frame_bytes)
                     events = sequencer.accept(decoded)
                     pending = None
                     if events:
@@ -334,7 +337,7 @@ def _stamp(state: StreamState, events: list[Any], clock: Callable[[], float]) ->
 
 def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterator[Any]:
     """Run ``flow`` with a sync client, yielding its events."""
-    bodies: dict[httpx.Response, Iterator[bytes]] = {}  # open responses and their body iterators
+    bodies: dict[httpx.Response, tuple[Iterator[bytes], Any]] = {}  # open responses: body iterator, connection
     try:
         operation = next(flow)
         while True:
@@ -358,35 +361,54 @@ def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterato
             response.close()
 
 
-def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Response, Iterator[bytes]]) -> Any:
+def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Response, tuple[Iterator[bytes], Any]]) -> Any:
+    # The sync client's sockets wait no longer than an operation's deadline: set on the
+    # connection for a read (the hot path), in the context variable otherwise.
     kind = type(operation)
-    if kind is Sleep:
-        time.sleep(operation.seconds)
-        return None
+    if kind is Read:
+        body, connection = bodies[operation.response]
+        if connection is not None:
+            timeout = operation.timeout
+            end = connection.end = None if timeout is None else time.monotonic() + timeout
+            try:
+                return next(body, b"")
+            except httpx.TimeoutException:
+                _raise_if_past(end)
+                raise
+            finally:
+                connection.end = None
+    if kind is Read or kind is Send or kind is ReadAll:
+        timeout = operation.timeout
+        end = None if timeout is None else time.monotonic() + timeout
+        token = deadline.set(end)
+        try:
+            if kind is Read:
+                return next(bodies[operation.response][0], b"")
+            if kind is ReadAll:
+                return operation.response.read()
+            response = client.send(operation.request, stream=True)
+            connection = response.extensions.get("network_stream")
+            bodies[response] = (response.iter_bytes(), connection if isinstance(connection, DeadlineStream) else None)
+            return response
+        except httpx.TimeoutException:
+            _raise_if_past(end)
+            raise
+        finally:
+            deadline.reset(token)
     if kind is Close:
         operation.response.close()
         bodies.pop(operation.response, None)
         return None
-    # Send, Read, ReadAll: the sync client's sockets wait until the deadline at most.
-    timeout = operation.timeout
-    end = None if timeout is None else time.monotonic() + timeout
-    token = deadline.set(end)
-    try:
-        if kind is Read:
-            return next(bodies[operation.response], b"")
-        if kind is Send:
-            response = client.send(operation.request, stream=True)
-            bodies[response] = response.iter_bytes()
-            return response
-        if kind is ReadAll:
-            return operation.response.read()
-    except httpx.TimeoutException:
-        if end is not None and time.monotonic() >= end:
-            raise TimeoutError from None
-        raise
-    finally:
-        deadline.reset(token)
+    if kind is Sleep:
+        time.sleep(operation.seconds)
+        return None
     raise TypeError(f"unknown stream operation {operation!r}")
+
+
+def _raise_if_past(end: float | None) -> None:
+    """Raise ``TimeoutError`` if the deadline ``end`` has passed (the wait was the operation's)."""
+    if end is not None and time.monotonic() >= end:
+        raise TimeoutError from None
 
 
 async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient) -> AsyncIterator[Any]:
@@ -421,28 +443,32 @@ async def _perform_async(operation: Any, client: httpx.AsyncClient, bodies: dict
     import anyio
 
     kind = type(operation)
-    if kind is Sleep:
-        await anyio.sleep(operation.seconds)
-        return None
+    if kind is Read:  # the hot path, kept flat
+        body = bodies[operation.response]
+        timeout = operation.timeout
+        if timeout is None:
+            return await anext(body, b"")
+        with anyio.fail_after(timeout if timeout > GRACE else GRACE):
+            return await anext(body, b"")
+    if kind is Send or kind is ReadAll:
+        timeout = operation.timeout
+        if timeout is None:
+            return await _send_or_read_all(operation, client, bodies)
+        with anyio.fail_after(timeout if timeout > GRACE else GRACE):
+            return await _send_or_read_all(operation, client, bodies)
     if kind is Close:
         await operation.response.aclose()
         bodies.pop(operation.response, None)
         return None
-    timeout = operation.timeout
-    if timeout is None:
-        return await _perform_async_io(operation, client, bodies)
-    with anyio.fail_after(timeout if timeout > GRACE else GRACE):
-        return await _perform_async_io(operation, client, bodies)
-
-
-async def _perform_async_io(operation: Any, client: httpx.AsyncClient, bodies: dict[httpx.Response, AsyncIterator[bytes]]) -> Any:
-    kind = type(operation)
-    if kind is Read:
-        return await anext(bodies[operation.response], b"")
-    if kind is Send:
-        response = await client.send(operation.request, stream=True)
-        bodies[response] = response.aiter_bytes()
-        return response
-    if kind is ReadAll:
-        return await operation.response.aread()
+    if kind is Sleep:
+        await anyio.sleep(operation.seconds)
+        return None
     raise TypeError(f"unknown stream operation {operation!r}")
+
+
+async def _send_or_read_all(operation: Send | ReadAll, client: httpx.AsyncClient, bodies: dict[httpx.Response, AsyncIterator[bytes]]) -> Any:
+    if type(operation) is ReadAll:
+        return await operation.response.aread()
+    response = await client.send(operation.request, stream=True)
+    bodies[response] = response.aiter_bytes()
+    return response
