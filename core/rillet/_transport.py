@@ -284,9 +284,13 @@ def stream_flow(
 
 
 def _httpx_timeout(options: StreamOptions) -> dict[str, float | None]:
-    """httpx's own timeouts: connecting and writing only; the drivers bound every wait
-    for data by the first-token, gap and total limits."""
-    return {"connect": options.connect_timeout, "read": None, "write": options.connect_timeout, "pool": options.connect_timeout}
+    """httpx's own timeouts. The drivers bound every wait for data by the first-token,
+    gap and total limits; the read timeout here, never shorter than those, is only a
+    fallback for a sync transport without rillet's deadline backend (a proxy from the
+    environment, a custom transport)."""
+    reads = [limit for limit in (options.first_token_timeout, options.gap_timeout) if limit is not None]
+    read = max(reads) if len(reads) == 2 else None
+    return {"connect": options.connect_timeout, "read": read, "write": options.connect_timeout, "pool": options.connect_timeout}
 
 
 def _budget(deadline: float | None, phase: str, total_deadline: float | None, now: float) -> tuple[float | None, str]:
