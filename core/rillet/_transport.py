@@ -341,7 +341,7 @@ def _stamp(state: StreamState, events: list[Any], clock: Callable[[], float]) ->
 
 def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterator[Any]:
     """Run ``flow`` with a sync client, yielding its events."""
-    bodies: dict[httpx.Response, tuple[Iterator[bytes], Any]] = {}  # open responses: body iterator, connection
+    bodies: dict[httpx.Response, tuple[Iterator[bytes], DeadlineStream | None]] = {}  # open responses: body iterator, connection
     try:
         operation = next(flow)
         while True:
@@ -365,7 +365,7 @@ def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterato
             response.close()
 
 
-def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Response, tuple[Iterator[bytes], Any]]) -> Any:
+def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Response, tuple[Iterator[bytes], DeadlineStream | None]]) -> Any:
     # The sync client's sockets wait no longer than an operation's deadline: set on the
     # connection for a read (the hot path), in the context variable otherwise.
     kind = type(operation)
