@@ -31,6 +31,8 @@ class Reply:
     body: list[bytes | float] = field(default_factory=list)
     complete: bool = True  # False: drop the connection without finishing the chunked body
     hold: float = 0.0  # after the script, keep the connection open this long (waiting for a client close)
+    head_pause: float = 0.0  # wait this long before sending the status line and headers
+    head_drip: float = 0.0  # send the status line and headers one byte at a time, this many seconds apart
 
 
 class LoopbackServer:
@@ -74,7 +76,11 @@ class LoopbackServer:
             reply = self.replies.popleft() if self.replies else Reply(status=500, body=[b'{"error":"no reply queued"}'])
             status_line = f"HTTP/1.1 {reply.status} X\r\n"
             header_lines = "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items())
-            sock.sendall((status_line + header_lines + "transfer-encoding: chunked\r\nconnection: close\r\n\r\n").encode())
+            head = (status_line + header_lines + "transfer-encoding: chunked\r\nconnection: close\r\n\r\n").encode()
+            if reply.head_pause and self._client_closed_within(sock, reply.head_pause):
+                return
+            if not self._send_head(sock, head, reply.head_drip):
+                return
             for item in reply.body:
                 if isinstance(item, float):
                     if self._client_closed_within(sock, item):
@@ -96,6 +102,19 @@ class LoopbackServer:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+    def _send_head(self, sock: socket.socket, head: bytes, drip: float) -> bool:
+        """Send the head, byte by byte ``drip`` seconds apart if set; False if the client left."""
+        pieces = [head[i : i + 1] for i in range(len(head))] if drip else [head]
+        for number, piece in enumerate(pieces):
+            if number and self._client_closed_within(sock, drip):
+                return False
+            try:
+                sock.sendall(piece)
+            except OSError:
+                self.client_closed.set()
+                return False
+        return True
 
     def _client_closed_within(self, sock: socket.socket, seconds: float) -> bool:
         """Pause up to ``seconds``; return True (and record it) if the client closed."""

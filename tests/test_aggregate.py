@@ -281,3 +281,17 @@ def test_a_lazy_content_event_serialises_compares_and_prints_like_a_built_one() 
         assert lazy(read_first).model_dump(exclude_unset=True) == built.model_dump(exclude_unset=True)
         assert lazy(read_first).model_copy() == built
         assert pickle.loads(pickle.dumps(lazy(read_first))) == built
+
+
+def test_snapshots_taken_across_the_joins_of_a_long_answer_keep_their_moment() -> None:
+    aggregator = StreamAggregator()
+    aggregator.add(StartEvent())
+    snapshots = []
+    for number in range(1000):  # past the 64 loose pieces at which a part joins its text
+        aggregator.add(TokenEvent(text=f"{number},"))
+        aggregator.add(ToolCallDeltaEvent(index=1, arguments_delta=f"{number} "))
+        snapshots.append(aggregator.snapshot())
+    for number in (0, 63, 64, 65, 500, 999):
+        message = snapshots[number]()
+        assert message.text == "".join(f"{n}," for n in range(number + 1))
+        assert message.tool_calls[0].raw_arguments == "".join(f"{n} " for n in range(number + 1))

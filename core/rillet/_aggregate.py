@@ -53,14 +53,29 @@ class ChatResult(BaseModel):
         return self
 
 
+_LOOSE_PIECES = 64  # text pieces a part keeps apart before joining them
+
+
 class _PartBuilder:
+    """One part of the message being aggregated.
+
+    Its text is kept as a list of pieces joined now and then, so a long answer costs
+    about its own length: a string object per token would cost some 60 bytes each.
+    Joining when the pieces outnumber a 64th of the text joined so far keeps the copying
+    linear in the length of the answer. ``length`` counts the characters so far: the text
+    only ever grows at its end, so a length is a moment of it (see :meth:`mark`).
+    """
+
     __slots__ = (
-        "kind", "chunks", "call_id", "name", "signature", "redacted", "data", "metadata", "finished", "server_tool",
+        "kind", "chunks", "length", "loose_limit", "call_id", "name", "signature", "redacted", "data", "metadata",
+        "finished", "server_tool",
     )
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.chunks: list[str] = []
+        self.length = 0
+        self.loose_limit = _LOOSE_PIECES  # join the pieces when there are more than this
         self.call_id = ""
         self.name = ""
         self.signature: str | None = None
@@ -70,22 +85,37 @@ class _PartBuilder:
         self.finished: ToolCallEvent | None = None
         self.server_tool: ServerToolPart | None = None
 
+    def add(self, piece: str) -> None:
+        """Append a piece of text."""
+        chunks = self.chunks
+        chunks.append(piece)
+        self.length += len(piece)
+        if len(chunks) > self.loose_limit:
+            self.join()
+
+    def join(self) -> None:
+        """Join the pieces into one string."""
+        text = "".join(self.chunks)
+        self.chunks = [text]
+        self.loose_limit = max(_LOOSE_PIECES, len(text) >> 6)
+
     def mark(self) -> tuple[Any, ...]:
-        """This part as it is now, in constant time: chunks are only ever appended, so
-        their count stands for the text; every other field is replaced, never changed."""
+        """This part as it is now, in constant time: the text only grows at its end, so
+        its length stands for it; every other field is replaced, never changed."""
         if self.kind == "text":
-            return self, len(self.chunks), self.metadata
+            return self, self.length, self.metadata
         return (
-            self, len(self.chunks), self.metadata, self.call_id, self.name, self.signature, self.redacted, self.data,
+            self, self.length, self.metadata, self.call_id, self.name, self.signature, self.redacted, self.data,
             self.finished, self.server_tool,
         )
 
 
 def _build_part(mark: tuple[Any, ...]) -> Part:
     """The part as it was at ``mark`` (see :meth:`_PartBuilder.mark`)."""
-    builder, count, metadata = mark[0], mark[1], mark[2]
-    chunks = builder.chunks
-    text = "".join(chunks if count == len(chunks) else chunks[:count])
+    builder, length, metadata = mark[0], mark[1], mark[2]
+    text = "".join(builder.chunks)
+    if len(text) != length:  # a moment before the newest pieces
+        text = text[:length]
     if builder.kind == "text":
         return TextPart(text=text, provider_metadata=metadata)
     call_id, name, signature, redacted, data, finished, server_tool = mark[3:]
@@ -157,13 +187,18 @@ class StreamAggregator:
         """Take one event into account."""
         if event.type == "token":  # the hot path: one dict lookup for a block that exists
             part = self._parts.get((event.choice, "text", event.index)) or self._part("text", event.index, event.choice)
-            part.chunks.append(event.text)
+            text = event.text
+            chunks = part.chunks
+            chunks.append(text)
+            part.length += len(text)
+            if len(chunks) > part.loose_limit:  # _PartBuilder.add, inlined on the hottest path
+                part.join()
             if event.provider_metadata:
                 part.metadata = _merge_metadata(part.metadata, event.provider_metadata)
         elif event.type == "reasoning":
             self._add_reasoning(event)
         elif event.type == "tool_call_delta":
-            self._part("tool", event.index, event.choice).chunks.append(event.arguments_delta)
+            self._part("tool", event.index, event.choice).add(event.arguments_delta)
         elif event.type == "tool_call_start":
             part = self._part("tool", event.index, event.choice)
             part.call_id, part.name = event.call_id, event.name
@@ -203,7 +238,7 @@ class StreamAggregator:
     def _add_reasoning(self, event: ReasoningEvent) -> None:
         part = self._part("reasoning", event.index, event.choice)
         if event.text:
-            part.chunks.append(event.text)
+            part.add(event.text)
         if event.signature is not None:
             part.signature = (part.signature or "") + event.signature
         if event.redacted:

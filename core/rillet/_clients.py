@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from ._deadlines import sync_transport
+
 __all__ = ["async_client", "sync_client"]
 
 _LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=200, keepalive_expiry=30.0)
@@ -22,7 +24,8 @@ def sync_client() -> httpx.Client:
     if _sync is None:
         with _lock:
             if _sync is None:
-                _sync = httpx.Client(timeout=None, limits=_LIMITS, follow_redirects=False)
+                # Its sockets wait no longer than the running stream operation's deadline.
+                _sync = httpx.Client(timeout=None, transport=sync_transport(_LIMITS), follow_redirects=False)
     return _sync
 
 

@@ -11,7 +11,20 @@ from ._events import ErrorEvent, Event, StartEvent, read_tool_arguments
 if TYPE_CHECKING:
     from ._redaction import Redactor
 
-__all__ = ["Decoder", "EventSequencer", "decode_chunks", "decode_response", "decode_step", "error_for_status", "parse_tool_arguments"]
+__all__ = [
+    "DEFAULT_MAX_FRAME_BYTES",
+    "Decoder",
+    "EventSequencer",
+    "decode_chunks",
+    "decode_response",
+    "decode_step",
+    "error_for_status",
+    "count_unframed",
+    "parse_tool_arguments",
+]
+
+DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024
+"""The most body bytes a decoder may take in without producing an event (16 MiB)."""
 
 
 class Decoder(Protocol):
@@ -58,6 +71,29 @@ def decode_step(decoder: Decoder, chunk: bytes, provider: str | None = None) -> 
             f"the {provider or 'provider'} decoder could not handle the data it received "
             f"({type(exc).__name__}: {exc}); please report this with the recorded body"
         ) from exc
+
+
+def count_unframed(count: int, chunk: bytes, decoded: list[Event], limit: int | None) -> int:
+    """The bytes fed since the decoder last produced an event, after feeding ``chunk``
+    (which gave ``decoded``); raises ``RemoteProtocolError`` past ``limit``.
+
+    Counted by the core, around the decoder, so the limit protects every decoder
+    whatever framing it uses: no line, event or JSON value grows without end.
+    """
+    if decoded:
+        return 0
+    count += len(chunk)
+    if limit is not None and count > limit:
+        raise _frame_too_large(limit)
+    return count
+
+
+def _frame_too_large(limit: int) -> RemoteProtocolError:
+    return RemoteProtocolError(
+        f"the provider sent more than {limit:,} bytes without completing a frame (a line, event or "
+        f"JSON value longer than the max_frame_bytes limit); raise StreamOptions.max_frame_bytes "
+        f"if the provider really sends frames this large"
+    )
 
 
 def _close(decoder: Decoder, provider: str | None) -> list[Event]:
@@ -153,18 +189,30 @@ class EventSequencer:
         return event
 
 
-def decode_chunks(decoder: Decoder, chunks: Iterable[bytes], *, provider: str = "", model: str = "") -> list[Event]:
+def decode_chunks(
+    decoder: Decoder,
+    chunks: Iterable[bytes],
+    *,
+    provider: str = "",
+    model: str = "",
+    max_frame_bytes: int | None = DEFAULT_MAX_FRAME_BYTES,
+) -> list[Event]:
     """Feed ``chunks`` to ``decoder`` then close it; return the sequenced events.
 
     The sans-IO equivalent of a stream: what ``rillet replay`` and the conformance kit use.
+    More than ``max_frame_bytes`` bytes without an event is a ``protocol`` error, as in a
+    stream.
     """
     sequencer = EventSequencer(provider, model)
     events: list[Event] = []
+    unframed = 0  # bytes fed since the decoder last produced an event
     try:
         for chunk in chunks:
             if not chunk:
                 continue
-            events += sequencer.accept(decode_step(decoder, chunk, provider))
+            decoded = decode_step(decoder, chunk, provider)
+            unframed = count_unframed(unframed, chunk, decoded, max_frame_bytes)
+            events += sequencer.accept(decoded)
             if sequencer.finished:
                 return events
         events += sequencer.accept(decode_step(decoder, b"", provider))

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Callable, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_serializer
 
-from ._errors import ErrorCode, RilletError, error_class_for_code
+from ._errors import ErrorCode, RilletError, StreamTimeoutError, error_class_for_code
 from ._messages import Message
 
 __all__ = [
@@ -324,7 +324,9 @@ class EndEvent(BaseModel):
 
 
 class ErrorEvent(BaseModel):
-    """The stream failed. ``partial`` holds the message received before the failure."""
+    """The stream failed. ``partial`` holds the message received before the failure;
+    ``phase`` says which limit a ``timeout`` hit (``connect``, ``first_token``, ``gap``
+    or ``total``)."""
 
     model_config = _frozen
     type: Literal["error"] = "error"
@@ -335,6 +337,7 @@ class ErrorEvent(BaseModel):
     retry_after: float | None = None
     partial: Message | None = None
     raw: Any = None
+    phase: str | None = None
 
     @classmethod
     def from_exception(cls, error: RilletError) -> ErrorEvent:
@@ -347,17 +350,21 @@ class ErrorEvent(BaseModel):
             retry_after=error.retry_after,
             partial=error.partial,
             raw=error.raw,
+            phase=getattr(error, "phase", None),
         )
 
     def to_exception(self) -> RilletError:
         """The typed exception this event reports (``RateLimitError`` for ``rate_limit`` …)."""
-        return error_class_for_code(self.code)(
+        error_class = error_class_for_code(self.code)
+        extra = {"phase": self.phase} if self.phase is not None and issubclass(error_class, StreamTimeoutError) else {}
+        return error_class(
             self.message,
             retryable=self.retryable,
             status_code=self.status_code,
             retry_after=self.retry_after,
             partial=self.partial,
             raw=self.raw,
+            **extra,
         )
 
 

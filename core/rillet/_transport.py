@@ -17,7 +17,9 @@ from typing import Any, AsyncGenerator, AsyncIterator, Callable, Generator, Iter
 
 import httpx
 
-from ._decoding import Decoder, EventSequencer, decode_step, error_for_status
+from ._deadlines import GRACE, DeadlineStream, deadline
+from ._decoding import DEFAULT_MAX_FRAME_BYTES, Decoder, EventSequencer, count_unframed, decode_step, error_for_status
+from ._events import Event
 from ._errors import (
     ConnectError,
     RemoteProtocolError,
@@ -26,20 +28,26 @@ from ._errors import (
     TransportError,
     TruncatedStreamError,
 )
-from ._events import Event
 
 __all__ = ["StreamOptions", "drive_async", "drive_sync", "map_httpx_error", "stream_flow"]
 
 
 @dataclass(frozen=True)
 class StreamOptions:
-    """Timeouts (seconds; ``None`` = no limit) and retry policy of a stream.
+    """Timeouts (seconds; ``None`` = no limit), size limit and retry policy of a stream.
+
+    Every timeout holds in sync and async code alike, whatever the others are set to:
+    the sooner limit ends the wait, and the error's ``phase`` names it.
 
     Attributes:
         connect_timeout: to open the connection (and to wait for a pooled one).
-        first_token_timeout: from sending the request to the first body bytes.
+        first_token_timeout: from sending the request to the first body bytes (it covers
+            connecting and waiting for the response headers too).
         gap_timeout: the longest silence between two body chunks.
-        total_timeout: for the whole stream.
+        total_timeout: for the whole stream, retries included.
+        max_frame_bytes: the most body bytes the decoder may take in without producing
+            an event (a line, frame or JSON value that long is an error, ``protocol``,
+            so a hostile or broken server cannot make the client buffer without end).
         max_retries: re-sends after a retryable failure, only before any event was
             delivered to the caller.
         backoff_initial: the first backoff delay; it doubles per retry, with jitter.
@@ -54,6 +62,7 @@ class StreamOptions:
     first_token_timeout: float | None = 120.0
     gap_timeout: float | None = 60.0
     total_timeout: float | None = None
+    max_frame_bytes: int | None = DEFAULT_MAX_FRAME_BYTES
     max_retries: int = 2
     backoff_initial: float = 0.5
     backoff_max: float = 20.0
@@ -71,15 +80,20 @@ class StreamOptions:
 
 
 # Operations the flow asks a driver to perform -------------------------------------------
+#
+# Send, Read and ReadAll carry ``timeout``: the seconds the driver may wait (``None``: no
+# limit). When they pass with no data the driver throws ``TimeoutError`` into the flow,
+# which knows which limit that was. Bytes that arrived are always handed over first.
 
 
 class Send:
     """Send ``request``; the driver answers with the streamed ``httpx.Response``."""
 
-    __slots__ = ("request",)
+    __slots__ = ("request", "timeout")
 
-    def __init__(self, request: httpx.Request) -> None:
+    def __init__(self, request: httpx.Request, timeout: float | None) -> None:
         self.request = request
+        self.timeout = timeout
 
 
 class Read:
@@ -89,22 +103,22 @@ class Read:
     over a chunk's events and asks for the next chunk in one step.
     """
 
-    __slots__ = ("response", "timeout", "phase", "events")
+    __slots__ = ("response", "timeout", "events")
 
-    def __init__(self, response: httpx.Response, timeout: float | None, phase: str) -> None:
+    def __init__(self, response: httpx.Response) -> None:
         self.response = response
-        self.timeout = timeout
-        self.phase = phase
+        self.timeout: float | None = None
         self.events: list[Event] | None = None
 
 
 class ReadAll:
-    """Read the whole remaining body (an error response)."""
+    """Read the whole remaining body (an error response) within ``timeout`` seconds."""
 
-    __slots__ = ("response",)
+    __slots__ = ("response", "timeout")
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, timeout: float | None) -> None:
         self.response = response
+        self.timeout = timeout
 
 
 class Sleep:
@@ -199,44 +213,62 @@ def stream_flow(
     """The whole logic of one streamed exchange, as a generator of operations and events.
 
     Yields ``Send``/``Read``/``ReadAll``/``Sleep``/``Close`` operations (the driver sends
-    back their result, or throws the httpx exception they raised) and lists of events
-    for the caller. Retries only while nothing has been delivered.
+    back their result, or throws the httpx exception they raised, or ``TimeoutError``
+    when their ``timeout`` passed) and lists of events for the caller. Retries only
+    while nothing has been delivered.
     """
     from ._unexpected_answers import CheckedDecoder, redirect_error
 
     sequencer = state.sequencer
     provider = sequencer.provider or None
     state.sent_at = started = clock()
-    deadline = None if options.total_timeout is None else started + options.total_timeout
+    total_deadline = None if options.total_timeout is None else started + options.total_timeout
+    gap_timeout = options.gap_timeout
+    max_frame_bytes = options.max_frame_bytes
     request.extensions["timeout"] = _httpx_timeout(options)
     while True:
         state.attempts += 1
         response: httpx.Response | None = None
         checked: CheckedDecoder | None = None
-        phase = "connect"
+        phase = "connect"  # what an httpx error is blamed on
+        now = clock()
+        first_token_deadline = None if options.first_token_timeout is None else now + options.first_token_timeout
         try:
             try:
-                response = yield Send(request)
+                timeout, limit = _budget(first_token_deadline, "first_token", total_deadline, now)
+                response = yield Send(request, timeout)
                 decoder = make_decoder()
+                phase = "first_token"
                 if response.status_code >= 400:
-                    phase = "first_token"
-                    body = yield ReadAll(response)
+                    timeout, limit = _budget(first_token_deadline, "first_token", total_deadline, clock())
+                    body = yield ReadAll(response, timeout)
                     raise error_for_status(decoder, response.status_code, response.headers, body, provider)
                 if response.status_code >= 300:
                     raise redirect_error(response.status_code, response.headers, request.url, provider=provider)
                 decoder = checked = CheckedDecoder(decoder, request, response)
-                phase = "first_token"
-                read = None
+                read = Read(response)
+                fixed = False  # whether read.timeout stays the same from read to read
                 pending: list[Event] | None = None  # events the driver delivers before the next read
+                unframed = 0  # bytes fed since the decoder last produced an event
                 while True:
-                    # One Read per phase (first token, then gap); rebuilt every time only
-                    # when a total deadline shrinks the budget.
-                    if read is None or deadline is not None or (read.phase == "first_token" and sequencer.started):
-                        timeout, phase = _read_budget(options, deadline, clock, sequencer.started)
-                        read = Read(response, timeout, phase)
+                    if not fixed:
+                        now = clock()
+                        if phase == "first_token":
+                            read.timeout, limit = _budget(first_token_deadline, phase, total_deadline, now)
+                        else:
+                            gap_deadline = None if gap_timeout is None else now + gap_timeout
+                            read.timeout, limit = _budget(gap_deadline, phase, total_deadline, now)
+                            fixed = total_deadline is None
                     read.events = pending
                     chunk = yield read
-                    events = sequencer.accept(decode_step(decoder, chunk, provider))
+                    if chunk and phase == "first_token":
+                        phase = "gap"
+                    decoded = decode_step(decoder, chunk, provider)
+                    if decoded:  # count_unframed, inlined on the hot path
+                        unframed = 0
+                    else:
+                        unframed = count_unframed(unframed, chunk, decoded, max_frame_bytes)
+                    events = sequencer.accept(decoded)
                     pending = None
                     if events:
                         if state.first_event_at is None or sequencer.finished:
@@ -250,6 +282,8 @@ def stream_flow(
                         return
                     if not chunk:
                         raise TruncatedStreamError("the body ended without a terminal event")
+            except TimeoutError:
+                raise _timeout_error(limit, options) from None
             except httpx.HTTPError as exc:
                 raise map_httpx_error(exc, phase) from exc
             except TruncatedStreamError as error:
@@ -260,7 +294,7 @@ def stream_flow(
             delay = None
             if error.retryable and not sequencer.started:
                 delay = options.backoff(state.attempts - 1, error.retry_after)
-                if delay is not None and deadline is not None and clock() + delay > deadline:
+                if delay is not None and total_deadline is not None and clock() + delay > total_deadline:
                     delay = None
             if response is not None:
                 yield Close(response)
@@ -275,19 +309,37 @@ def stream_flow(
 
 
 def _httpx_timeout(options: StreamOptions) -> dict[str, float | None]:
-    reads = [t for t in (options.first_token_timeout, options.gap_timeout) if t is not None]
+    """httpx's own timeouts. The drivers bound every wait for data by the first-token,
+    gap and total limits; the read timeout here, never shorter than those, is only a
+    fallback for a sync transport without rillet's deadline backend (a proxy from the
+    environment, a custom transport)."""
+    reads = [limit for limit in (options.first_token_timeout, options.gap_timeout) if limit is not None]
     read = max(reads) if len(reads) == 2 else None
     return {"connect": options.connect_timeout, "read": read, "write": options.connect_timeout, "pool": options.connect_timeout}
 
 
-def _read_budget(options: StreamOptions, deadline: float | None, clock: Callable[[], float], started: bool) -> tuple[float | None, str]:
-    phase = "gap" if started else "first_token"
-    timeout = options.gap_timeout if started else options.first_token_timeout
-    if deadline is not None:
-        remaining = max(deadline - clock(), 0.0)
-        if timeout is None or remaining < timeout:
-            return remaining, "total"
-    return timeout, phase
+def _budget(deadline: float | None, phase: str, total_deadline: float | None, now: float) -> tuple[float | None, str]:
+    """Seconds left to the sooner of ``deadline`` (of ``phase``) and the total deadline,
+    and which limit that is."""
+    if total_deadline is not None and (deadline is None or total_deadline <= deadline):
+        deadline, phase = total_deadline, "total"
+    if deadline is None:
+        return None, phase
+    return (deadline - now if deadline > now else 0.0), phase
+
+
+_LIMITS = {
+    "first_token": ("no data within the first token timeout", "first_token_timeout", "after sending the request"),
+    "gap": ("no data within the gap timeout", "gap_timeout", "of silence"),
+    "total": ("the stream ran past its total timeout", "total_timeout", "in all"),
+}
+
+
+def _timeout_error(phase: str, options: StreamOptions) -> StreamTimeoutError:
+    """The error for the ``phase`` limit passing with no data."""
+    summary, option, span = _LIMITS[phase]
+    seconds = getattr(options, option)
+    return StreamTimeoutError(f"{summary} ({seconds:g}s {span}; raise StreamOptions.{option} if the provider is just slow)", phase=phase)
 
 
 def _stamp(state: StreamState, events: list[Event], clock: Callable[[], float]) -> None:
@@ -312,17 +364,9 @@ def _stamp(state: StreamState, events: list[Event], clock: Callable[[], float]) 
 # Drivers ---------------------------------------------------------------------------------
 
 
-def _read_timeout(operation: Read) -> StreamTimeoutError:
-    """The error for a ``Read`` that got no data within its timeout."""
-    return StreamTimeoutError(
-        f"no data within the {operation.phase.replace('_', ' ')} timeout ({operation.timeout:g}s)",
-        phase=operation.phase,
-    )
-
-
 def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterator[Event]:
     """Run ``flow`` with a sync client, yielding its events."""
-    bodies: dict[httpx.Response, Iterator[bytes]] = {}  # open responses and their body iterators
+    bodies: dict[httpx.Response, tuple[Iterator[bytes], DeadlineStream | None]] = {}  # open responses: body iterator, connection
     try:
         operation = next(flow)
         while True:
@@ -334,7 +378,7 @@ def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterato
                 yield from operation.events
             try:
                 result = _perform_sync(operation, client, bodies)
-            except (httpx.HTTPError, RilletError) as exc:
+            except (httpx.HTTPError, RilletError, TimeoutError) as exc:
                 operation = flow.throw(exc)
             else:
                 operation = flow.send(result)
@@ -346,20 +390,40 @@ def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterato
             response.close()
 
 
-def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Response, Iterator[bytes]]) -> Any:
+def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Response, tuple[Iterator[bytes], DeadlineStream | None]]) -> Any:
+    # The sync client's sockets wait no longer than an operation's deadline: set on the
+    # connection for a read (the hot path), in the context variable otherwise.
     kind = type(operation)
     if kind is Read:
-        start = time.monotonic()
-        chunk = next(bodies[operation.response], b"")
-        if operation.timeout is not None and time.monotonic() - start > operation.timeout:
-            raise _read_timeout(operation)
-        return chunk
-    if kind is Send:
-        response = client.send(operation.request, stream=True)
-        bodies[response] = response.iter_bytes()
-        return response
-    if kind is ReadAll:
-        return operation.response.read()
+        body, connection = bodies[operation.response]
+        if connection is not None:
+            timeout = operation.timeout
+            end = connection.end = None if timeout is None else time.monotonic() + timeout
+            try:
+                return next(body, b"")
+            except httpx.TimeoutException:
+                _raise_if_past(end)
+                raise
+            finally:
+                connection.end = None
+    if kind is Read or kind is Send or kind is ReadAll:
+        timeout = operation.timeout
+        end = None if timeout is None else time.monotonic() + timeout
+        token = deadline.set(end)
+        try:
+            if kind is Read:
+                return next(bodies[operation.response][0], b"")
+            if kind is ReadAll:
+                return operation.response.read()
+            response = client.send(operation.request, stream=True)
+            connection = response.extensions.get("network_stream")
+            bodies[response] = (response.iter_bytes(), connection if isinstance(connection, DeadlineStream) else None)
+            return response
+        except httpx.TimeoutException:
+            _raise_if_past(end)
+            raise
+        finally:
+            deadline.reset(token)
     if kind is Close:
         operation.response.close()
         bodies.pop(operation.response, None)
@@ -368,6 +432,12 @@ def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Respo
         time.sleep(operation.seconds)
         return None
     raise TypeError(f"unknown stream operation {operation!r}")
+
+
+def _raise_if_past(end: float | None) -> None:
+    """Raise ``TimeoutError`` if the deadline ``end`` has passed (the wait was the operation's)."""
+    if end is not None and time.monotonic() >= end:
+        raise TimeoutError from None
 
 
 async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient) -> AsyncGenerator[Event, None]:
@@ -386,7 +456,7 @@ async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient
                     yield event
             try:
                 result = await _perform_async(operation, client, bodies)
-            except (httpx.HTTPError, RilletError) as exc:
+            except (httpx.HTTPError, RilletError, TimeoutError) as exc:
                 operation = flow.throw(exc)
             else:
                 operation = flow.send(result)
@@ -402,21 +472,19 @@ async def _perform_async(operation: Any, client: httpx.AsyncClient, bodies: dict
     import anyio
 
     kind = type(operation)
-    if kind is Read:
+    if kind is Read:  # the hot path, kept flat
         body = bodies[operation.response]
-        if operation.timeout is None:
+        timeout = operation.timeout
+        if timeout is None:
             return await anext(body, b"")
-        try:
-            with anyio.fail_after(operation.timeout):
-                return await anext(body, b"")
-        except TimeoutError:
-            raise _read_timeout(operation) from None
-    if kind is Send:
-        response = await client.send(operation.request, stream=True)
-        bodies[response] = response.aiter_bytes()
-        return response
-    if kind is ReadAll:
-        return await operation.response.aread()
+        with anyio.fail_after(timeout if timeout > GRACE else GRACE):
+            return await anext(body, b"")
+    if kind is Send or kind is ReadAll:
+        timeout = operation.timeout
+        if timeout is None:
+            return await _send_or_read_all(operation, client, bodies)
+        with anyio.fail_after(timeout if timeout > GRACE else GRACE):
+            return await _send_or_read_all(operation, client, bodies)
     if kind is Close:
         await operation.response.aclose()
         bodies.pop(operation.response, None)
@@ -425,3 +493,11 @@ async def _perform_async(operation: Any, client: httpx.AsyncClient, bodies: dict
         await anyio.sleep(operation.seconds)
         return None
     raise TypeError(f"unknown stream operation {operation!r}")
+
+
+async def _send_or_read_all(operation: Send | ReadAll, client: httpx.AsyncClient, bodies: dict[httpx.Response, AsyncIterator[bytes]]) -> Any:
+    if isinstance(operation, ReadAll):
+        return await operation.response.aread()
+    response = await client.send(operation.request, stream=True)
+    bodies[response] = response.aiter_bytes()
+    return response

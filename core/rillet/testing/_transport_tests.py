@@ -7,6 +7,7 @@ httpx drivers, the plugin's decoder and connection handling run as against a pro
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -26,8 +27,9 @@ class TransportTests:
     decode: Any
     cases: Any
 
-    def token_stream(self, case: Case, base_url: str) -> Any:
-        """A real :class:`rillet.TokenStream` for the recorded request, aimed at ``base_url``."""
+    def token_stream(self, case: Case, base_url: str, **limits: Any) -> Any:
+        """A real :class:`rillet.TokenStream` for the recorded request, aimed at ``base_url``
+        (``limits`` override the generous timeouts it uses by default)."""
         import httpx
 
         from .._model import StreamingChatModel
@@ -40,7 +42,7 @@ class TransportTests:
         target = base_url + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = {"content-type": "application/json"} if recorded.body else {}
         request = httpx.Request(recorded.method, target, content=recorded.body, headers=headers)
-        options = StreamOptions(max_retries=0, connect_timeout=10.0, first_token_timeout=30.0, gap_timeout=30.0)
+        options = StreamOptions(**{"max_retries": 0, "connect_timeout": 10.0, "first_token_timeout": 30.0, "gap_timeout": 30.0, **limits})
         model = StreamingChatModel(ProviderInfo(name=self.provider), case.model_name, key="conformance", options=options)
         return TokenStream(model, request, lambda: self.make_decoder(case))
 
@@ -122,6 +124,54 @@ class TransportTests:
             assert server.client_closed.wait(5.0), f"{case.id}: the connection stayed open after aclose()"
         assert stream.cancelled, "the stream does not say it was cancelled"
         assert seen[-1] not in ("end", "error"), f"{case.id}: the stream ended ({seen}) before it could be cancelled"
+
+
+    @pytest.mark.parametrize("mode", ["sync", "async"])
+    def test_a_stall_mid_stream_is_a_gap_timeout(self, mode: str) -> None:
+        """A server that stops sending after the first delta ends the stream with a
+        ``timeout`` (``phase="gap"``) at the gap limit, keeping what arrived, and the
+        connection is closed."""
+        from .._aggregate import StreamAggregator
+
+        case, frames_before_hold = self._cancellable()
+        response = case.interaction.response
+        gap = 0.3
+        with _server(response.status, response.headers, split_frames(case.body), hold_after=frames_before_hold) as server:
+            started = time.monotonic()
+            events = self._collect(self.token_stream(case, server.url, gap_timeout=gap), mode)
+            elapsed = time.monotonic() - started
+            assert server.client_closed.wait(5.0), f"{case.id}: the connection stayed open after the timeout"
+        error = events[-1]
+        assert (error.type, getattr(error, "code", None), getattr(error, "phase", None)) == ("error", "timeout", "gap"), error
+        delivered = StreamAggregator.fold(events[:-1]).message
+        assert error.partial == delivered and len(events) > 2, f"{case.id}: the partial result was lost"
+        assert elapsed < gap + 2.0, f"{case.id}: the {gap}s gap limit fired after {elapsed:.2f}s"
+
+    def test_an_endless_frame_is_a_protocol_error(self) -> None:
+        """Bytes that never complete a frame end the decode with a ``protocol`` error once
+        ``max_frame_bytes`` of them produced no event (the decoder holds no more)."""
+        from .._decoding import decode_chunks
+
+        case, frames_before_hold = self._cancellable()
+        frames = split_frames(case.body)[:frames_before_hold]
+        endless = [b'"' + b"a" * 4095] * 64  # 256 KiB of an unterminated string, line and frame
+        events = decode_chunks(self.make_decoder(case), [*frames, *endless], provider=self.provider, model=case.model_name, max_frame_bytes=64 * 1024)
+        error = events[-1]
+        assert (error.type, getattr(error, "code", None)) == ("error", "protocol"), f"{case.id}: {error}"
+
+    def _collect(self, stream: Any, mode: str) -> list[Any]:
+        if mode == "sync":
+            return list(stream)
+
+        async def gather() -> list[Any]:
+            from .._clients import async_client
+
+            try:
+                return [event async for event in stream]
+            finally:
+                await async_client().aclose()
+
+        return asyncio.run(gather())
 
 
 def _server(status: int, headers: dict[str, list[str]], frames: list[bytes], hold_after: int | None = None) -> Any:
