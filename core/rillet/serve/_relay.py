@@ -1,9 +1,10 @@
 """One client request answered by the first model of its route that starts.
 
-The upstream stream is read by a producer task into a small bounded channel
-(``_BUFFERED_EVENTS``: backpressure reaches the provider's socket), and the gateway writes
-each event's frames the moment it arrives — together with any events already decoded
-behind it, so a client slower than the upstream costs fewer writes, never a wait. Until the first event after ``start``
+The upstream stream is read by a producer task into a small bounded queue
+(``_BUFFERED_EVENTS``: backpressure reaches the provider's socket). The producer does not
+yield to the event loop between the events one network read decoded, so the gateway finds
+them together and writes them in one write, the moment they were decoded — fewer writes
+for the same bytes, never a wait for more. Until the first event after ``start``
 nothing is decided: a retryable failure or a first-token timeout then moves on to the next
 model, and a failure of the last one is answered with its HTTP status. After that, the
 client gets everything as it comes, and a failure is the format's in-band error. A client
@@ -13,6 +14,7 @@ that hangs up cancels the producer, which closes the upstream response.
 from __future__ import annotations
 
 import json
+from collections import deque
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
@@ -25,15 +27,14 @@ from ..wire import keep_alive
 from ._models import open_model
 
 if TYPE_CHECKING:
-    from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
-
+    from .._events import Event
     from ..wire import ClientRequest
     from ._config import GatewayConfig
     from ._formats import WireFormat
 
 __all__ = ["RelayResponse", "error_response"]
 
-_BUFFERED_EVENTS = 64  # decoded events that may wait for a slow client
+_BUFFERED_EVENTS = 1024  # decoded events that may wait for a slow client
 
 SSE_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -52,12 +53,55 @@ def error_response(fmt: WireFormat, error: Any) -> tuple[int, list[tuple[bytes, 
     return status, headers, json.dumps(body).encode()
 
 
-class _Upstream:
-    """A started model: the channel its events arrive on, and what arrived first."""
+class _EventQueue:
+    """A bounded queue of upstream events that hands the reader everything queued at once.
 
-    def __init__(self, receiver: MemoryObjectReceiveStream[Any]) -> None:
-        self.receiver = receiver
+    ``put`` suspends only when the queue is full, so a producer iterating events that are
+    already decoded does not let the reader run between them.
+    """
+
+    __slots__ = ("items", "limit", "closed", "_ready", "_space")
+
+    def __init__(self, limit: int) -> None:
+        self.items: deque[Event] = deque()
+        self.limit = limit
+        self.closed = False
+        self._ready = anyio.Event()
+        self._space: anyio.Event | None = None
+
+    async def put(self, event: Event) -> None:
+        """Queue ``event``; wait for room when the queue is full."""
+        self.items.append(event)
+        self._ready.set()
+        if len(self.items) >= self.limit:
+            self._space = anyio.Event()
+            await self._space.wait()
+
+    def close(self) -> None:
+        """No more events will come."""
+        self.closed = True
+        self._ready.set()
+
+    async def take(self) -> list[Event]:
+        """Every queued event (waiting for one); ``[]`` once closed and empty."""
+        while not self.items and not self.closed:
+            self._ready = anyio.Event()
+            await self._ready.wait()
+        batch = list(self.items)
+        self.items.clear()
+        if self._space is not None:
+            self._space.set()
+            self._space = None
+        return batch
+
+
+class _Upstream:
+    """A started model: its queue of events, its ``start``, and events taken but not used."""
+
+    def __init__(self, queue: _EventQueue) -> None:
+        self.queue = queue
         self.start: Any = None
+        self.rest: list[Event] = []
 
 
 class RelayResponse:
@@ -134,40 +178,45 @@ class RelayResponse:
             wait = self.config.keep_alive if self.client.stream else float("inf")
             if deadline is not None:
                 wait = min(wait, deadline - anyio.current_time())
-            event: Any = None
-            with anyio.move_on_after(max(wait, 0.0)):
-                event = await upstream.receiver.receive()
-            if event is None:
+            batch: list[Event] | None = upstream.rest or None
+            upstream.rest = []
+            if batch is None:
+                with anyio.move_on_after(max(wait, 0.0)):
+                    batch = await upstream.queue.take()
+            if batch is None:
                 if deadline is not None and anyio.current_time() >= deadline:
                     return None
                 await self._commit(send)
                 await _write(send, keep_alive())
                 continue
-            if event.type == "start":
-                upstream.start = event
-                continue
-            return event
+            if not batch:  # the upstream ended with nothing at all
+                return _cut()
+            for position, event in enumerate(batch):
+                if event.type == "start":
+                    upstream.start = event
+                    continue
+                upstream.rest = batch[position + 1 :]
+                return event
 
     async def _relay(self, upstream: _Upstream, first: Any, send: Any) -> None:
         encoder = self.fmt.encoder(self.client.model, self.client)
         await self._commit(send)
-        opening = encoder.encode(upstream.start) if upstream.start is not None else b""
-        await _write(send, opening + encoder.encode(first))
-        receiver = upstream.receiver
-        while not encoder.finished:
-            try:
-                frames = encoder.encode(await receiver.receive())
-            except anyio.EndOfStream:
-                break
-            # Events already decoded while the client was being written to go out in the
-            # same write: nothing waits for more, but a slow client costs fewer syscalls.
-            while not encoder.finished:
-                try:
-                    frames += encoder.encode(receiver.receive_nowait())
-                except (anyio.WouldBlock, anyio.EndOfStream):
+        encode = encoder.encode
+        frames = encode(upstream.start) if upstream.start is not None else b""
+        batch = [first, *upstream.rest]
+        while True:
+            for event in batch:
+                frames += encode(event)
+                if encoder.finished:
                     break
             if frames:
                 await _write(send, frames)
+            if encoder.finished:
+                break
+            batch = await upstream.queue.take()
+            if not batch:
+                break
+            frames = b""
         tail = b"" if encoder.finished else encoder.encode(_cut())
         await send({"type": "http.response.body", "body": tail, "more_body": False})
 
@@ -175,10 +224,12 @@ class RelayResponse:
         aggregator = StreamAggregator()
         if upstream.start is not None:
             aggregator.add(upstream.start)
-        aggregator.add(first)
-        if not aggregator.ended:
-            async for event in upstream.receiver:
+        batch = [first, *upstream.rest]
+        while batch and not aggregator.ended:
+            for event in batch:
                 aggregator.add(event)
+            if not aggregator.ended:
+                batch = await upstream.queue.take()
         if not aggregator.ended:
             aggregator.add(_cut())
         result = aggregator.result()
@@ -231,23 +282,21 @@ async def _cancel_on_disconnect(receive: Any, scope: anyio.CancelScope) -> None:
 @asynccontextmanager
 async def _events_of(stream: Any) -> AsyncIterator[_Upstream]:
     """Read ``stream`` in a producer task; leaving the block stops it and closes the stream."""
-    sender, receiver = anyio.create_memory_object_stream[Any](_BUFFERED_EVENTS)
+    queue = _EventQueue(_BUFFERED_EVENTS)
     async with anyio.create_task_group() as group:
-        group.start_soon(_produce, stream, sender)
+        group.start_soon(_produce, stream, queue)
         try:
-            with receiver:
-                yield _Upstream(receiver)
+            yield _Upstream(queue)
         finally:
             group.cancel_scope.cancel()
 
 
-async def _produce(stream: Any, sender: MemoryObjectSendStream[Any]) -> None:
-    with sender:
-        try:
-            async with stream:
-                async for event in stream:
-                    await sender.send(event)
-        except RilletError as error:
-            await sender.send(ErrorEvent.from_exception(error))
-        except anyio.BrokenResourceError:  # the relay stopped listening
-            pass
+async def _produce(stream: Any, queue: _EventQueue) -> None:
+    try:
+        async with stream:
+            async for event in stream:
+                await queue.put(event)
+    except RilletError as error:
+        queue.items.append(ErrorEvent.from_exception(error))
+    finally:
+        queue.close()
