@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from ._common import debug_option
-from .output import FrameWriter, Renderer, format_usage, is_tty, use_color
+from .output import RENDER_MODES, format_usage, is_tty, terminal_renderer, use_color
 
 __all__ = ["chat", "parse_option_value", "read_prompt"]
 
@@ -116,6 +116,29 @@ def _options(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     help="The API key for this call.  [default: the provider's env var, then `rillet keys set`]",
 )
 @click.option("--base-url", metavar="URL", help="Send the request to this server instead.  [default: the provider's]")
+@click.option(
+    "-t",
+    "--tool",
+    "tool_specs",
+    multiple=True,
+    metavar="MODULE:FUNCTION",
+    help="A Python function the model may call, repeatable (MODULE may be a .py file); runs the agent "
+    "loop and shows tool calls and results as they happen.  [default: none]",
+)
+@click.option("--max-steps", default=10, show_default=True, type=click.IntRange(min=1), help="With --tool: the most model calls in one run.")
+@click.option(
+    "--react",
+    is_flag=True,
+    help="With --tool: describe the tools in the prompt and parse the model's Action: lines (for models "
+    "without native tool calling).  [default: native tool calls]",
+)
+@click.option(
+    "--render",
+    type=click.Choice(RENDER_MODES),
+    default="auto",
+    show_default=True,
+    help="char: show every token at once (frame-capped); line: a line at a time; auto: char on a terminal, line in a pipe.",
+)
 @debug_option
 def chat(
     prompt: str | None,
@@ -128,11 +151,17 @@ def chat(
     show_usage: bool,
     key: str | None,
     base_url: str | None,
+    tool_specs: tuple[str, ...],
+    max_steps: int,
+    react: bool,
+    render: str,
 ) -> None:
     """Stream an answer from a model, token by token.
 
     PROMPT is read from stdin when it is missing or "-"; text piped on stdin is appended
-    to a PROMPT given as argument. Reasoning and tool calls go to stderr, the answer to
+    to a PROMPT given as argument. With no PROMPT on a terminal, an interactive session
+    starts (history across turns, /help for its commands; Ctrl-C stops an answer, Ctrl-D
+    leaves). Reasoning and tool calls go to stderr, the answer to
     stdout. If the stream fails, the text already printed stays and the error is one
     line on stderr (exit code 1).
 
@@ -144,16 +173,39 @@ def chat(
       cat notes.txt | rillet chat -m ollama/llama3.2 "Summarise:"
       rillet chat -m replay/demo --json "hi" | jq -r 'select(.type=="token").text'
       RILLET_MODEL=anthropic/claude-haiku-4-5 rillet chat -u "hi"
+      rillet chat -m openai/gpt-4o-mini --tool mytools.py:get_weather "Weather in Paris?"
+      rillet chat -m anthropic/claude-sonnet-4-5      (an interactive session)
     """
     if not model_id:
         raise click.UsageError("no model: pass -m PROVIDER/MODEL or set RILLET_MODEL (`rillet models` lists them)")
-    text = read_prompt(prompt, sys.stdin or io.StringIO())
     options = _options(option_pairs)
-
     import rillet
+
+    from .tools import load_tools
+
+    tools = load_tools(tool_specs)
+    agent_settings: dict[str, Any] = {
+        "system": system, "max_steps": max_steps, "strategy": "react" if react else "native", **options
+    }  # fmt: skip
+    if prompt is None and is_tty(sys.stdin) and not as_json:
+        from .session import Session
+
+        def make_agent(model_id: str) -> Any:
+            return rillet.Agent(rillet.get_model(model_id, key=key, base_url=base_url), tools, **agent_settings)
+
+        def make_renderer() -> Any:
+            return terminal_renderer(sys.stdout, sys.stderr, render=render, no_stream=no_stream, show_reasoning=reasoning)
+
+        Session(model_id, make_agent, make_renderer).run()
+        return
+    text = read_prompt(prompt, sys.stdin or io.StringIO())
     from pydantic import ValidationError
 
     model = rillet.get_model(model_id, key=key, base_url=base_url)
+    if tools:
+        agent = rillet.Agent(model, tools, **agent_settings)
+        _run(agent.stream(text), as_json=as_json, no_stream=no_stream, show_reasoning=reasoning, show_usage=show_usage, render=render)
+        return
     try:
         request = model.request(text, system=system, **options)
     except ValidationError as exc:
@@ -167,20 +219,15 @@ def chat(
             f"no API key for {model.provider}: set {env}, run `rillet keys set {model.provider}`, or pass --key",
             provider=model.provider,
         ) from exc
-    _run(stream, as_json=as_json, no_stream=no_stream, show_reasoning=reasoning, show_usage=show_usage)
+    _run(stream, as_json=as_json, no_stream=no_stream, show_reasoning=reasoning, show_usage=show_usage, render=render)
 
 
-def _run(stream: Any, *, as_json: bool, no_stream: bool, show_reasoning: bool, show_usage: bool) -> None:
+def _run(stream: Any, *, as_json: bool, no_stream: bool, show_reasoning: bool, show_usage: bool, render: str = "auto") -> None:
     stdout, stderr = sys.stdout, sys.stderr
-    live = is_tty(stdout) and not no_stream
-    renderer = Renderer(
-        FrameWriter(stdout, live=live),
-        FrameWriter(stderr, live=is_tty(stderr) and not no_stream),
-        show_reasoning=show_reasoning,
-        dim=use_color(stderr),
-    )
+    renderer = terminal_renderer(stdout, stderr, render=render, no_stream=no_stream, show_reasoning=show_reasoning)
     held: list[Any] = []
     error = end = usage = None
+    step_limit = False
     started = time.monotonic()
     first_at = None
     interrupted = False
@@ -196,6 +243,8 @@ def _run(stream: Any, *, as_json: bool, no_stream: bool, show_reasoning: bool, s
                     usage = event.usage or usage
                 elif event.type == "usage":
                     usage = event.usage
+                elif event.type == "run_end":
+                    usage, step_limit = event.usage, event.finish_reason == "max_steps"
                 if as_json:
                     stdout.write(event.model_dump_json(exclude_none=True) + "\n")
                     stdout.flush()
@@ -218,6 +267,8 @@ def _run(stream: Any, *, as_json: bool, no_stream: bool, show_reasoning: bool, s
         click.echo(click.style(line, dim=True) if use_color(stderr) else line, err=True)
     if error is not None:
         raise error.to_exception()
+    if step_limit:
+        raise click.exceptions.Exit(1)
 
 
 def _measured(started: float, first_at: float | None) -> Any:

@@ -1,0 +1,96 @@
+"""The interactive ``rillet chat`` session, driven through a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from pty_support import Terminal
+
+from rillet.cli.session import read_message
+
+RILLET = str(Path(sys.executable).with_name("rillet"))
+DEMO_ANSWER = (
+    "The sky looks blue because sunlight is scattered by the molecules of the air, and short blue "
+    "wavelengths scatter far more than long red ones"
+)
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")
+
+
+@pytest.fixture
+def chat(tmp_path: Path) -> Iterator[Terminal]:
+    env = {**os.environ, "RILLET_HOME": str(tmp_path), "TERM": "dumb", "NO_COLOR": "1"}
+    env.pop("RILLET_MODEL", None)
+    # 4 tokens a second: slow enough that Ctrl-C always lands mid-answer
+    terminal = Terminal([RILLET, "chat", "-m", "replay/demo", "-o", "tokens_per_second", "4"], env)
+    yield terminal
+    terminal.close()
+
+
+def test_ctrl_c_stops_the_answer_keeps_it_in_history_and_the_session_goes_on(chat: Terminal) -> None:
+    chat.expect("/exit or Ctrl-D to leave.")
+    chat.expect("> ")
+    chat.send("Why is the sky blue?\r")
+    chat.expect("The sky looks")
+    chat.send("\x03")
+    chat.expect("[stopped]")
+    chat.expect("> ")
+    chat.send("/history\r")
+    shown = chat.expect("> ")
+    lines = [line for line in shown.splitlines() if line.startswith(("user: ", "assistant: "))]
+    assert lines[0] == "user: Why is the sky blue?"
+    partial = lines[1].removeprefix("assistant: ")
+    assert partial.startswith("The sky looks") and DEMO_ANSWER.startswith(partial) and len(partial) < len(DEMO_ANSWER)
+    # the session goes on: a multi-line message, another answer stopped, the history grows
+    chat.send("Say it \\\r")
+    chat.expect(". ")
+    chat.send("again\r")
+    chat.expect("The sky looks")
+    chat.send("\x03")
+    chat.expect("[stopped]")
+    chat.expect("> ")
+    chat.send("/history\r")
+    shown = chat.expect("> ")
+    assert "user: Say it \nagain" in shown and shown.count("assistant: The sky looks") == 2
+    chat.send("/exit\r")
+    assert chat.wait() == 0
+
+
+@pytest.mark.parametrize("key", ["\x04", "\x03"], ids=["ctrl-d", "ctrl-c"])
+def test_ctrl_d_or_ctrl_c_at_the_prompt_exits(chat: Terminal, key: str) -> None:
+    chat.expect("> ")
+    chat.send(key)
+    assert chat.wait() == 0
+    assert "Traceback" not in chat.screen
+
+
+def test_reset_and_model_commands(chat: Terminal) -> None:
+    chat.expect("> ")
+    chat.send("hi\r")
+    chat.expect("The sky")
+    chat.send("\x03")
+    chat.expect("> ")
+    chat.send("/reset\r")
+    chat.expect("(the conversation is forgotten)")
+    chat.send("/history\r")
+    chat.send("/model nope/x\r")
+    shown = chat.expect("unknown provider 'nope'")
+    assert "assistant:" not in shown
+    chat.send("/model replay/demo\r")
+    chat.expect("(now chatting with replay/demo)")
+    chat.send("/exit\r")
+    assert chat.wait() == 0
+
+
+def test_read_message_joins_continued_lines_and_blocks() -> None:
+    def feeder(*lines: str):  # type: ignore[no-untyped-def]
+        queue = list(lines)
+        return lambda prompt: queue.pop(0)
+
+    assert read_message(feeder("one")) == "one"
+    assert read_message(feeder("one \\", "two\\", "three")) == "one \ntwo\nthree"
+    assert read_message(feeder('"""', "a", "", "b", '"""')) == "a\n\nb"
