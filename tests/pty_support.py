@@ -15,6 +15,8 @@ import termios
 import time
 from typing import Sequence
 
+#: Where a process sleeps while it waits for a key: a terminal read, or readline's select.
+_READING = {"wait_woken", "n_tty_read", "poll_schedule_timeout", "poll_schedule_timeout.constprop.0", "do_select"}
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]|\x1b[=>]|\r")
 
 
@@ -68,6 +70,24 @@ class Terminal:
                 return shown
             if time.monotonic() > deadline or (not self._read(0.2) and self.process.poll() is not None):
                 raise AssertionError(f"{text!r} never showed; the screen:\n{self.screen}")
+
+    def reading(self, timeout: float = 30.0) -> None:
+        """Wait until the command is blocked reading the terminal.
+
+        A key that raises a signal (Ctrl-C) typed between the prompt being written and
+        the read starting is seen only at the next key (a CPython race no person is fast
+        enough to hit): tests send it once the read has begun. Linux: ``/proc/PID/wchan``.
+        """
+        wchan = f"/proc/{self.process.pid}/wchan"
+        if not os.path.exists(wchan):  # pragma: no cover - not Linux
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(wchan) as file:
+                if file.read().strip() in _READING:
+                    return
+            self._read(0.01)
+        raise AssertionError(f"the command never waited for input; the screen:\n{self.screen}")
 
     def wait(self, timeout: float = 30.0) -> int:
         """The exit code, once the command has ended (draining what it wrote)."""

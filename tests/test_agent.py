@@ -197,9 +197,9 @@ def test_react_on_ollama_parses_actions_as_they_stream(mode: str) -> None:
     call = next(event for event in events if event.type == "tool_call")
     assert (call.name, call.arguments, call.call_id) == ("get_weather", {"city": "Paris"}, "react_1")
     first_step = events[: events.index(call)]
-    text = "".join(event.text for event in first_step if event.type == "token")
-    assert text == "Thought: I need the weather first.\n"
-    assert "made up" not in "".join(event.text for event in events if event.type == "token")
+    assert "".join(event.text for event in first_step if event.type == "reasoning") == "I need the weather first.\n"
+    assert not any(event.type == "token" for event in first_step)
+    assert "made up" not in "".join(event.text for event in events if event.type in ("token", "reasoning"))
     ends = [event for event in events if event.type == "end"]
     assert ends[0].finish_reason == "tool_calls"
     assert "tools" not in sent[0] and "Action Input:" in sent[0]["messages"][0]["content"]
@@ -208,7 +208,8 @@ def test_react_on_ollama_parses_actions_as_they_stream(mode: str) -> None:
         {"role": "user", "content": "Observation: sunny, 21 °C"},
     ]
     assert events[-1].finish_reason == "stop"
-    assert events[-1].text == "Thought: I know it now.\nFinal Answer: It is sunny in Paris (21 °C)."
+    assert events[-1].text == "It is sunny in Paris (21 °C)."
+    assert events[-1].message.reasoning == "I know it now.\n"
 
 
 # cancellation and failures ------------------------------------------------------------------

@@ -13,11 +13,12 @@ import json
 from typing import Any, Callable
 
 import pytest
-from agent_support import sent_bodies, serve_cassette
+from agent_support import REPO, sent_bodies, serve_cassette
 from cli_support import shared_cassettes_dir
-from loopback import LoopbackServer
+from loopback import LoopbackServer, Reply
 
 import rillet
+from rillet._replay import split_frames
 
 SHARED = shared_cassettes_dir()
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="the shared recordings are not beside the repository")
@@ -158,3 +159,33 @@ def test_agent_runs_the_shared_multi_turn_recording(case: str, mode: str) -> Non
     assert [result.call_id for result in results] == ids
     for call_id in ids:
         assert str(sent[-1]).count(call_id) >= 2
+
+
+def test_responses_reasoning_item_goes_back_before_its_call_with_the_final_encrypted_content() -> None:
+    """The recorded step (a reasoning item with encrypted content, then a function call) is
+    followed by a text answer; the second request must carry the reasoning item back."""
+    from rillet.cassettes import load_cassette
+
+    recording = SHARED / "openai_responses" / "pydanticai_responses_streaming_usage_fnargs.yaml"
+    answer = load_cassette(REPO / "cassettes" / "openai" / "responses_scenario_text.yaml")[0].response
+    done = [
+        json.loads(line.removeprefix("data: "))["item"]
+        for line in load_cassette(recording)[0].response.body.decode().splitlines()
+        if line.startswith("data: ") and '"response.output_item.done"' in line
+    ]
+
+    def final_result(result: int) -> str:
+        """The final response which ends this conversation"""
+        return f"got {result}"
+
+    with LoopbackServer() as server:
+        serve_cassette(server, recording)
+        server.queue(Reply(headers={"content-type": "text/event-stream"}, body=split_frames(answer.body)))
+        model = rillet.get_model("openai-responses/gpt-5", key="test-key-not-secret", base_url=server.url)
+        end = rillet.Agent(model, tools=[final_result]).run("Calculate 100 * 200 / 3")
+        sent = sent_bodies(server)
+    assert end.finish_reason == "stop" and end.steps == 2
+    reasoning, call, output = sent[1]["input"][1:]
+    assert reasoning == {"type": "reasoning", "id": done[0]["id"], "summary": [], "encrypted_content": done[0]["encrypted_content"]}
+    assert call == {"type": "function_call", "call_id": done[1]["call_id"], "name": "final_result", "arguments": '{"result":6666}', "id": done[1]["id"]}
+    assert output == {"type": "function_call_output", "call_id": done[1]["call_id"], "output": "got 6666"}

@@ -98,3 +98,15 @@ def test_functions_that_cannot_be_described_are_refused() -> None:
 def test_name_and_description_can_be_given() -> None:
     tool = FunctionTool(get_weather, name="weather", description="Weather.").tool
     assert (tool.name, tool.description) == ("weather", "Weather.")
+
+
+def test_an_async_tool_in_a_sync_run_inside_an_event_loop_says_what_to_do() -> None:
+    async def add(a: int, b: int) -> int:
+        """Add."""
+        return a + b
+
+    async def inside_a_loop() -> object:
+        return FunctionTool(add).run({"a": 1, "b": 2})
+
+    outcome = asyncio.run(inside_a_loop())
+    assert outcome.is_error and outcome.content == "add is an async function and an event loop is running: use agent.astream()"  # type: ignore[attr-defined]

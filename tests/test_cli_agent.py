@@ -74,7 +74,8 @@ def test_react_from_the_command_line(tools_file: Path) -> None:
     result = run("chat", "-m", f"replay/{cassette}", "-t", f"{tools_file}:lookup", "--react", "-o", "tokens_per_second", "0", "go")
     assert result.exit_code == 0, result.output
     assert "[tool error] get_weather: there is no tool named 'get_weather'; the tools are: lookup" in result.stderr
-    assert result.stdout.endswith("Final Answer: It is sunny in Paris (21 °C).\n")
+    assert result.stdout == "It is sunny in Paris (21 °C).\n"
+    assert "I need the weather first." in result.stderr  # the thoughts, as reasoning
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,7 @@ def test_ctrl_c_stops_the_answer_keeps_it_in_history_and_the_session_goes_on(cha
 @pytest.mark.parametrize("key", ["\x04", "\x03"], ids=["ctrl-d", "ctrl-c"])
 def test_ctrl_d_or_ctrl_c_at_the_prompt_exits(chat: Terminal, key: str) -> None:
     chat.expect("> ")
+    chat.reading()
     chat.send(key)
     assert chat.wait() == 0
     assert "Traceback" not in chat.screen
@@ -94,3 +95,30 @@ def test_read_message_joins_continued_lines_and_blocks() -> None:
     assert read_message(feeder("one")) == "one"
     assert read_message(feeder("one \\", "two\\", "three")) == "one \ntwo\nthree"
     assert read_message(feeder('"""', "a", "", "b", '"""')) == "a\n\nb"
+
+
+def test_ctrl_c_closes_the_connection_of_the_answer(tmp_path: Path) -> None:
+    from loopback import LoopbackServer, Reply
+
+    frames = [
+        b'data: {"id":"c1","choices":[{"index":0,"delta":{"content":"Hello"}}]}\n\n',
+        b'data: {"id":"c1","choices":[{"index":0,"delta":{"content":" wor"}}]}\n\n',
+    ]
+    env = {**os.environ, "RILLET_HOME": str(tmp_path), "TERM": "dumb", "NO_COLOR": "1"}
+    with LoopbackServer() as server:
+        server.queue(Reply(headers={"content-type": "text/event-stream"}, body=frames, complete=False, hold=30.0))
+        terminal = Terminal([RILLET, "chat", "-m", "openai/gpt-4o-mini", "--base-url", server.url], env)
+        try:
+            terminal.expect("> ")
+            terminal.send("Hi\r")
+            terminal.expect("Hello wor")
+            terminal.send("\x03")
+            assert server.client_closed.wait(10)
+            terminal.expect("[stopped]")
+            terminal.expect("> ")
+            terminal.send("/history\r")
+            assert "assistant: Hello wor\n" in terminal.expect("> ")
+            terminal.send("\x04")
+            assert terminal.wait() == 0
+        finally:
+            terminal.close()

@@ -101,8 +101,8 @@ class Agent:
         return AgentRun(self, self.messages_for(prompt, history))
 
     def astream(self, prompt: Prompt, *, history: Sequence[Message] = ()) -> AgentRun:
-        """Like :meth:`stream`, iterated with ``async for``: the tool calls of one step run
-        concurrently."""
+        """Like :meth:`stream`, iterated with ``async for`` (on asyncio): the tool calls of
+        one step run concurrently, sync tools in worker threads."""
         return self.stream(prompt, history=history)
 
     def run(self, prompt: Prompt, *, history: Sequence[Message] = ()) -> RunEndEvent:

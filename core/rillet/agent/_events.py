@@ -72,8 +72,9 @@ class RunEndEvent(BaseModel):
     ``finish_reason``: ``stop`` (a final answer), ``max_steps`` (the limit was reached
     while the model still called tools; their results are in ``messages``) or ``error``
     (``error`` says what failed; ``messages`` keep the partial run). ``usage`` sums the
-    steps' usage; ``message`` is the last assistant message; ``messages`` are all the
-    messages the run added to the conversation (assistant turns and tool results).
+    steps' usage; ``message`` is the last step's assistant message as streamed (for ReAct:
+    its reasoning and final answer); ``messages`` are all the messages the run added to the
+    conversation (assistant turns and tool results, as they are sent back).
     """
 
     model_config = _frozen

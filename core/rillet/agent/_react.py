@@ -1,22 +1,24 @@
 """ReAct for models without native tool calling: the tool protocol goes in the system
 prompt, and the model's ``Action:`` / ``Action Input:`` lines are parsed as they stream
 into the same ``tool_call_start`` / ``tool_call_delta`` / ``tool_call`` events a native
-tool call gives. Every other line streams on as ``token`` events."""
+tool call gives; ``Thought:`` text streams as ``reasoning``, the ``Final Answer:`` as
+``token`` events."""
 
 from __future__ import annotations
 
 import json
 from typing import Any, Sequence
 
-from .._events import TokenEvent, ToolCallDeltaEvent, ToolCallEvent, ToolCallStartEvent
+from .._events import ReasoningEvent, TokenEvent, ToolCallDeltaEvent, ToolCallEvent, ToolCallStartEvent
 from ._tools import FunctionTool
 
 __all__ = ["ReactParser", "observation_text", "react_instructions"]
 
+THOUGHT = "Thought:"
 ACTION = "Action:"
 ACTION_INPUT = "Action Input:"
 OBSERVATION = "Observation:"
-_MARKERS = (ACTION, ACTION_INPUT)
+FINAL_ANSWER = "Final Answer:"
 
 
 def react_instructions(tools: Sequence[FunctionTool]) -> str:
@@ -45,11 +47,14 @@ def observation_text(content: str, *, is_error: bool) -> str:
 
 
 class ReactParser:
-    """Fed the model's text as it streams; gives token and tool-call events.
+    """Fed the model's text as it streams; gives reasoning, token and tool-call events.
 
-    A line is held back only while it could still be an ``Action:`` or ``Action Input:``
-    line; anything else is passed on at once. :attr:`done` turns true when the model starts
-    an ``Observation:`` line after its action (it is inventing the result: stop reading).
+    ``Thought:`` sections stream as ``reasoning``, a ``Final Answer:`` (without its marker)
+    and any text before the first marker as ``token`` events; ``Action:`` and ``Action
+    Input:`` lines become the tool call. A line is held back only while it could still be
+    a marker; anything else is passed on at once. :attr:`done` turns true when the model
+    starts an ``Observation:`` line after its action (it is inventing the result: stop
+    reading).
     """
 
     def __init__(self, call_id: str) -> None:
@@ -60,41 +65,40 @@ class ReactParser:
         self.done = False
         self._line = ""  # the current line, held while it may be a marker
         self._holding = True  # at a line start, still matching a marker
-        self._mode = "text"  # "text", "name" (after Action:), "input" (after Action Input:)
+        self._skip_space = False  # drop the space that follows a marker
+        self._mode = "text"  # text, thought, answer (flowing); name, input (the call's lines)
 
     def feed(self, text: str) -> list[Any]:
         """Events for the next piece of model text."""
-        events: list[Any] = []
-        tokens: list[str] = []
+        pieces: list[Any] = []  # events, and (type, text) pieces of flowing text
         for character in text:
             if self.done:
                 break
             self.raw.append(character)
-            self._step(character, tokens, events)
-        self._emit_tokens(tokens, events)
-        return events
+            self._step(character, pieces)
+        return _merged(pieces)
 
-    def _emit_tokens(self, tokens: list[str], events: list[Any]) -> None:
-        if tokens:
-            events.append(TokenEvent(text="".join(tokens)))
-            tokens.clear()
+    def _flow(self, text: str, pieces: list[Any]) -> None:
+        if self._skip_space:
+            self._skip_space = False
+            text = text[1:] if text.startswith(" ") else text
+        if text:
+            pieces.append(("reasoning" if self._mode == "thought" else "token", text))
 
-    def _step(self, character: str, tokens: list[str], events: list[Any]) -> None:
-        if self._mode == "text":
+    def _step(self, character: str, pieces: list[Any]) -> None:
+        if self._mode in _FLOWING:
             if not self._holding:
-                tokens.append(character)
-                if character == "\n":
-                    self._holding = True
+                self._flow(character, pieces)
+                self._holding = character == "\n"
                 return
             self._line += character
-            if self._line in _MARKERS:
-                self._emit_tokens(tokens, events)
-                self._mode = "name" if self._line == ACTION else "input"
-                self._line = ""
-            elif not any(marker.startswith(self._line) for marker in _MARKERS):
-                tokens.append(self._line)
+            marker = _MARKER_MODES.get(self._line)
+            if marker is not None:
+                self._mode, self._line, self._skip_space = marker, "", True
+            elif not any(known.startswith(self._line) for known in _MARKER_MODES):
+                line, self._line = self._line, ""
+                self._flow(line, pieces)
                 self._holding = character == "\n"
-                self._line = ""
             return
         if character != "\n":
             self._line += character
@@ -104,7 +108,7 @@ class ReactParser:
                 self._line = ""
             return
         line, self._line = self._line, ""
-        self._end_line(line, events)
+        self._end_line(line, pieces)
 
     def _end_line(self, line: str, events: list[Any]) -> None:
         if self._mode == "name":
@@ -112,19 +116,19 @@ class ReactParser:
             events.append(ToolCallStartEvent(index=0, call_id=self.call_id, name=self.name))
             self._mode, self._holding = "text", True
         elif self._mode == "input":
-            piece = (line if not self.arguments else "\n" + line)
+            piece = line.lstrip() if not self.arguments else "\n" + line
             self.arguments.append(piece)
             events.append(ToolCallDeltaEvent(index=0, arguments_delta=piece))
 
     def finish(self) -> list[Any]:
         """The events left at the end of the model's text: the finished call, if any."""
-        events: list[Any] = []
+        pieces: list[Any] = []
         if self._mode in ("name", "input") and self._line and not self.done:
-            self._end_line(self._line, events)
-            self._line = ""
-        elif self._mode == "text" and self._line:
-            events.append(TokenEvent(text=self._line))
-            self._line = ""
+            self._end_line(self._line, pieces)
+        elif self._mode in _FLOWING and self._line:
+            self._flow(self._line, pieces)
+        self._line = ""
+        events = _merged(pieces)
         if self.name is None:
             return events
         raw = "".join(self.arguments).strip()
@@ -141,3 +145,22 @@ class ReactParser:
     def text(self) -> str:
         """Everything the model wrote (up to a made-up ``Observation:``)."""
         return "".join(self.raw)
+
+
+_FLOWING = ("text", "thought", "answer")
+_MARKER_MODES = {THOUGHT: "thought", ACTION: "name", ACTION_INPUT: "input", FINAL_ANSWER: "answer"}
+
+
+def _merged(pieces: list[Any]) -> list[Any]:
+    """Events, with each run of flowing text pieces of one type made one event."""
+    events: list[Any] = []
+    for piece in pieces:
+        if not isinstance(piece, tuple):
+            events.append(piece)
+            continue
+        kind, text = piece
+        if events and events[-1].type == kind:
+            events[-1] = events[-1].model_copy(update={"text": events[-1].text + text})
+        else:
+            events.append(ReasoningEvent(text=text) if kind == "reasoning" else TokenEvent(text=text))
+    return events

@@ -190,12 +190,11 @@ class RunState:
         error = self._step_error
         if reason == "error" and error is None:
             error = ErrorEvent(code="truncated", message="the model's stream ended without an end event")
-        assistant = [message for message in self.added if message.role == "assistant"]
         self.end = RunEndEvent(
             finish_reason=reason,
             steps=self.step,
             usage=self.usage,
-            message=assistant[-1] if assistant else None,
+            message=self._aggregator.message(),
             messages=list(self.added),
             error=error,
         )

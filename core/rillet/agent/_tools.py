@@ -140,6 +140,9 @@ class FunctionTool:
         prepared = self.validate(arguments)
         if isinstance(prepared, str):
             return ToolOutcome(prepared, True, time.monotonic() - started)
+        if self.is_async and _loop_running():
+            message = f"{self.name} is an async function and an event loop is running: use agent.astream()"
+            return ToolOutcome(message, True, time.monotonic() - started)
         try:
             value = self.function(**prepared)
             if inspect.isawaitable(value):
@@ -164,6 +167,14 @@ class FunctionTool:
         except Exception as exc:  # noqa: BLE001 - a tool's failure is fed back to the model
             return ToolOutcome(_failure(exc), True, time.monotonic() - started)
         return ToolOutcome(result_text(value), False, time.monotonic() - started)
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 async def _awaited(value: Any) -> Any:

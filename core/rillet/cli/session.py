@@ -150,4 +150,6 @@ class Session:
             self.say(f"Error: {end.error.message}")
         if interrupted:
             self.say("[stopped]")
-        self.history = [*self.history, Message.user(text), *run.messages]
+        added = run.messages
+        if added:  # a turn that produced nothing (stopped at once, failed) is not kept
+            self.history = [*self.history, Message.user(text), *added]
