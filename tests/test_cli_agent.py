@@ -119,3 +119,8 @@ def test_agent_events_render_compactly() -> None:
     assert first.startswith("[tool result] search: line one line two xxx") and first.endswith("…")
     assert len(first) == len("[tool result] search: ") + 200
     assert second == "[tool error] search: boom"
+
+
+def test_react_without_tools_is_a_usage_error() -> None:
+    result = run("chat", "-m", "replay/demo", "--react", "hi")
+    assert result.exit_code == 2 and "--react describes the tools in the prompt" in result.stderr

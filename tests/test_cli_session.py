@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from cli_support import shared_cassettes_dir
 from pty_support import Terminal
 
 from rillet.cli.session import read_message
@@ -122,3 +123,50 @@ def test_ctrl_c_closes_the_connection_of_the_answer(tmp_path: Path) -> None:
             assert terminal.wait() == 0
         finally:
             terminal.close()
+
+
+def test_a_tool_run_shows_each_step_as_it_streams(tmp_path: Path) -> None:
+    """In a terminal: step 1's text, the call and its result, then step 2's text, in order,
+    while the replay is still playing (6 frames a second)."""
+    recording = shared_cassettes_dir() / "anthropic" / "crewai_anthropic_tool_use_input_json_delta.yaml"
+    if not recording.is_file():
+        pytest.skip("the shared recordings are not beside the repository")
+    tools = tmp_path / "weather.py"
+    tools.write_text('def get_current_temperature(city: str) -> str:\n    """Temperature."""\n    return "72°F"\n')
+    env = {**os.environ, "RILLET_HOME": str(tmp_path), "TERM": "dumb", "NO_COLOR": "1"}
+    argv = [RILLET, "chat", "-m", f"replay/{recording}", "--tool", f"{tools}:get_current_temperature", "-o", "tokens_per_second", "6", "temp?"]
+    terminal = Terminal(argv, env)
+    try:
+        terminal.expect("I'll help you")
+        terminal.expect('[tool call] get_current_temperature({"city": "San Francisco"})')
+        terminal.expect("[tool result] get_current_temperature: 72°F")
+        terminal.expect("The current temperature")
+        assert "anything else" not in terminal.screen  # step 2 is still streaming
+        assert terminal.wait() == 0
+        assert terminal.screen.rstrip().endswith("Is there anything else I can help you with?")
+    finally:
+        terminal.close()
+
+
+def test_session_turns_without_a_terminal() -> None:
+    """The session logic itself: answers join the history, a failed turn leaves no trace."""
+    import io
+
+    import rillet
+    from rillet.cli.output import terminal_renderer
+    from rillet.cli.session import Session
+
+    lines = iter(["hi", "/model replay/no-such-recording", "again", "/history", "/exit"])
+    out, answers = io.StringIO(), io.StringIO()
+    session = Session(
+        "replay/demo",
+        lambda model_id: rillet.Agent(rillet.get_model(model_id), tokens_per_second=0),
+        lambda: terminal_renderer(answers, io.StringIO()),
+        read_line=lambda prompt: next(lines),
+        out=out,
+    )
+    session.run()
+    assert [message.role for message in session.history] == ["user", "assistant"]
+    assert answers.getvalue().startswith("The sky looks blue")
+    assert "Error: no recording named 'no-such-recording'" in out.getvalue()
+    assert "user: hi\nassistant: The sky looks blue" in out.getvalue()

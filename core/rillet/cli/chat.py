@@ -184,6 +184,8 @@ def chat(
     from .tools import load_tools
 
     tools = load_tools(tool_specs)
+    if react and not tools:
+        raise click.UsageError("--react describes the tools in the prompt: give them with --tool MODULE:FUNCTION")
     agent_settings: dict[str, Any] = {
         "system": system, "max_steps": max_steps, "strategy": "react" if react else "native", **options
     }  # fmt: skip
