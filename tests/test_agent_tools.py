@@ -21,6 +21,7 @@ def get_weather(city: str, unit: Literal["C", "F"] = "C", days: list[int] | None
     Args:
         city: The city's name,
             in English.
+            note: not a code.
         unit (str): Celsius or Fahrenheit.
 
     Returns:
@@ -35,7 +36,7 @@ def test_schema_comes_from_hints_defaults_and_docstring() -> None:
     assert tool.description == "The current weather in a city.\n\nMore text about it."
     assert tool.parameters["required"] == ["city"]
     properties = tool.parameters["properties"]
-    assert properties["city"] == {"type": "string", "description": "The city's name, in English."}
+    assert properties["city"] == {"type": "string", "description": "The city's name, in English. note: not a code."}
     assert properties["unit"] == {"enum": ["C", "F"], "type": "string", "default": "C", "description": "Celsius or Fahrenheit."}
     assert properties["days"]["anyOf"][0] == {"type": "array", "items": {"type": "integer"}}
     assert tool.parameters["additionalProperties"] is False

@@ -51,19 +51,21 @@ def _docstring_parts(function: Callable[..., Any]) -> tuple[str, dict[str, str]]
     described: dict[str, str] = {}
     section: str | None = None
     current: str | None = None
+    indent: int | None = None  # of the section's parameter lines; deeper lines continue one
     for line in lines:
         heading = _SECTION.match(line)
         if heading:
-            section, current = heading.group(1), None
+            section, current, indent = heading.group(1), None, None
             continue
         if section is None:
             summary.append(line)
-        elif section in ("Args", "Arguments", "Parameters"):
+        elif section in ("Args", "Arguments", "Parameters") and line.strip():
+            depth = len(line) - len(line.lstrip())
             match = _PARAMETER_LINE.match(line)
-            if match and (line[:1].isspace() or current is None or not line.startswith(" " * 8)):
-                current = match.group(1)
+            if match and (indent is None or depth <= indent):
+                current, indent = match.group(1), depth
                 described[current] = match.group(2).strip()
-            elif current and line.strip():
+            elif current:
                 described[current] = f"{described[current]} {line.strip()}".strip()
     return "\n".join(summary).strip(), described
 
