@@ -357,3 +357,16 @@ def test_a_plain_break_closes_the_model_stream() -> None:
             if event.type == "token":
                 break
         assert server.client_closed.wait(10)
+
+
+def test_arguments_that_are_not_json_are_reported_to_the_model() -> None:
+    """A call whose argument text does not parse (cut off, or bad JSON) is answered with
+    what is wrong, not run with no arguments."""
+    from rillet.agent._state import RunState
+
+    state = RunState(rillet.Agent(rillet.get_model("replay/demo"), tools=[get_weather]), [])
+    broken = rillet.ToolCallPart(call_id="c1", name="get_weather", raw_arguments='{"city": "Par')
+    assert state.resolve(broken) == 'the arguments of get_weather are not valid JSON: {"city": "Par'
+    whole = rillet.ToolCallPart(call_id="c2", name="get_weather", raw_arguments='{"city": "Paris"}')
+    tool, arguments = state.resolve(whole)  # type: ignore[misc]
+    assert tool.name == "get_weather" and arguments == {"city": "Paris"}

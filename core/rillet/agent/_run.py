@@ -176,10 +176,16 @@ async def _drive_async(state: RunState) -> AsyncIterator[Any]:
 
 
 def _run_call(state: RunState, call: ToolCallPart) -> ToolOutcome:
-    tool = state.tool_for(call)
-    return ToolOutcome(tool, True) if isinstance(tool, str) else tool.run(call.arguments)
+    resolved = state.resolve(call)
+    if isinstance(resolved, str):
+        return ToolOutcome(resolved, True)
+    tool, arguments = resolved
+    return tool.run(arguments)
 
 
 async def _arun_call(state: RunState, call: ToolCallPart) -> ToolOutcome:
-    tool = state.tool_for(call)
-    return ToolOutcome(tool, True) if isinstance(tool, str) else await tool.arun(call.arguments)
+    resolved = state.resolve(call)
+    if isinstance(resolved, str):
+        return ToolOutcome(resolved, True)
+    tool, arguments = resolved
+    return await tool.arun(arguments)

@@ -4,6 +4,7 @@ async runs cannot drift apart."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._aggregate import StreamAggregator
@@ -139,13 +140,21 @@ class RunState:
 
     # the tools' turn --------------------------------------------------------------------
 
-    def tool_for(self, call: ToolCallPart) -> FunctionTool | str:
-        """The tool ``call`` names, or the message telling the model it does not exist."""
+    def resolve(self, call: ToolCallPart) -> tuple[FunctionTool, Any] | str:
+        """The tool ``call`` names and its arguments, or the message telling the model what
+        is wrong: no such tool, or argument text that is not JSON."""
         tool = self._tools.get(call.name)
-        if tool is not None:
-            return tool
-        known = ", ".join(self._tools) or "none"
-        return f"there is no tool named {call.name!r}; the tools are: {known}"
+        if tool is None:
+            known = ", ".join(self._tools) or "none"
+            return f"there is no tool named {call.name!r}; the tools are: {known}"
+        arguments = call.arguments
+        raw = call.raw_arguments.strip()
+        if arguments is None and raw:
+            try:
+                arguments = json.loads(raw)
+            except ValueError:
+                return f"the arguments of {call.name} are not valid JSON: {raw[:200]}"
+        return tool, arguments
 
     def tool_result(self, call: ToolCallPart, outcome: ToolOutcome) -> ToolResultEvent:
         """Record ``outcome`` of ``call``; the ``tool_result`` event to emit."""

@@ -35,6 +35,7 @@ __all__ = [
 #: ``auto`` is ``char`` on a terminal and ``line`` in a pipe.
 RENDER_MODES = ("auto", "char", "line")
 _RESULT_WIDTH = 200
+_AGENT_EVENTS = frozenset({"step_start", "tool_result", "step_end", "run_end"})
 
 #: The most flushes per second a TTY gets from a fast stream.
 MAX_FLUSHES_PER_SECOND = 60.0
@@ -267,6 +268,9 @@ class Renderer:
     def handle(self, event: Any) -> None:
         """Render one event."""
         kind = event.type
+        if kind in _AGENT_EVENTS:
+            self._agent_event(event)
+            return
         if kind == "token":
             self._enter("text")
             self.text.write(event.text)
@@ -279,16 +283,6 @@ class Renderer:
         elif kind == "tool_call":
             arguments = event.raw_arguments or json.dumps(event.arguments, ensure_ascii=False)
             self.note(f"[tool call] {event.name}({arguments}) id={event.call_id}")
-        elif kind == "tool_result":
-            content = " ".join(event.content.split())
-            if len(content) > _RESULT_WIDTH:
-                content = content[: _RESULT_WIDTH - 1] + "…"
-            self.note(f"[tool {'error' if event.is_error else 'result'}] {event.name}: {content}")
-        elif kind == "step_end":
-            self._enter(None)
-            self.text.ensure_newline()  # the next step's text starts on a line of its own
-        elif kind == "run_end" and event.finish_reason == "max_steps":
-            self.note(f"[stopped: the step limit ({event.steps}) was reached]")
         elif kind == "usage":
             self.usage = event.usage
         elif kind == "start":
@@ -316,6 +310,20 @@ class Renderer:
                 self.note(f"[error] {event.code}: {event.message}")
             else:
                 self._enter(None)
+
+    def _agent_event(self, event: Any) -> None:
+        """An agent run's own events: tool results, step ends, the step limit."""
+        kind = event.type
+        if kind == "tool_result":
+            content = " ".join(event.content.split())
+            if len(content) > _RESULT_WIDTH:
+                content = content[: _RESULT_WIDTH - 1] + "…"
+            self.note(f"[tool {'error' if event.is_error else 'result'}] {event.name}: {content}")
+        elif kind == "step_end":
+            self._enter(None)
+            self.text.ensure_newline()  # the next step's text starts on a line of its own
+        elif kind == "run_end" and event.finish_reason == "max_steps":
+            self.note(f"[stopped: the step limit ({event.steps}) was reached]")
 
     def finish(self) -> None:
         """End the current part: reset styles and end its line; the writers stay open."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from rillet.provider import LocalProtocolError, Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from rillet.provider import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
 from .decoder import PROVIDER_BLOCK_KEY
 
@@ -173,23 +173,15 @@ def _assistant_blocks(message: Message) -> list[dict[str, Any]]:
             if part.text:
                 blocks.append({"type": "text", "text": part.text})
         elif isinstance(part, ToolCallPart):
-            blocks.append({"type": "tool_use", "id": part.call_id, "name": part.name, "input": _tool_input(part)})
+            arguments = part.arguments
+            if arguments is None:
+                arguments = json.loads(part.raw_arguments) if part.raw_arguments.strip() else {}
+            blocks.append({"type": "tool_use", "id": part.call_id, "name": part.name, "input": arguments})
         elif isinstance(part, ReasoningPart):
             block = _reasoning_block(part)
             if block is not None:
                 blocks.append(block)
     return blocks
-
-
-def _tool_input(part: ToolCallPart) -> Any:
-    """The call's arguments as an object; text that is not JSON is a ``LocalProtocolError``."""
-    if part.arguments is not None:
-        return part.arguments
-    raw = part.raw_arguments.strip()
-    try:
-        return json.loads(raw) if raw else {}
-    except ValueError:
-        raise LocalProtocolError(f"tool call {part.call_id!r} has arguments that are not JSON: {raw[:200]!r}") from None
 
 
 def _reasoning_block(part: ReasoningPart) -> dict[str, Any] | None:

@@ -210,9 +210,3 @@ def test_server_tool_blocks_are_sent_back_verbatim() -> None:
                          "input": {"query": "San Francisco weather today"}}
     assert blocks[1]["type"] == "web_search_tool_result" and blocks[1]["tool_use_id"] == "srvtoolu_01SPfvT38PDPAFnkcrMNGUrM"
     assert all(block["type"] == "text" for block in blocks[2:])
-
-
-def test_tool_call_with_arguments_that_are_not_json_is_a_typed_error() -> None:
-    call = ToolCallPart(call_id="toolu_1", name="get_weather", raw_arguments='{"city": "Par')
-    with pytest.raises(rillet.LocalProtocolError, match="toolu_1.*not JSON"):
-        convert_messages([Message.user("hi"), Message("assistant", [call])])
