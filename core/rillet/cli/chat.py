@@ -159,11 +159,13 @@ def chat(
     """Stream an answer from a model, token by token.
 
     PROMPT is read from stdin when it is missing or "-"; text piped on stdin is appended
-    to a PROMPT given as argument. With no PROMPT on a terminal, an interactive session
-    starts (history across turns, /help for its commands; Ctrl-C stops an answer, Ctrl-D
-    leaves). Reasoning and tool calls go to stderr, the answer to
+    to a PROMPT given as argument. Reasoning and tool calls go to stderr, the answer to
     stdout. If the stream fails, the text already printed stays and the error is one
     line on stderr (exit code 1).
+
+    With no PROMPT on a terminal, an interactive session starts (history across turns,
+    /help for its commands; Ctrl-C stops an answer, Ctrl-D leaves). With --tool, the model
+    may call the given Python functions; each call and result is shown as it happens.
 
     \b
     Examples:
@@ -178,22 +180,20 @@ def chat(
     """
     if not model_id:
         raise click.UsageError("no model: pass -m PROVIDER/MODEL or set RILLET_MODEL (`rillet models` lists them)")
-    options = _options(option_pairs)
-    import rillet
-
+    if react and not tool_specs:
+        raise click.UsageError("--react describes the tools in the prompt: give them with --tool MODULE:FUNCTION")
     from .tools import load_tools
 
     tools = load_tools(tool_specs)
-    if react and not tools:
-        raise click.UsageError("--react describes the tools in the prompt: give them with --tool MODULE:FUNCTION")
-    agent_settings: dict[str, Any] = {
-        "system": system, "max_steps": max_steps, "strategy": "react" if react else "native", **options
-    }  # fmt: skip
+    settings: dict[str, Any] = {"system": system, "max_steps": max_steps, "strategy": "react" if react else "native"}
     if prompt is None and is_tty(sys.stdin) and not as_json:
         from .session import Session
 
-        def make_agent(model_id: str) -> Any:
-            return rillet.Agent(rillet.get_model(model_id, key=key, base_url=base_url), tools, **agent_settings)
+        def make_agent(session_model_id: str) -> Any:
+            import rillet
+
+            model = rillet.get_model(session_model_id, key=key, base_url=base_url)
+            return rillet.Agent(model, tools, **settings, **_options(option_pairs))
 
         def make_renderer() -> Any:
             return terminal_renderer(sys.stdout, sys.stderr, render=render, no_stream=no_stream, show_reasoning=reasoning)
@@ -201,18 +201,21 @@ def chat(
         Session(model_id, make_agent, make_renderer).run()
         return
     text = read_prompt(prompt, sys.stdin or io.StringIO())
+    options = _options(option_pairs)
+
+    import rillet
     from pydantic import ValidationError
 
     model = rillet.get_model(model_id, key=key, base_url=base_url)
-    if tools:
-        agent = rillet.Agent(model, tools, **agent_settings)
-        _run(agent.stream(text), as_json=as_json, no_stream=no_stream, show_reasoning=reasoning, show_usage=show_usage, render=render)
-        return
     try:
         request = model.request(text, system=system, **options)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise click.BadParameter(problems, param_hint="-o") from None
+    if tools:  # the agent loop, with the same model and options
+        run = rillet.Agent(model, tools, **settings, **options).stream(text)
+        _run(run, as_json=as_json, no_stream=no_stream, show_reasoning=reasoning, show_usage=show_usage, render=render)
+        return
     try:
         stream = model.stream_tokens(text, request=request)
     except rillet.MissingKeyError as exc:

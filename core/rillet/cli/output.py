@@ -268,9 +268,6 @@ class Renderer:
     def handle(self, event: Any) -> None:
         """Render one event."""
         kind = event.type
-        if kind in _AGENT_EVENTS:
-            self._agent_event(event)
-            return
         if kind == "token":
             self._enter("text")
             self.text.write(event.text)
@@ -285,6 +282,8 @@ class Renderer:
             self.note(f"[tool call] {event.name}({arguments}) id={event.call_id}")
         elif kind == "usage":
             self.usage = event.usage
+        elif kind in _AGENT_EVENTS:
+            self._agent_event(event)
         elif kind == "start":
             if self.labels:
                 described = "/".join(part for part in (event.provider, event.model) if part)
