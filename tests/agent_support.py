@@ -6,6 +6,7 @@ plugin sent can be compared with the recorded ones."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from rillet.cassettes import Interaction, load_cassette
 
 REPO = Path(__file__).resolve().parents[1]
 AGENT_CASSETTES = REPO / "cassettes" / "agent"
+#: The shared real recordings (``$RILLET_SHARED_CASSETTES``, else beside the repository).
+SHARED = Path(os.environ.get("RILLET_SHARED_CASSETTES") or REPO.parent / "shared" / "cassettes")
 
 
 def serve_cassette(server: LoopbackServer, path: Path) -> list[Interaction]:

@@ -13,14 +13,12 @@ import json
 from typing import Any, Callable
 
 import pytest
-from agent_support import REPO, sent_bodies, serve_cassette
-from cli_support import shared_cassettes_dir
+from agent_support import REPO, SHARED, sent_bodies, serve_cassette
 from loopback import LoopbackServer, Reply
 
 import rillet
 from rillet._replay import split_frames
 
-SHARED = shared_cassettes_dir()
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="the shared recordings are not beside the repository")
 
 

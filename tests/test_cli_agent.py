@@ -6,8 +6,8 @@ import io
 from pathlib import Path
 
 import pytest
-from agent_support import AGENT_CASSETTES
-from cli_support import run, shared_cassettes_dir
+from agent_support import AGENT_CASSETTES, SHARED
+from cli_support import run
 from test_cli_output import CountingStream
 
 from rillet.agent import agent_event_from_json
@@ -24,7 +24,7 @@ def lookup(query: str) -> str:
     """Look something up."""
     return "nothing"
 '''
-RECORDING = shared_cassettes_dir() / "anthropic" / "crewai_anthropic_tool_use_input_json_delta.yaml"
+RECORDING = SHARED / "anthropic" / "crewai_anthropic_tool_use_input_json_delta.yaml"
 
 
 @pytest.fixture

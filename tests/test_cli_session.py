@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from cli_support import shared_cassettes_dir
+from agent_support import SHARED
 from pty_support import Terminal
 
 from rillet.cli.session import read_message
@@ -128,7 +128,7 @@ def test_ctrl_c_closes_the_connection_of_the_answer(tmp_path: Path) -> None:
 def test_a_tool_run_shows_each_step_as_it_streams(tmp_path: Path) -> None:
     """In a terminal: step 1's text, the call and its result, then step 2's text, in order,
     while the replay is still playing (6 frames a second)."""
-    recording = shared_cassettes_dir() / "anthropic" / "crewai_anthropic_tool_use_input_json_delta.yaml"
+    recording = SHARED / "anthropic" / "crewai_anthropic_tool_use_input_json_delta.yaml"
     if not recording.is_file():
         pytest.skip("the shared recordings are not beside the repository")
     tools = tmp_path / "weather.py"
