@@ -20,6 +20,14 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    # agents
+    "Agent": ".agent",
+    "AgentRun": ".agent",
+    "FunctionTool": ".agent",
+    "RunEndEvent": ".agent",
+    "StepEndEvent": ".agent",
+    "StepStartEvent": ".agent",
+    "ToolResultEvent": ".agent",
     # errors
     "AuthenticationError": "._errors",
     "BadRequestError": "._errors",
@@ -95,6 +103,8 @@ _EXPORTS = {
 # A literal list, so type checkers see each name as re-exported; a test checks that it
 # lists exactly the names of _EXPORTS.
 __all__ = [
+    "Agent",
+    "AgentRun",
     "AggregatedStream",
     "AuthenticationError",
     "BadRequestError",
@@ -110,6 +120,7 @@ __all__ = [
     "ErrorEvent",
     "Event",
     "EventSequencer",
+    "FunctionTool",
     "InvalidRequestError",
     "LocalProtocolError",
     "Message",
@@ -126,10 +137,13 @@ __all__ = [
     "ReasoningPart",
     "RemoteProtocolError",
     "RilletError",
+    "RunEndEvent",
     "ServerError",
     "ServerToolEvent",
     "ServerToolPart",
     "StartEvent",
+    "StepEndEvent",
+    "StepStartEvent",
     "StreamAggregator",
     "StreamError",
     "StreamOptions",
@@ -144,6 +158,7 @@ __all__ = [
     "ToolCallEvent",
     "ToolCallPart",
     "ToolCallStartEvent",
+    "ToolResultEvent",
     "ToolResultPart",
     "TransportError",
     "TruncatedStreamError",
@@ -179,6 +194,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._aggregate import ChatResult, StreamAggregator
+    from .agent import Agent, AgentRun, FunctionTool, RunEndEvent, StepEndEvent, StepStartEvent, ToolResultEvent
     from ._decoding import Decoder, EventSequencer, decode_chunks, decode_response, parse_tool_arguments
     from ._discovery import providers, register_plugin, unregister_plugin
     from ._errors import (

@@ -1,7 +1,9 @@
 """The built-in ``replay`` provider: stream a recorded response offline, at a set pace.
 
 ``replay/demo`` plays rillet's own demo recording; ``replay/PATH`` plays any vcrpy
-cassette (``replay/PATH#N`` picks interaction N). The recording is decoded by the plugin
+cassette (``replay/PATH#N`` picks interaction N). Without ``#N`` a request that already
+holds K assistant turns plays the K-th recorded response, so an agent's steps or a chat's
+turns replay a multi-turn recording in order. The recording is decoded by the plugin
 that owns its URL, through the same transport as a live stream.
 """
 
@@ -51,16 +53,18 @@ def replay_decoder(interaction: Interaction) -> Any:
     )
 
 
-def pick_interaction(interactions: list[Interaction], number: int | None) -> Interaction:
-    """Interaction ``number``, or the first one a plugin can decode."""
+def pick_interaction(interactions: list[Interaction], number: int | None, turn: int = 0) -> Interaction:
+    """Interaction ``number``; without one, the ``turn``-th one a plugin can decode (the
+    last one when there are fewer), so each step of a multi-turn conversation plays the
+    next recorded response."""
     if number is not None:
         if not 0 <= number < len(interactions):
             raise ConfigurationError(f"the cassette has interactions 0 to {len(interactions) - 1}, not {number}")
         return interactions[number]
-    for interaction in interactions:
-        if replay_decoder(interaction) is not None:
-            return interaction
-    return interactions[0]
+    decodable = [interaction for interaction in interactions if replay_decoder(interaction) is not None]
+    if not decodable:
+        return interactions[0]
+    return decodable[min(turn, len(decodable) - 1)]
 
 
 def tokens_per_second(value: Any) -> float:
@@ -87,7 +91,8 @@ def replay_stream(model: StreamingChatModel, request: ChatRequest) -> TokenStrea
     from ._stream import TokenStream
 
     path, number = find_recording(model.name)
-    interaction = pick_interaction(load_cassette(path), number)
+    turn = sum(1 for message in request.messages if message.role == "assistant")
+    interaction = pick_interaction(load_cassette(path), number, turn)
     if replay_decoder(interaction) is None:
         from ._plugin_sources import install_command
 

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from ._common import debug_option
-from .output import FrameWriter, Renderer, format_usage, is_tty, use_color
+from .output import RENDER_MODES, format_usage, is_tty, terminal_renderer, use_color
 
 __all__ = ["chat", "parse_option_value", "read_prompt"]
 
@@ -116,6 +116,29 @@ def _options(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     help="The API key for this call.  [default: the provider's env var, then `rillet keys set`]",
 )
 @click.option("--base-url", metavar="URL", help="Send the request to this server instead.  [default: the provider's]")
+@click.option(
+    "-t",
+    "--tool",
+    "tool_specs",
+    multiple=True,
+    metavar="MODULE:FUNCTION",
+    help="A Python function the model may call, repeatable (MODULE may be a .py file); runs the agent "
+    "loop and shows tool calls and results as they happen.  [default: none]",
+)
+@click.option("--max-steps", default=10, show_default=True, type=click.IntRange(min=1), help="With --tool: the most model calls in one run.")
+@click.option(
+    "--react",
+    is_flag=True,
+    help="With --tool: describe the tools in the prompt and parse the model's Action: lines (for models "
+    "without native tool calling).  [default: native tool calls]",
+)
+@click.option(
+    "--render",
+    type=click.Choice(RENDER_MODES),
+    default="auto",
+    show_default=True,
+    help="char: show every token at once (frame-capped); line: a line at a time; auto: char on a terminal, line in a pipe.",
+)
 @debug_option
 def chat(
     prompt: str | None,
@@ -128,6 +151,10 @@ def chat(
     show_usage: bool,
     key: str | None,
     base_url: str | None,
+    tool_specs: tuple[str, ...],
+    max_steps: int,
+    react: bool,
+    render: str,
 ) -> None:
     """Stream an answer from a model, token by token.
 
@@ -138,6 +165,10 @@ def chat(
     connection, all before any output) a line on stderr says what failed and how long
     rillet waits.
 
+    With no PROMPT on a terminal, an interactive session starts (history across turns,
+    /help for its commands; Ctrl-C stops an answer, Ctrl-D leaves). With --tool, the model
+    may call the given Python functions; each call and result is shown as it happens.
+
     \b
     Examples:
       rillet chat -m replay/demo "Why is the sky blue?"
@@ -146,9 +177,31 @@ def chat(
       cat notes.txt | rillet chat -m ollama/llama3.2 "Summarise:"
       rillet chat -m replay/demo --json "hi" | jq -r 'select(.type=="token").text'
       RILLET_MODEL=anthropic/claude-haiku-4-5 rillet chat -u "hi"
+      rillet chat -m openai/gpt-4o-mini --tool mytools.py:get_weather "Weather in Paris?"
+      rillet chat -m anthropic/claude-sonnet-4-5      (an interactive session)
     """
     if not model_id:
         raise click.UsageError("no model: pass -m PROVIDER/MODEL or set RILLET_MODEL (`rillet models` lists them)")
+    if react and not tool_specs:
+        raise click.UsageError("--react describes the tools in the prompt: give them with --tool MODULE:FUNCTION")
+    from .tools import load_tools
+
+    tools = load_tools(tool_specs)
+    settings: dict[str, Any] = {"system": system, "max_steps": max_steps, "strategy": "react" if react else "native"}
+    if prompt is None and is_tty(sys.stdin) and not as_json:
+        from .session import Session
+
+        def make_agent(session_model_id: str) -> Any:
+            import rillet
+
+            model = rillet.get_model(session_model_id, key=key, base_url=base_url, options=_options_with_retry_notice())
+            return rillet.Agent(model, tools, **settings, **_options(option_pairs))
+
+        def make_renderer() -> Any:
+            return terminal_renderer(sys.stdout, sys.stderr, render=render, no_stream=no_stream, show_reasoning=reasoning)
+
+        Session(model_id, make_agent, make_renderer).run()
+        return
     text = read_prompt(prompt, sys.stdin or io.StringIO())
     options = _options(option_pairs)
 
@@ -164,6 +217,10 @@ def chat(
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise click.BadParameter(problems, param_hint="-o") from None
+    if tools:  # the agent loop, with the same model and options
+        run = rillet.Agent(model, tools, **settings, **options).stream(text)
+        _run(run, as_json=as_json, no_stream=no_stream, show_reasoning=reasoning, show_usage=show_usage, render=render)
+        return
     try:
         stream = model.stream_tokens(text, request=request)
     except rillet.MissingKeyError as exc:
@@ -172,7 +229,7 @@ def chat(
             f"no API key for {model.provider}: set {env}, run `rillet keys set {model.provider}`, or pass --key",
             provider=model.provider,
         ) from exc
-    _run(stream, as_json=as_json, no_stream=no_stream, show_reasoning=reasoning, show_usage=show_usage)
+    _run(stream, as_json=as_json, no_stream=no_stream, show_reasoning=reasoning, show_usage=show_usage, render=render)
 
 
 def _options_with_retry_notice() -> Any:
@@ -188,17 +245,12 @@ def _say_retrying(error: Any, seconds: float) -> None:
     click.echo(f"Retrying in {seconds:.1f}s: {error.code}{status}: {message}", err=True)
 
 
-def _run(stream: Any, *, as_json: bool, no_stream: bool, show_reasoning: bool, show_usage: bool) -> None:
+def _run(stream: Any, *, as_json: bool, no_stream: bool, show_reasoning: bool, show_usage: bool, render: str = "auto") -> None:
     stdout, stderr = sys.stdout, sys.stderr
-    live = is_tty(stdout) and not no_stream
-    renderer = Renderer(
-        FrameWriter(stdout, live=live),
-        FrameWriter(stderr, live=is_tty(stderr) and not no_stream),
-        show_reasoning=show_reasoning,
-        dim=use_color(stderr),
-    )
+    renderer = terminal_renderer(stdout, stderr, render=render, no_stream=no_stream, show_reasoning=show_reasoning)
     held: list[Any] = []
     error = end = usage = None
+    step_limit = False
     started = time.monotonic()
     first_at = None
     interrupted = False
@@ -214,6 +266,8 @@ def _run(stream: Any, *, as_json: bool, no_stream: bool, show_reasoning: bool, s
                     usage = event.usage or usage
                 elif event.type == "usage":
                     usage = event.usage
+                elif event.type == "run_end":
+                    usage, step_limit = event.usage, event.finish_reason == "max_steps"
                 if as_json:
                     stdout.write(event.model_dump_json(exclude_none=True) + "\n")
                     stdout.flush()
@@ -236,6 +290,8 @@ def _run(stream: Any, *, as_json: bool, no_stream: bool, show_reasoning: bool, s
         click.echo(click.style(line, dim=True) if use_color(stderr) else line, err=True)
     if error is not None:
         raise error.to_exception()
+    if step_limit:
+        raise click.exceptions.Exit(1)
 
 
 def _measured(started: float, first_at: float | None) -> Any:

@@ -4,7 +4,8 @@
   :data:`MAX_FLUSHES_PER_SECOND`: a very fast stream is coalesced into frames instead of
   one ``write``+``flush`` system call per token. A background timer flushes what is
   pending once the frame is over, so a token is never held back after the stream pauses.
-* When piped, text is written to the (buffered) stream and flushed at the end.
+* When piped, text is written to the (buffered) stream and flushed at each line end
+  (``--render line``), or per token like a TTY (``--render char``).
 * :class:`Renderer` turns events into text: answer text on one writer, reasoning (dimmed
   on a TTY), tool calls, finish reason and usage on the other. ``rillet chat`` sends the
   answer to stdout and the rest to stderr; ``rillet replay`` sends all of it to stdout with
@@ -19,7 +20,22 @@ import threading
 import time
 from typing import Any, Callable, TextIO
 
-__all__ = ["MAX_FLUSHES_PER_SECOND", "FrameWriter", "Renderer", "format_usage", "is_tty", "use_color"]
+__all__ = [
+    "MAX_FLUSHES_PER_SECOND",
+    "RENDER_MODES",
+    "FrameWriter",
+    "Renderer",
+    "format_usage",
+    "is_tty",
+    "terminal_renderer",
+    "use_color",
+]
+
+#: ``--render``: ``char`` flushes every token (frame-capped), ``line`` each line end,
+#: ``auto`` is ``char`` on a terminal and ``line`` in a pipe.
+RENDER_MODES = ("auto", "char", "line")
+_RESULT_WIDTH = 200
+_AGENT_EVENTS = frozenset({"step_start", "tool_result", "step_end", "run_end"})
 
 #: The most flushes per second a TTY gets from a fast stream.
 MAX_FLUSHES_PER_SECOND = 60.0
@@ -44,7 +60,8 @@ def use_color(stream: Any) -> bool:
 class FrameWriter:
     """Writes text to ``stream``; on a ``live`` stream, flushes at most ``max_fps`` times a second.
 
-    ``live=False`` (a pipe): text goes to the stream's own buffer, flushed by :meth:`close`.
+    ``live=False`` (a pipe): text goes to the stream's own buffer, flushed by :meth:`close`,
+    and at each line end when ``lines`` is set.
     ``live=True`` (a TTY): the first write of a frame is flushed at once; later writes in the
     same frame are held and flushed together when the frame ends (by the next write, or by
     a background thread if no write comes). ``background=False`` turns that thread off
@@ -59,9 +76,11 @@ class FrameWriter:
         max_fps: float = MAX_FLUSHES_PER_SECOND,
         clock: Callable[[], float] = time.monotonic,
         background: bool = True,
+        lines: bool = False,
     ) -> None:
         self.stream = stream
         self.live = live
+        self.lines = lines
         self.interval = 1.0 / max_fps if max_fps > 0 else 0.0
         self.clock = clock
         self.flushes = 0
@@ -81,7 +100,11 @@ class FrameWriter:
         self.wrote = True
         self.at_line_start = text.endswith("\n")
         if not self.live:
-            self.stream.write(text)
+            end = text.rfind("\n") + 1 if self.lines else 0
+            if end:  # line mode: whole lines go out now, the rest waits for its line end
+                self.stream.write(text[:end])
+                self.stream.flush()
+            self.stream.write(text[end:])
             return
         with self._condition:
             self._pending.append(text)
@@ -271,6 +294,8 @@ class Renderer:
                 self.note(f"[server tool result] {event.name} for {event.call_id}")
         elif kind == "usage":
             self.usage = event.usage
+        elif kind in _AGENT_EVENTS:
+            self._agent_event(event)
         elif kind == "start":
             if self.labels:
                 described = "/".join(part for part in (event.provider, event.model) if part)
@@ -306,6 +331,20 @@ class Renderer:
             else:
                 self._enter(None)
 
+    def _agent_event(self, event: Any) -> None:
+        """An agent run's own events: tool results, step ends, the step limit."""
+        kind = event.type
+        if kind == "tool_result":
+            content = " ".join(event.content.split())
+            if len(content) > _RESULT_WIDTH:
+                content = content[: _RESULT_WIDTH - 1] + "…"
+            self.note(f"[tool {'error' if event.is_error else 'result'}] {event.name}: {content}")
+        elif kind == "step_end":
+            self._enter(None)
+            self.text.ensure_newline()  # the next step's text starts on a line of its own
+        elif kind == "run_end" and event.finish_reason == "max_steps":
+            self.note(f"[stopped: the step limit ({event.steps}) was reached]")
+
     def finish(self) -> None:
         """End the current part: reset styles and end its line; the writers stay open."""
         self._enter(None)
@@ -319,3 +358,22 @@ class Renderer:
         self.text.close()
         if self.side is not self.text:
             self.side.close()
+
+
+def _writer(stream: TextIO, render: str, no_stream: bool) -> FrameWriter:
+    tty = is_tty(stream)
+    if no_stream:
+        return FrameWriter(stream, live=False)
+    if render == "auto":
+        render = "char" if tty else "line"
+    return FrameWriter(stream, live=render == "char", lines=render == "line")
+
+
+def terminal_renderer(stdout: TextIO, stderr: TextIO, *, render: str = "auto", no_stream: bool = False, show_reasoning: bool = True) -> Renderer:
+    """The renderer of ``rillet chat``: the answer on ``stdout``, the rest dimmed on ``stderr``."""
+    return Renderer(
+        _writer(stdout, render, no_stream),
+        _writer(stderr, render, no_stream),
+        show_reasoning=show_reasoning,
+        dim=use_color(stderr),
+    )
