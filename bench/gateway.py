@@ -57,7 +57,10 @@ class Gateway:
                 f"      model: openai/{MODEL}\n      api_base: {upstream}\n      api_key: {KEY}\n"
             )
             self.config.close()
-            command = [python, "-m", "litellm", "--config", self.config.name, "--port", str(port)]
+            command = [str(Path(python).parent / "litellm"), "--config", self.config.name, "--port", str(port)]
+            env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # no network here: use the bundled price map
+            env["LITELLM_MASTER_KEY"] = KEY  # the key the naive client sends
+            env["LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY"] = "true"
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         self.url = f"http://127.0.0.1:{port}/v1"
         deadline = time.monotonic() + 120

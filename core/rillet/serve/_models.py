@@ -34,14 +34,15 @@ def candidates(name: str, config: GatewayConfig) -> list[str]:
 
 def open_model(model_id: str, config: GatewayConfig) -> StreamingChatModel:
     """The model for ``model_id``; ``NotFoundError`` (404) for anything not served."""
-    provider, _, name = model_id.partition("/")
-    if provider == "replay":
-        model_id = "replay/" + _replay_recording(name, config)
     from .._transport import StreamOptions
 
+    provider, _, name = model_id.partition("/")
+    served = "replay/" + _replay_recording(name, config) if provider == "replay" else model_id
     try:
-        return get_model(model_id, options=StreamOptions(max_retries=config.upstream_retries))
+        return get_model(served, options=StreamOptions(max_retries=config.upstream_retries))
     except RilletError as error:
+        if provider == "replay":  # the message would show the server's own path
+            raise _not_found(model_id, "names a recording no installed plugin can play") from None
         raise _not_found(model_id, f"is not served here ({error.message})") from None
 
 
