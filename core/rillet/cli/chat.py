@@ -116,6 +116,14 @@ def _options(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     help="The API key for this call.  [default: the provider's env var, then `rillet keys set`]",
 )
 @click.option("--base-url", metavar="URL", help="Send the request to this server instead.  [default: the provider's]")
+@click.option(
+    "-a",
+    "--attach",
+    "attachments",
+    multiple=True,
+    metavar="FILE",
+    help="Send the image in FILE with the prompt (PNG, JPEG, GIF, WebP); repeatable; - reads it from stdin.  [default: none]",
+)
 @debug_option
 def chat(
     prompt: str | None,
@@ -128,6 +136,7 @@ def chat(
     show_usage: bool,
     key: str | None,
     base_url: str | None,
+    attachments: tuple[str, ...],
 ) -> None:
     """Stream an answer from a model, token by token.
 
@@ -144,12 +153,19 @@ def chat(
       rillet chat -m anthropic/claude-sonnet-4-5 -s "Answer in French" "hi"
       rillet chat -m openai/gpt-4o-mini -o temperature 0.2 -o max_tokens 100 "Name a colour"
       cat notes.txt | rillet chat -m ollama/llama3.2 "Summarise:"
+      rillet chat -m openai/gpt-4o-mini -a photo.jpg "What is in this picture?"
       rillet chat -m replay/demo --json "hi" | jq -r 'select(.type=="token").text'
       RILLET_MODEL=anthropic/claude-haiku-4-5 rillet chat -u "hi"
     """
     if not model_id:
         raise click.UsageError("no model: pass -m PROVIDER/MODEL or set RILLET_MODEL (`rillet models` lists them)")
-    text = read_prompt(prompt, sys.stdin or io.StringIO())
+    from .attachments import prompt_with_images, read_attachments
+
+    stdin = sys.stdin or io.StringIO()
+    if "-" in attachments and prompt in (None, "-"):
+        raise click.UsageError("-a - reads an image from stdin: give PROMPT as an argument")
+    images = read_attachments(attachments, stdin)
+    text = prompt if "-" in attachments and prompt is not None else read_prompt(prompt, stdin)
     options = _options(option_pairs)
 
     import rillet
@@ -160,7 +176,7 @@ def chat(
     except rillet.UnknownModelError as exc:
         raise click.BadParameter(exc.message, param_hint="'-m' / '--model'") from None
     try:
-        request = model.request(text, system=system, **options)
+        request = model.request(prompt_with_images(text, images), system=system, **options)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise click.BadParameter(problems, param_hint="-o") from None
