@@ -90,3 +90,19 @@ def test_a_model_without_vision_fails_before_anything_is_sent(
     assert "fake/fake-1 cannot take images, and the request holds 1" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
     assert server.requests == []
+
+
+def test_dash_on_a_terminal_says_to_pipe_the_image() -> None:
+    import click
+
+    from rillet.cli.attachments import read_attachments
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+        def read(self) -> bytes:
+            raise AssertionError("a terminal must not be read for an image")
+
+    with pytest.raises(click.BadParameter, match="pipe it"):
+        read_attachments(["-"], Terminal())

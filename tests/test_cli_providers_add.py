@@ -68,3 +68,10 @@ def test_providers_alone_still_lists_and_takes_json() -> None:
     data = json.loads(run("providers", "--json").stdout)
     names = {item["name"] for item in data["providers"]}
     assert {"deepseek", "groq", "mistral", "openrouter", "together", "xai", "vllm", "lmstudio", "llamacpp"} <= names
+
+
+def test_a_preset_without_its_plugin_says_to_install_rillet_openai(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RILLET_PLUGINS", "anthropic")
+    _discovery.reset_plugins()
+    with pytest.raises(rillet.UnknownProviderError, match=r"unknown provider 'groq'.*install it with `.*plugins/openai"):
+        rillet.get_model("groq/llama-3.3-70b-versatile")

@@ -107,4 +107,5 @@ def check_images_supported(model: StreamingChatModel, request: ChatRequest) -> N
             f"{model.id} cannot take images, and the request holds {count}: choose a model with vision "
             f"(`rillet models --provider {model.provider}` shows each model's capabilities)",
             provider=model.provider,
+            status_code=400,  # the gateway answers it as its client's bad request, not a bad gateway
         )

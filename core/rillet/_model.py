@@ -28,6 +28,9 @@ KNOWN_PLUGINS = {
     "anthropic": "rillet-anthropic",
     "gemini": "rillet-gemini",
     "ollama": "rillet-ollama",
+    **dict.fromkeys(
+        ("deepseek", "groq", "mistral", "openrouter", "together", "xai", "vllm", "lmstudio", "llamacpp"), "rillet-openai"
+    ),  # the OpenAI-compatible presets of rillet-openai
 }
 
 _REQUEST_FIELDS = {"tools", "tool_choice", "temperature", "max_tokens", "top_p", "stop", "seed", "reasoning"}

@@ -6,6 +6,8 @@ from typing import Any, Sequence
 
 import click
 
+from .output import is_tty
+
 __all__ = ["prompt_with_images", "read_attachments"]
 
 
@@ -18,6 +20,8 @@ def read_attachments(paths: Sequence[str], stdin: Any) -> list[Any]:
 
     if list(paths).count("-") > 1:
         raise click.BadParameter("stdin can be attached once", param_hint="'-a' / '--attach'")
+    if "-" in paths and is_tty(stdin):
+        raise click.BadParameter("- reads the image from stdin: pipe it (rillet chat -a - … < photo.png)", param_hint="'-a' / '--attach'")
     images = []
     for path in paths:
         try:
