@@ -221,3 +221,16 @@ def test_images_from_openai_and_anthropic_clients_become_image_parts() -> None:
     assert [part.type for part in message.content] == ["image", "text", "image"]
     assert message.text == "What is it?" and message.images[0].media_type == "image/png"
     assert message.images[1].media_type == "image/gif"
+
+
+def test_images_from_a_responses_client_become_image_parts() -> None:
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(8)).decode()
+    request = read_responses_request({"model": "m", "input": [{"role": "user", "content": [
+        {"type": "input_text", "text": "What is it?"},
+        {"type": "input_image", "image_url": f"data:image/png;base64,{png}", "detail": "auto"},
+    ]}]}).request
+    [message] = request.messages
+    assert [part.type for part in message.content] == ["text", "image"] and message.images[0].base64() == png
+    with pytest.raises(rillet.InvalidRequestError) as caught:
+        read_responses_request({"model": "m", "input": [{"role": "user", "content": [{"type": "input_image", "file_id": "file-1"}]}]})
+    assert caught.value.field == "input[0].content[0].file_id" and "uploaded files are not supported" in caught.value.message

@@ -17,7 +17,7 @@ from typing import Any
 from .._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 from .._request import Reasoning, Tool
 from ._openai_chat import thought_signature_metadata
-from ._read_images import read_openai_image
+from ._read_images import has_image, read_openai_image, user_parts
 from ._reading import Body, ClientRequest, bad, chat_request, parse_arguments, read_tool, read_tool_choice, text_content
 
 __all__ = ["read_chat_request"]
@@ -60,8 +60,8 @@ def _message(item: Body) -> Message:
     if role is None:
         raise bad(item.at("role"), "is required")
     content = item.value.get("content")
-    if role == "user" and isinstance(content, list) and any(isinstance(part, dict) and part.get("type") == "image_url" for part in content):
-        return Message("user", _user_parts(item))
+    if role == "user" and has_image(content, "image_url"):
+        return Message("user", user_parts(item, "image_url", read_openai_image, _TEXT))
     if role in ("system", "developer", "user"):
         text = text_content(content if content is not None else "", item.at("content"), _TEXT, f"{role} messages")
         return Message("user" if role == "user" else "system", text)
@@ -86,17 +86,6 @@ def _message(item: Body) -> Message:
             provider_metadata=thought_signature_metadata(call.value.get("extra_content")),
         ))
     return Message("assistant", parts)
-
-
-def _user_parts(item: Body) -> list[Any]:
-    """A user message's ``text`` and ``image_url`` parts, in order."""
-    parts: list[Any] = []
-    for part in item.bodies("content"):
-        if part.need("type", str) == "image_url":
-            parts.append(read_openai_image(part))
-        else:
-            parts.append(TextPart(text=text_content([part.value], item.at("content"), _TEXT, "user messages")))
-    return parts
 
 
 def _reasoning(item: Body) -> list[Any]:
