@@ -67,9 +67,19 @@ PRESETS: tuple[ProviderInfo, ...] = (
         ("grok-4", "grok-3", "grok-3-mini"),
         model_capabilities={"grok-4*": _SEEING, "grok-2-vision*": _SEEING},
     ),
-    _preset("vllm", "A local vLLM server (vllm serve MODEL); no key", "http://localhost:8000/v1", None, (), capabilities=_SEEING),
-    _preset("lmstudio", "LM Studio's local server; no key", "http://localhost:1234/v1", None, (), capabilities=_SEEING),
-    _preset("llamacpp", "A local llama.cpp server (llama-server); no key", "http://localhost:8080/v1", None, (), capabilities=_SEEING),
+    # Local servers answer for the model they serve: the examples are models people load.
+    _preset(
+        "vllm", "A local vLLM server (vllm serve MODEL); no key", "http://localhost:8000/v1", None,
+        ("Qwen/Qwen3-8B", "meta-llama/Llama-3.1-8B-Instruct"), capabilities=_SEEING,
+    ),
+    _preset(
+        "lmstudio", "LM Studio's local server; no key", "http://localhost:1234/v1", None,
+        ("qwen/qwen3-8b", "google/gemma-3-12b"), capabilities=_SEEING,
+    ),
+    _preset(
+        "llamacpp", "A local llama.cpp server (llama-server -m MODEL.gguf); no key", "http://localhost:8080/v1", None,
+        ("local",), capabilities=_SEEING,  # llama-server answers with the model it loaded, whatever the name
+    ),
 )
 
 #: Body fields a preset's server needs changed, applied before the request's own ``extra``:
