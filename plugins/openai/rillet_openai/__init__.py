@@ -32,6 +32,9 @@ __all__ = ["PROVIDER", "RESPONSES_PROVIDER", "rillet_providers", "rillet_replay_
 
 __version__ = "0.1.0"
 
+#: The distribution name discovery records as the plugin of this plugin's providers.
+DISTRIBUTION = "rillet-openai"
+
 _MODELS = (
     "gpt-4.1",
     "gpt-4.1-mini",
@@ -92,14 +95,20 @@ def rillet_providers() -> list[ProviderInfo]:
 
 
 def _is_chat_provider(name: str) -> bool:
-    from .presets import chat_providers
+    """Whether ``name`` streams through Chat Completions: ``openai``, a preset, or a server
+    the user added (the providers file is read only for a name that is neither)."""
+    from .presets import PRESET_NAMES, user_presets
 
-    return name == PROVIDER.name or any(info.name == name for info in chat_providers())
+    if name == PROVIDER.name or name in PRESET_NAMES:
+        return True
+    return name != RESPONSES_PROVIDER.name and any(info.name == name for info in user_presets())
 
 
 @hookimpl
 def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStream | None:
     """Stream ``request`` from an ``openai/…``, ``openai-responses/…`` or preset model; else ``None``."""
+    if model.info.plugin is not None and model.info.plugin != DISTRIBUTION:
+        return None  # another plugin's provider: answered without reading the providers file
     if _is_chat_provider(model.provider):
         from rillet.provider import TokenStream
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from rillet.provider import Capabilities, ProviderInfo
 
-__all__ = ["BODY_DEFAULTS", "PRESETS", "chat_providers", "user_presets"]
+__all__ = ["BODY_DEFAULTS", "PRESETS", "PRESET_NAMES", "chat_providers", "user_presets"]
 
 _TEXT = Capabilities(tools=True, parallel_tools=True, reasoning=True, usage_in_stream=True)
 _SEEING = replace(_TEXT, vision=True)
@@ -81,6 +81,9 @@ PRESETS: tuple[ProviderInfo, ...] = (
         ("local",), capabilities=_SEEING,  # llama-server answers with the model it loaded, whatever the name
     ),
 )
+
+#: The names of the built-in presets.
+PRESET_NAMES = frozenset(info.name for info in PRESETS)
 
 #: Body fields a preset's server needs changed, applied before the request's own ``extra``:
 #: Mistral rejects fields it does not know and reports usage in its last chunk unasked.
