@@ -75,3 +75,10 @@ def test_a_preset_without_its_plugin_says_to_install_rillet_openai(monkeypatch: 
     _discovery.reset_plugins()
     with pytest.raises(rillet.UnknownProviderError, match=r"unknown provider 'groq'.*install it with `.*plugins/openai"):
         rillet.get_model("groq/llama-3.3-70b-versatile")
+
+
+def test_a_provider_without_models_shows_any_unless_its_plugin_lists_them_live() -> None:
+    assert run("providers", "add", "bare", "--base-url", "http://gpu-box:8000/v1").exit_code == 0
+    rows = {line.split()[0]: line.split() for line in run("providers").stdout.splitlines()[1:] if line.strip()}
+    assert rows["bare"][5] == "any"  # PROVIDER PLUGIN VERSION "not needed" MODELS …
+    assert rows["ollama"][5] == "live"

@@ -127,11 +127,20 @@ def providers(context: click.Context, as_json: bool) -> None:
     rows = []
     for info in infos.values():
         plugin = " ".join(part for part in (info.plugin, info.plugin_version) if part) or "-"
-        model_count = str(len(info.models)) if info.models else "live"
+        model_count = str(len(info.models)) if info.models else ("live" if _lists_live(info.name) else "any")
         rows.append([info.name, plugin, _key_text(key_status(info)), model_count, ", ".join(_capabilities(info)) or "-"])
     click.echo(table(["PROVIDER", "PLUGIN", "KEY", "MODELS", "CAPABILITIES"], rows))
     click.echo("\n`rillet models` lists the models; `rillet keys set PROVIDER` stores a key.")
     _echo_failed(failed)
+
+
+def _lists_live(provider: str) -> bool:
+    """Whether the plugin of ``provider`` can list its models live (``rillet_list_models``)."""
+    from .._discovery import plugin_manager, provider_plugin
+
+    name = provider_plugin(provider)
+    plugin = plugin_manager().get_plugin(name) if name else None
+    return plugin is not None and hasattr(plugin, "rillet_list_models")
 
 
 def _live_models(info: Any, base_url: str | None) -> tuple[list[str] | None, str | None]:
