@@ -64,7 +64,7 @@ def stream_tokens(model: Any, request: Any) -> Any:
     if model.provider != "fake":
         return None
     key = model.require_key()
-    body = {"model": model.name, "messages": [m.model_dump() for m in request.messages], **request.extra}
+    body = {"model": model.name, "messages": [m.model_dump(mode="json") for m in request.messages], **request.extra}
     http_request = httpx.Request(
         "POST", model.url("chat"), json=body, headers={"authorization": f"Bearer {key}"}
     )

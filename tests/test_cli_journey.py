@@ -20,7 +20,10 @@ journey = pytest.mark.journey
 
 #: Each plugin directory and the providers it serves.
 PLUGIN_PROVIDERS = {
-    "openai": {"openai", "openai-responses"},
+    "openai": {
+        "openai", "openai-responses",  # and its presets of OpenAI-compatible providers:
+        "deepseek", "groq", "mistral", "openrouter", "together", "xai", "vllm", "lmstudio", "llamacpp",
+    },
     "anthropic": {"anthropic"},
     "gemini": {"gemini"},
     "ollama": {"ollama"},

@@ -142,7 +142,7 @@ def live_plugin() -> Iterator[None]:
 def test_models_lists_every_provider(fake_plugin: None, live_plugin: None) -> None:
     result = run("models")
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    lines = [line.split()[0] for line in result.stdout.splitlines()]
     assert "fake/fake-1" in lines
     assert "replay/demo" in lines
     assert "liveup/small" in lines
@@ -153,7 +153,7 @@ def test_models_lists_every_provider(fake_plugin: None, live_plugin: None) -> No
 def test_models_for_one_provider_with_base_url(live_plugin: None) -> None:
     result = run("models", "--provider", "liveup", "--base-url", "http://10.0.0.5:1234/")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["liveup/small", "liveup/at http://10.0.0.5:1234"]
+    assert result.stdout.splitlines() == ["liveup/small                    -", "liveup/at http://10.0.0.5:1234  -"]
 
 
 def test_models_server_down_is_one_line_and_exit_1(live_plugin: None) -> None:
@@ -165,8 +165,10 @@ def test_models_server_down_is_one_line_and_exit_1(live_plugin: None) -> None:
 
 def test_models_json_and_unknown_provider(fake_plugin: None, live_plugin: None) -> None:
     data = json.loads(run("models", "--json").stdout)
-    assert {"id": "fake/fake-1", "provider": "fake", "model": "fake-1", "live": False} in data["models"]
-    assert {"id": "liveup/small", "provider": "liveup", "model": "small", "live": True} in data["models"]
+    no_capabilities = rillet.Capabilities().as_dict()
+    fake_capabilities = {**no_capabilities, "reasoning": True, "usage_in_stream": True}
+    assert {"id": "fake/fake-1", "provider": "fake", "model": "fake-1", "live": False, "capabilities": fake_capabilities} in data["models"]
+    assert {"id": "liveup/small", "provider": "liveup", "model": "small", "live": True, "capabilities": no_capabilities} in data["models"]
     assert data["errors"][0]["provider"] == "livedown"
     result = run("models", "--provider", "nosuch")
     assert result.exit_code == 2
@@ -385,3 +387,23 @@ def test_a_folder_a_command_cannot_use_is_one_line_not_unexpected(tmp_path: Path
     line = result.stderr.strip()
     assert len(line.splitlines()) == 1 and "unexpected" not in line
     assert line.startswith("Error: Not a directory (") and "a-file" in line
+
+
+def test_models_show_each_models_own_capabilities() -> None:
+    result = run("models", "--provider", "openai")
+    assert result.exit_code == 0, result.output
+    shown = {line.split()[0]: line.split(None, 1)[1] for line in result.stdout.splitlines()}
+    assert shown["openai/gpt-4o"] == "tools, parallel_tools, usage_in_stream, vision"  # no reasoning
+    assert shown["openai/o3"] == "tools, parallel_tools, reasoning, usage_in_stream, vision"
+    data = json.loads(run("models", "--provider", "openai", "--json").stdout)
+    by_id = {item["id"]: item["capabilities"] for item in data["models"]}
+    assert by_id["openai/gpt-4o"]["reasoning"] is False and by_id["openai/o3"]["reasoning"] is True
+
+
+def test_providers_say_which_capabilities_only_some_models_have() -> None:
+    result = run("providers")
+    row = next(line for line in result.stdout.splitlines() if line.startswith("ollama "))
+    assert row.endswith("tools, parallel_tools, reasoning, usage_in_stream, vision (some models)")
+    data = json.loads(run("providers", "--json").stdout)
+    ollama = next(item for item in data["providers"] if item["name"] == "ollama")
+    assert ollama["capabilities"]["vision"] is False and ollama["model_capabilities"]["llava*"]["vision"] is True

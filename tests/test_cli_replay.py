@@ -190,7 +190,9 @@ def test_not_a_cassette_is_one_line(tmp_path: Path) -> None:
     result = run("replay", str(path))
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        f"Error: {path} is not a vcrpy cassette: it has no 'interactions' list; expected the YAML file vcrpy records"
+        f"Error: {path} is not a vcrpy cassette: it has no 'interactions' list; expected the YAML file vcrpy records; "
+        f"or, for a raw captured body (SSE from curl -N, NDJSON, a JSON array), name its provider: "
+        f"rillet replay {path} --provider NAME"
     )
     missing = run("replay", str(tmp_path / "missing.yaml"))
     assert missing.exit_code == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -168,7 +169,9 @@ def test_responses_reads_a_string_input_instructions_and_outputs() -> None:
         (read_chat_request, {"model": "m"}, "messages", "is required"),
         (read_chat_request, {"model": "m", "messages": []}, "messages", "must not be empty"),
         (read_chat_request, {"model": "m", "messages": [{"role": "robot", "content": "x"}]}, "messages[0].role", "must be one of"),
-        (read_chat_request, {"model": "m", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]}, "messages[0].content[0].type", "'image_url' parts are not supported"),
+        (read_chat_request, {"model": "m", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]}, "messages[0].content[0].image_url.url", "is required"),
+        (read_chat_request, {"model": "m", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,@@"}}]}]}, "messages[0].content[0].image_url.url", "no valid base64"),
+        (read_chat_request, {"model": "m", "messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}, {"type": "image_url", "image_url": {"url": "https://e.com/a.png"}}]}]}, "messages[0].content[0].type", "'input_audio' parts are not supported"),
         (read_chat_request, {"model": "m", "messages": ONE, "n": 2}, "n", "only one choice"),
         (read_chat_request, {"model": "m", "messages": ONE, "response_format": {"type": "json_object"}}, "response_format.type", "structured output"),
         (read_chat_request, {"model": "m", "messages": ONE, "temperature": "hot"}, "temperature", "must be a number"),
@@ -177,7 +180,9 @@ def test_responses_reads_a_string_input_instructions_and_outputs() -> None:
         (read_chat_request, {"model": "m", "messages": ONE, "tools": [{"type": "function", "function": {}}]}, "tools[0].function.name", "is required"),
         (read_chat_request, {"model": "m", "messages": ONE, "tool_choice": "sometimes"}, "tool_choice", "must be auto"),
         (read_chat_request, {"model": "m", "messages": ONE, "reasoning_effort": "max"}, "reasoning_effort", "must be one of"),
-        (read_anthropic_request, {"model": "c", "messages": [{"role": "user", "content": [{"type": "image", "source": {}}]}]}, "messages[0].content[0].type", "'image' blocks are not supported"),
+        (read_anthropic_request, {"model": "c", "messages": [{"role": "user", "content": [{"type": "image", "source": {}}]}]}, "messages[0].content[0].source.type", "must be one of"),
+        (read_anthropic_request, {"model": "c", "messages": [{"role": "user", "content": [{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "%%%"}}]}]}, "messages[0].content[0].source.data", "no valid base64"),
+        (read_anthropic_request, {"model": "c", "messages": [{"role": "user", "content": [{"type": "document", "source": {}}]}]}, "messages[0].content[0].type", "'document' blocks are not supported"),
         (read_anthropic_request, {"model": "c", "messages": ONE, "tools": [{"type": "web_search_20250305", "name": "web_search"}]}, "tools[0].type", "server tools"),
         (read_anthropic_request, {"model": "c", "messages": ONE, "thinking": {"type": "enabled"}}, "thinking.budget_tokens", "is required"),
         (read_anthropic_request, {"model": "c", "messages": ONE, "max_tokens": True}, "max_tokens", "must be an integer"),
@@ -195,3 +200,37 @@ def test_a_bad_body_is_a_typed_error_naming_the_field(read: Any, body: Any, fiel
     assert isinstance(error, rillet.BadRequestError) and error.code == "bad_request"
     status, response = chat_error_body(error)
     assert status == 400 and response["error"]["param"] == field
+
+
+def test_images_from_openai_and_anthropic_clients_become_image_parts() -> None:
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(8)).decode()
+    chat = read_chat_request({"model": "m", "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "Compare"},
+        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{png}", "detail": "low"}},
+        {"type": "image_url", "image_url": {"url": "https://example.com/b.jpg"}},
+    ]}]}).request
+    [message] = chat.messages
+    assert [part.type for part in message.content] == ["text", "image", "image"]
+    assert message.images[0].base64() == png and message.images[1].url == "https://example.com/b.jpg"
+    anthropic = read_anthropic_request({"model": "c", "max_tokens": 10, "messages": [{"role": "user", "content": [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": png}},
+        {"type": "text", "text": "What "}, {"type": "text", "text": "is it?"},
+        {"type": "image", "source": {"type": "url", "url": "https://example.com/c.gif"}},
+    ]}]}).request
+    [message] = anthropic.messages
+    assert [part.type for part in message.content] == ["image", "text", "image"]
+    assert message.text == "What is it?" and message.images[0].media_type == "image/png"
+    assert message.images[1].media_type == "image/gif"
+
+
+def test_images_from_a_responses_client_become_image_parts() -> None:
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(8)).decode()
+    request = read_responses_request({"model": "m", "input": [{"role": "user", "content": [
+        {"type": "input_text", "text": "What is it?"},
+        {"type": "input_image", "image_url": f"data:image/png;base64,{png}", "detail": "auto"},
+    ]}]}).request
+    [message] = request.messages
+    assert [part.type for part in message.content] == ["text", "image"] and message.images[0].base64() == png
+    with pytest.raises(rillet.InvalidRequestError) as caught:
+        read_responses_request({"model": "m", "input": [{"role": "user", "content": [{"type": "input_image", "file_id": "file-1"}]}]})
+    assert caught.value.field == "input[0].content[0].file_id" and "uploaded files are not supported" in caught.value.message

@@ -51,7 +51,7 @@ def decode_recording(interaction: Interaction) -> list[Any]:
 def target_decoder(target: str) -> Any:
     """A fresh decoder of the ``target`` format, from the plugin that serves it."""
     _, url, body = FORMATS[target]
-    decoder = plugin_manager().hook.rillet_replay_decoder(method="POST", url=url, request_body=body)
+    decoder = plugin_manager().hook.rillet_replay_decoder(method="POST", url=url, request_body=body, provider=None)
     assert decoder is not None, f"no installed plugin decodes {url}"
     return decoder
 

@@ -62,6 +62,7 @@ _EXPORTS = {
     "decode_response": "._decoding",
     "parse_tool_arguments": "._decoding",
     # messages and requests
+    "ImagePart": "._messages",
     "Message": "._messages",
     "ReasoningPart": "._messages",
     "ServerToolPart": "._messages",
@@ -121,6 +122,7 @@ __all__ = [
     "Event",
     "EventSequencer",
     "FunctionTool",
+    "ImagePart",
     "InvalidRequestError",
     "LocalProtocolError",
     "Message",
@@ -239,7 +241,7 @@ if TYPE_CHECKING:  # pragma: no cover
         UsageEvent,
         event_from_json,
     )
-    from ._messages import Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart
+    from ._messages import ImagePart, Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart
     from ._model import StreamingChatModel, get_model
     from ._providers import Capabilities, ProviderInfo
     from ._request import ChatRequest, Reasoning, Tool

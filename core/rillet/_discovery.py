@@ -20,7 +20,7 @@ from . import hookspecs
 from ._errors import LocalProtocolError
 from ._providers import ProviderInfo
 
-__all__ = ["FailedPlugin", "LoadedPlugin", "PluginSelectionWarning", "plugin_manager", "providers", "reset_plugins", "failed_plugins", "loaded_plugins"]
+__all__ = ["FailedPlugin", "LoadedPlugin", "PluginSelectionWarning", "plugin_manager", "providers", "reset_plugins", "failed_plugins", "loaded_plugins", "provider_plugin"]
 
 ENTRY_POINT_GROUP = "rillet"
 
@@ -58,6 +58,7 @@ class _Registry:
         self.loaded: list[LoadedPlugin] = []
         self.failed: list[FailedPlugin] = []
         self.providers: dict[str, ProviderInfo] | None = None
+        self.provider_plugins: dict[str, str] = {}
 
 
 _registry: _Registry | None = None
@@ -172,9 +173,17 @@ def providers() -> dict[str, ProviderInfo]:
             for info in [infos] if isinstance(infos, ProviderInfo) else infos or []:
                 if plugin is not None and info.plugin is None:
                     info = _with_plugin(info, plugin)
-                found.setdefault(info.name, info)
+                if info.name not in found:
+                    found[info.name] = info
+                    registry.provider_plugins[info.name] = impl.plugin_name
         registry.providers = dict(sorted(found.items()))
     return registry.providers
+
+
+def provider_plugin(name: str) -> str | None:
+    """The registration name of the plugin that serves provider ``name``, or ``None``."""
+    providers()
+    return _get().provider_plugins.get(name)
 
 
 def _with_plugin(info: ProviderInfo, plugin: LoadedPlugin) -> ProviderInfo:

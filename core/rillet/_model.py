@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, Sequence, cast
 
 from ._discovery import plugin_manager, providers
 from ._errors import MissingKeyError, UnknownModelError, UnknownProviderError
+from ._images import check_images_supported
 from ._keys import resolve_key
-from ._providers import ProviderInfo
+from ._providers import Capabilities, ProviderInfo
 from ._redaction import protect_httpx_logs, redact_url
 from ._urls import check_base_url, join_url
 
@@ -27,6 +28,9 @@ KNOWN_PLUGINS = {
     "anthropic": "rillet-anthropic",
     "gemini": "rillet-gemini",
     "ollama": "rillet-ollama",
+    **dict.fromkeys(
+        ("deepseek", "groq", "mistral", "openrouter", "together", "xai", "vllm", "lmstudio", "llamacpp"), "rillet-openai"
+    ),  # the OpenAI-compatible presets of rillet-openai
 }
 
 _REQUEST_FIELDS = {"tools", "tool_choice", "temperature", "max_tokens", "top_p", "stop", "seed", "reasoning"}
@@ -60,6 +64,11 @@ class StreamingChatModel:
     def provider(self) -> str:
         """The provider name (``"openai"``)."""
         return self.info.name
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this model can do: its own entry in the provider's ``model_capabilities``, else the provider's."""
+        return self.info.capabilities_for(self.name)
 
     @property
     def id(self) -> str:
@@ -148,6 +157,7 @@ class StreamingChatModel:
         Keyword options are those of :meth:`request`.
         """
         request = options.pop("request", None) or self.request(prompt, **options)
+        check_images_supported(self, request)
         stream: TokenStream | None = plugin_manager().hook.stream_tokens(model=self, request=request)
         if stream is None:
             raise UnknownProviderError(f"no installed plugin streams for provider {self.provider!r}")
@@ -160,6 +170,7 @@ class StreamingChatModel:
     def stream_with_aggregation(self, prompt: Prompt, **options: Any) -> AggregatedStream:
         """Stream events plus ``content`` snapshots; ``.result()`` gives the final outcome."""
         request = options.pop("request", None) or self.request(prompt, **options)
+        check_images_supported(self, request)
         stream: AggregatedStream | None = plugin_manager().hook.stream_with_aggregation(model=self, request=request)
         if stream is None:
             raise UnknownProviderError(f"no installed plugin streams for provider {self.provider!r}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Mapping
 
 __all__ = ["Capabilities", "ProviderInfo"]
 
@@ -48,7 +50,9 @@ class ProviderInfo:
             provider needs no key (a local server).
         default_base_url: where requests go unless the caller overrides ``base_url``.
         base_url_env_var: an environment variable that overrides the base URL.
-        capabilities: what streams can contain.
+        capabilities: what streams can contain, for any model not in ``model_capabilities``.
+        model_capabilities: capabilities of the models that differ from the provider's, by
+            model id or glob pattern (``"llava*"``); the first match in order wins.
         plugin: the distribution that provides it; filled in by rillet at discovery.
     """
 
@@ -59,6 +63,7 @@ class ProviderInfo:
     default_base_url: str = ""
     base_url_env_var: str | None = None
     capabilities: Capabilities = field(default_factory=Capabilities)
+    model_capabilities: Mapping[str, Capabilities] = field(default_factory=dict)
     plugin: str | None = None
     plugin_version: str | None = None
 
@@ -66,3 +71,10 @@ class ProviderInfo:
     def needs_key(self) -> bool:
         """Whether streaming needs an API key."""
         return self.key_env_var is not None
+
+    def capabilities_for(self, model: str) -> Capabilities:
+        """The capabilities of ``model``: its entry in ``model_capabilities``, else the provider's."""
+        for pattern, capabilities in self.model_capabilities.items():
+            if fnmatchcase(model, pattern):
+                return capabilities
+        return self.capabilities

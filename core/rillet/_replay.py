@@ -43,14 +43,13 @@ def find_recording(name: str) -> tuple[Path, int | None]:
     raise ConfigurationError(f"no recording named {base!r}: give a cassette path or one of: {bundled}")
 
 
-def replay_decoder(interaction: Interaction) -> Any:
-    """A fresh decoder from the plugin that owns the recorded URL, or ``None``."""
-    from ._discovery import plugin_manager
+def replay_decoder(interaction: Interaction, provider: str | None = None) -> Any:
+    """A fresh decoder from the plugin that owns the recorded host or URL (or serves
+    ``provider``), or ``None`` (see :func:`choose_decoder`)."""
+    from ._decoder_choice import choose_decoder
 
     request = interaction.request
-    return plugin_manager().hook.rillet_replay_decoder(
-        method=request.method, url=request.uri, request_body=request.json()
-    )
+    return choose_decoder(request.method, request.uri, request.json(), provider)
 
 
 def pick_interaction(interactions: list[Interaction], number: int | None, turn: int = 0) -> Interaction:

@@ -90,7 +90,7 @@ def rillet_commands(cli: click.Group) -> None:
 
 
 @hookspec(firstresult=True)
-def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder | None:
+def rillet_replay_decoder(method: str, url: str, request_body: Any, provider: str | None) -> Decoder | None:
     """Return a decoder for a recorded exchange, if this plugin owns its URL.
 
     Used by ``rillet replay`` and the conformance kit to decode cassettes without a
@@ -101,11 +101,19 @@ def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder |
     should read it whole (``rillet.provider.BodyKind`` tells the two shapes apart by the
     body's first byte).
 
+    rillet asks the plugin of the provider whose default base URL has the recorded host
+    first, passing that ``provider``; a ``--provider NAME`` given to ``rillet replay``
+    passes it too, and then ``url`` may be empty (a raw body captured with ``curl -N``):
+    return your decoder for ``provider`` whatever the URL. With ``provider=None`` claim
+    only URLs that are surely yours (a path shared by many servers, like ``/api/chat``,
+    needs the host too).
+
     Stops at the first non-None result.
 
     :param method: the HTTP method, upper case.
-    :param url: the full request URL.
+    :param url: the full request URL, or ``""`` for a raw body.
     :param request_body: the recorded request body parsed as JSON, or ``None``.
+    :param provider: the provider to decode as (one of yours when given), or ``None``.
     :return: a fresh decoder, or ``None``.
     """
 

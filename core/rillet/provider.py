@@ -19,7 +19,8 @@ What is here, by concern:
 - the contract: :func:`hookimpl`, :class:`ProviderInfo`, :class:`Capabilities`,
   :class:`StreamingChatModel`, :class:`ChatRequest` and its parts, :class:`TokenStream`,
   :class:`AggregatedStream`, the :class:`Decoder` protocol, :func:`join_url` (an endpoint
-  under a base URL, its query string kept) and :func:`redact_url` (a URL fit to show);
+  under a base URL, its query string kept) and :func:`redact_url` (a URL fit to show), :class:`UserProvider` and
+  :func:`load_user_providers` (the servers a user added with ``rillet providers add``);
 - events: every event class, :data:`Event`, :data:`FinishReason`, :class:`Usage`;
 - errors: the whole hierarchy, :data:`ErrorCode`, the error table a plugin extends
   (:class:`ErrorMapping`, :func:`error_message`) and the helpers that read error payloads
@@ -45,6 +46,7 @@ _EXPORTS = {
     "ChatRequest": "rillet._request",
     "Reasoning": "rillet._request",
     "Tool": "rillet._request",
+    "ImagePart": "rillet._messages",
     "Message": "rillet._messages",
     "ReasoningPart": "rillet._messages",
     "ServerToolPart": "rillet._messages",
@@ -57,6 +59,8 @@ _EXPORTS = {
     "join_url": "rillet._urls",
     "redact_url": "rillet._redaction",
     "Decoder": "rillet._decoding",
+    "UserProvider": "rillet._user_providers",
+    "load_user_providers": "rillet._user_providers",
     # decoding helpers
     "parse_tool_arguments": "rillet._decoding",
     "read_tool_arguments": "rillet._events",
@@ -142,6 +146,7 @@ __all__ = [
     "ErrorMapping",
     "Event",
     "FinishReason",
+    "ImagePart",
     "JSONArrayParser",
     "JSONBodyParser",
     "LineSplitter",
@@ -187,6 +192,7 @@ __all__ = [
     "UnknownProviderError",
     "Usage",
     "UsageEvent",
+    "UserProvider",
     "decode_chunks",
     "decode_response",
     "error_from_payload",
@@ -196,6 +202,7 @@ __all__ = [
     "flat_headers",
     "hookimpl",
     "join_url",
+    "load_user_providers",
     "parse_retry_after",
     "parse_tool_arguments",
     "quote_bytes",
@@ -272,7 +279,7 @@ if TYPE_CHECKING:  # pragma: no cover
         parse_retry_after,
         read_error,
     )
-    from ._messages import Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart
+    from ._messages import ImagePart, Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart
     from ._model import StreamingChatModel
     from ._providers import Capabilities, ProviderInfo
     from ._request import ChatRequest, Reasoning, Tool
@@ -280,6 +287,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._redaction import redact_url
     from ._transport import StreamOptions
     from ._urls import join_url
+    from ._user_providers import UserProvider, load_user_providers
     from .framing import (
         BodyKind,
         JSONArrayParser,

@@ -139,6 +139,14 @@ def _options(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     show_default=True,
     help="char: show every token at once (frame-capped); line: a line at a time; auto: char on a terminal, line in a pipe.",
 )
+@click.option(
+    "-a",
+    "--attach",
+    "attachments",
+    multiple=True,
+    metavar="FILE",
+    help="Send the image in FILE with the prompt (PNG, JPEG, GIF, WebP); repeatable; - reads it from stdin.  [default: none]",
+)
 @debug_option
 def chat(
     prompt: str | None,
@@ -155,6 +163,7 @@ def chat(
     max_steps: int,
     react: bool,
     render: str,
+    attachments: tuple[str, ...],
 ) -> None:
     """Stream an answer from a model, token by token.
 
@@ -175,6 +184,7 @@ def chat(
       rillet chat -m anthropic/claude-sonnet-4-5 -s "Answer in French" "hi"
       rillet chat -m openai/gpt-4o-mini -o temperature 0.2 -o max_tokens 100 "Name a colour"
       cat notes.txt | rillet chat -m ollama/llama3.2 "Summarise:"
+      rillet chat -m openai/gpt-4o-mini -a photo.jpg "What is in this picture?"
       rillet chat -m replay/demo --json "hi" | jq -r 'select(.type=="token").text'
       RILLET_MODEL=anthropic/claude-haiku-4-5 rillet chat -u "hi"
       rillet chat -m openai/gpt-4o-mini --tool mytools.py:get_weather "Weather in Paris?"
@@ -189,6 +199,8 @@ def chat(
     tools = load_tools(tool_specs)
     settings: dict[str, Any] = {"system": system, "max_steps": max_steps, "strategy": "react" if react else "native"}
     if prompt is None and is_tty(sys.stdin) and not as_json:
+        if attachments:
+            raise click.UsageError("-a attaches images to a PROMPT: give one (the interactive session takes text)")
         from .session import Session
 
         def make_agent(session_model_id: str) -> Any:
@@ -202,7 +214,13 @@ def chat(
 
         Session(model_id, make_agent, make_renderer).run()
         return
-    text = read_prompt(prompt, sys.stdin or io.StringIO())
+    from .attachments import prompt_with_images, read_attachments
+
+    stdin = sys.stdin or io.StringIO()
+    if "-" in attachments and prompt in (None, "-"):
+        raise click.UsageError("-a - reads an image from stdin: give PROMPT as an argument")
+    images = read_attachments(attachments, stdin)
+    text = prompt if "-" in attachments and prompt is not None else read_prompt(prompt, stdin)
     options = _options(option_pairs)
 
     import rillet
@@ -213,12 +231,12 @@ def chat(
     except rillet.UnknownModelError as exc:
         raise click.BadParameter(exc.message, param_hint="'-m' / '--model'") from None
     try:
-        request = model.request(text, system=system, **options)
+        request = model.request(prompt_with_images(text, images), system=system, **options)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise click.BadParameter(problems, param_hint="-o") from None
     if tools:  # the agent loop, with the same model and options
-        run = rillet.Agent(model, tools, **settings, **options).stream(text)
+        run = rillet.Agent(model, tools, **settings, **options).stream(prompt_with_images(text, images))
         _run(run, as_json=as_json, no_stream=no_stream, show_reasoning=reasoning, show_usage=show_usage, render=render)
         return
     try:

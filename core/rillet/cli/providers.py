@@ -45,7 +45,12 @@ def _key_text(status: dict[str, Any]) -> str:
 
 
 def _capabilities(info: Any) -> list[str]:
-    return [name for name, present in info.capabilities.as_dict().items() if present]
+    """The provider's capabilities, then those only some of its models have ("vision (some models)")."""
+    default = info.capabilities.as_dict()
+    some = {name for capabilities in info.model_capabilities.values() for name, present in capabilities.as_dict().items() if present}
+    return [name for name, present in default.items() if present] + [
+        f"{name} (some models)" for name in default if name in some and not default[name]
+    ]
 
 
 def _failed_as_dicts(failed: Sequence[Any]) -> list[dict[str, Any]]:
@@ -70,21 +75,27 @@ def _echo_failed(failed: Sequence[Any]) -> None:
             click.echo("".join(traceback.format_exception(item.exception)).rstrip(), err=True)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.  [default: table]")
 @debug_option
-def providers(as_json: bool) -> None:
+@click.pass_context
+def providers(context: click.Context, as_json: bool) -> None:
     """List the installed providers: plugin, models, key, capabilities.
 
     A key is reported as set or missing, never shown. Plugins that failed to load are
     listed with their error (on stderr after the table, under "failed" in JSON; --debug
-    adds the import traceback).
+    adds the import traceback). rillet-openai also serves OpenAI-compatible providers
+    (deepseek, groq, mistral, openrouter, together, xai; local vllm, lmstudio, llamacpp)
+    and any server you add with `rillet providers add`.
 
     \b
     Examples:
       rillet providers
       rillet providers --json | jq '.providers[].name'
+      rillet providers add work --base-url https://llm.example.com/v1 --key-env-var WORK_LLM_KEY
     """
+    if context.invoked_subcommand is not None:
+        return
     from .._discovery import failed_plugins
     from .._discovery import providers as installed_providers
 
@@ -103,6 +114,9 @@ def providers(as_json: bool) -> None:
                         "key": key_status(info),
                         "default_base_url": info.default_base_url or None,
                         "capabilities": info.capabilities.as_dict(),
+                        "model_capabilities": {
+                            pattern: capabilities.as_dict() for pattern, capabilities in info.model_capabilities.items()
+                        },
                     }
                     for info in infos.values()
                 ],
@@ -113,11 +127,20 @@ def providers(as_json: bool) -> None:
     rows = []
     for info in infos.values():
         plugin = " ".join(part for part in (info.plugin, info.plugin_version) if part) or "-"
-        model_count = str(len(info.models)) if info.models else "live"
+        model_count = str(len(info.models)) if info.models else ("live" if _lists_live(info.name) else "any")
         rows.append([info.name, plugin, _key_text(key_status(info)), model_count, ", ".join(_capabilities(info)) or "-"])
     click.echo(table(["PROVIDER", "PLUGIN", "KEY", "MODELS", "CAPABILITIES"], rows))
     click.echo("\n`rillet models` lists the models; `rillet keys set PROVIDER` stores a key.")
     _echo_failed(failed)
+
+
+def _lists_live(provider: str) -> bool:
+    """Whether the plugin of ``provider`` can list its models live (``rillet_list_models``)."""
+    from .._discovery import plugin_manager, provider_plugin
+
+    name = provider_plugin(provider)
+    plugin = plugin_manager().get_plugin(name) if name else None
+    return plugin is not None and hasattr(plugin, "rillet_list_models")
 
 
 def _live_models(info: Any, base_url: str | None) -> tuple[list[str] | None, str | None]:
@@ -151,8 +174,10 @@ def _live_models(info: Any, base_url: str | None) -> tuple[list[str] | None, str
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of one model per line.  [default: text]")
 @debug_option
 def models(provider_name: str | None, base_url: str | None, as_json: bool) -> None:
-    """List the models of every installed provider, as PROVIDER/MODEL.
+    """List the models of every installed provider, as PROVIDER/MODEL, with their capabilities.
 
+    A model's capabilities are its own where its plugin declares them (not every model of
+    a provider takes images or reasons), else its provider's.
     Providers whose models live on a server (Ollama) are asked for them; when that server
     is not running you get a one-line note instead of the list. Any other model id is
     also passed to its provider as given.
@@ -181,12 +206,22 @@ def models(provider_name: str | None, base_url: str | None, as_json: bool) -> No
         if problem is not None:
             problems.append({"provider": info.name, "error": problem})
         for name in live if live is not None else info.models:
-            listed.append({"id": f"{info.name}/{name}", "provider": info.name, "model": name, "live": live is not None})
+            listed.append(
+                {
+                    "id": f"{info.name}/{name}",
+                    "provider": info.name,
+                    "model": name,
+                    "live": live is not None,
+                    "capabilities": info.capabilities_for(name).as_dict(),
+                }
+            )
     if as_json:
         echo_json({"models": listed, "errors": problems, "failed": _failed_as_dicts(failed_plugins())})
     else:
+        width = max((len(item["id"]) for item in listed), default=0)
         for item in listed:
-            click.echo(item["id"])
+            present = ", ".join(name for name, value in item["capabilities"].items() if value) or "-"
+            click.echo(f"{item['id'].ljust(width)}  {present}")
         for failure in problems:
             click.echo(f"{failure['provider']}: {failure['error']}", err=True)
         _echo_failed(failed_plugins())
@@ -257,3 +292,13 @@ def _hooks(manager: Any, name: str) -> list[str]:
     if plugin is None:
         return []
     return sorted(caller.name for caller in manager.get_hookcallers(plugin) or [])
+
+
+def _register_subcommands() -> None:
+    from .user_providers import add, remove
+
+    providers.add_command(add)
+    providers.add_command(remove)
+
+
+_register_subcommands()

@@ -1,4 +1,4 @@
-"""``rillet replay``: feed a recorded vcrpy cassette through its plugin's decoder."""
+"""``rillet replay``: feed a recorded vcrpy cassette, or a raw captured body, through a plugin's decoder."""
 
 from __future__ import annotations
 
@@ -74,15 +74,27 @@ def _provider_of(decoder: Any, uri: str) -> str:
     is_flag=True,
     help="Print the events as NDJSON, one per line (model_dump_json(exclude_none=True)).  [default: text]",
 )
+@click.option(
+    "-p",
+    "--provider",
+    "provider_name",
+    metavar="NAME",
+    help="Decode as provider NAME, whatever the recorded URL; needed for a raw body.  [default: by the recorded host, then path]",
+)
 @debug_option
-def replay(cassette: str, number: int | None, chunk_size: int | None, split_seed: int | None, as_json: bool) -> None:
+def replay(
+    cassette: str, number: int | None, chunk_size: int | None, split_seed: int | None, as_json: bool, provider_name: str | None
+) -> None:
     """Decode a recorded response and print its events.
 
-    CASSETTE is a vcrpy YAML file. Each interaction's request URL (its query string aside)
-    picks the plugin whose decoder reads it; the recorded body is fed to that decoder whole,
-    in K-byte chunks, or split at random points, and every split gives the same events.
-    Streamed answers, non-streaming ones (one JSON object) and HTTP errors to either decode
-    alike. An interaction no installed plugin decodes is reported on stderr and skipped.
+    CASSETTE is a vcrpy YAML file, or with --provider a raw response body as captured (SSE
+    text from `curl -N`, NDJSON lines, a JSON array). Each interaction is decoded by the
+    plugin of the provider whose default base URL has the recorded host (a recording of
+    api.deepseek.com replays as deepseek), else by the plugin that claims its URL path;
+    --provider forces one. The body is fed to that decoder whole, in K-byte chunks, or
+    split at random points, and every split gives the same events. Streamed answers,
+    non-streaming ones (one JSON object) and HTTP errors to either decode alike. An
+    interaction no installed plugin decodes is reported on stderr and skipped.
 
     \b
     Examples:
@@ -90,14 +102,16 @@ def replay(cassette: str, number: int | None, chunk_size: int | None, split_seed
       rillet replay recording.yaml --interaction 1 --json
       rillet replay recording.yaml --chunk-size 1 --json > split.ndjson
       rillet replay recording.yaml --split-seed 7
+      curl -N https://api.deepseek.com/chat/completions … > body.txt
+      rillet replay body.txt --provider deepseek
     """
     if chunk_size is not None and split_seed is not None:
         raise click.UsageError("give --chunk-size or --split-seed, not both")
     from .._decoding import decode_response
+    from .._raw_capture import load_capture
     from .._replay import replay_decoder
-    from ..cassettes import load_cassette
 
-    interactions = load_cassette(cassette)
+    interactions, raw = load_capture(cassette, provider_name)
     if number is not None:
         if number >= len(interactions):
             raise click.BadParameter(
@@ -110,8 +124,12 @@ def replay(cassette: str, number: int | None, chunk_size: int | None, split_seed
     decoded = 0
     for interaction in interactions:
         request, response = interaction.request, interaction.response
-        described = f"interaction {interaction.number}: {request.method} {_shown_url(request.uri)} -> {response.status}"
-        decoder = replay_decoder(interaction)
+        described = (
+            f"raw body of {cassette}"
+            if raw
+            else f"interaction {interaction.number}: {request.method} {_shown_url(request.uri)} -> {response.status}"
+        )
+        decoder = replay_decoder(interaction, provider_name)
         if decoder is None:
             click.echo(f"Skipped {described}: no installed plugin decodes this URL", err=True)
             continue

@@ -58,8 +58,10 @@ _EXPORTS = {
     "Case": "._cases",
     "ExpectedOutcome": "._expected",
     "GREETING": "._standard_requests",
+    "IMAGE_QUESTION": "._standard_requests",
     "ProviderConformance": "._kit",
     "WEATHER_QUESTION": "._standard_requests",
+    "assert_plugin_sends_recorded_request": "._request_check",
     "RecordedResponseServer": "._server",
     "SharedRecordings": "._shared",
     "capability_evidence": "._checks",
@@ -82,10 +84,12 @@ __all__ = [
     "Case",
     "ExpectedOutcome",
     "GREETING",
+    "IMAGE_QUESTION",
     "ProviderConformance",
     "RecordedResponseServer",
     "SharedRecordings",
     "WEATHER_QUESTION",
+    "assert_plugin_sends_recorded_request",
     "capability_evidence",
     "check_grammar",
     "check_invariants",
@@ -119,8 +123,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._checks import capability_evidence, check_grammar, check_invariants, chunks_at, dump_events, split_points
     from ._expected import ExpectedOutcome, draft_expected
     from ._kit import ProviderConformance, standard_test_violations
+    from ._request_check import assert_plugin_sends_recorded_request
     from ._secrets import secret_problems
     from ._server import RecordedResponseServer
     from ._shared import SharedRecordings
-    from ._standard_requests import GREETING, WEATHER_QUESTION
+    from ._standard_requests import GREETING, IMAGE_QUESTION, WEATHER_QUESTION
     from ._vcr import make_vcr, vcr_config

@@ -5,7 +5,8 @@ Reads ``system`` (a string or text blocks), ``messages`` (``text``, ``thinking``
 turn's tool results become rillet ``tool`` messages before its text), ``tools``,
 ``tool_choice``, ``max_tokens``, ``temperature``, ``top_p``, ``stop_sequences``,
 ``thinking`` and ``stream``. ``metadata``, ``top_k`` and ``cache_control`` marks are
-ignored; images, documents and server tools are refused with an error naming the field.
+ignored; a user's ``image`` blocks become image parts; documents and server tools are
+refused with an error naming the field.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from .._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 from .._request import Reasoning, Tool
+from ._read_images import read_anthropic_image
 from ._reading import Body, ClientRequest, append_part, bad, chat_request, read_tool, text_content
 
 __all__ = ["read_anthropic_request"]
@@ -60,17 +62,30 @@ def _message(item: Body, messages: list[Message]) -> None:
     if role == "assistant":
         messages.append(Message("assistant", [_assistant_block(block) for block in blocks]))
         return
-    texts: list[str] = []
+    parts: list[Any] = []
     for block in blocks:
         kind = block.need("type", str)
         if kind == "tool_result":
             append_part(messages, "tool", _tool_result(block))
         elif kind == "text":
-            texts.append(block.need("text", str))
+            parts.append(TextPart(text=block.need("text", str)))
+        elif kind == "image":
+            parts.append(read_anthropic_image(block))
         else:
-            raise bad(block.at("type"), f"{kind!r} blocks are not supported in user messages; send text or tool_result")
-    if texts:
-        messages.append(Message.user("".join(texts)))
+            raise bad(block.at("type"), f"{kind!r} blocks are not supported in user messages; send text, image or tool_result")
+    if parts:
+        messages.append(Message("user", _joined_text(parts)))
+
+
+def _joined_text(parts: list[Any]) -> list[Any]:
+    """Adjacent text blocks joined into one part (as one user text always was)."""
+    joined: list[Any] = []
+    for part in parts:
+        if isinstance(part, TextPart) and joined and isinstance(joined[-1], TextPart):
+            joined[-1] = TextPart(text=joined[-1].text + part.text)
+        else:
+            joined.append(part)
+    return joined
 
 
 def _assistant_block(block: Body) -> Any:

@@ -6,8 +6,8 @@ OpenRouter ``reasoning_details``, ``tool``), ``tools``,
 ``tool_choice``, ``max_completion_tokens``/``max_tokens``, ``temperature``, ``top_p``,
 ``stop``, ``seed``, ``reasoning_effort``, ``stream`` and ``stream_options``. Fields that
 steer only OpenAI (``user``, ``metadata``, ``logprobs`` …) are ignored; what rillet
-cannot honour (``n`` > 1, image parts, a JSON ``response_format``) is refused with an
-error naming the field.
+cannot honour (``n`` > 1, a JSON ``response_format``, content parts other than text and
+a user's ``image_url``) is refused with an error naming the field.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from .._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 from .._request import Reasoning, Tool
 from ._openai_chat import thought_signature_metadata
+from ._read_images import has_image, read_openai_image, user_parts
 from ._reading import Body, ClientRequest, bad, chat_request, parse_arguments, read_tool, read_tool_choice, text_content
 
 __all__ = ["read_chat_request"]
@@ -59,6 +60,8 @@ def _message(item: Body) -> Message:
     if role is None:
         raise bad(item.at("role"), "is required")
     content = item.value.get("content")
+    if role == "user" and has_image(content, "image_url"):
+        return Message("user", user_parts(item, "image_url", read_openai_image, _TEXT))
     if role in ("system", "developer", "user"):
         text = text_content(content if content is not None else "", item.at("content"), _TEXT, f"{role} messages")
         return Message("user" if role == "user" else "system", text)

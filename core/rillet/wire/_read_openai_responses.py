@@ -1,7 +1,7 @@
 """An OpenAI Responses request body (``POST /v1/responses``) → a :class:`ClientRequest`.
 
 Reads ``instructions``, ``input`` (a string, or items: messages with ``input_text`` /
-``output_text`` parts, ``function_call``, ``function_call_output`` and ``reasoning`` items
+``output_text`` parts and a user's ``input_image`` parts, ``function_call``, ``function_call_output`` and ``reasoning`` items
 — the assistant-side items of a turn join one assistant message), ``tools`` (function
 tools), ``tool_choice``, ``max_output_tokens``, ``temperature``, ``top_p``,
 ``reasoning.effort`` and ``stream``. The gateway keeps no state, so
@@ -15,6 +15,7 @@ from typing import Any
 
 from .._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 from .._request import Reasoning, Tool
+from ._read_images import has_image, read_responses_image, user_parts
 from ._reading import (
     Body,
     ClientRequest,
@@ -78,7 +79,11 @@ def _item(item: Body, messages: list[Message]) -> None:
         role = item.choice("role", _ROLES)
         if role is None:
             raise bad(item.at("role"), "is required")
-        text = text_content(item.value.get("content", ""), item.at("content"), _TEXT, f"{role} messages")
+        content = item.value.get("content", "")
+        if role == "user" and has_image(content, "input_image"):
+            messages.append(Message("user", user_parts(item, "input_image", read_responses_image, _TEXT)))
+            return
+        text = text_content(content, item.at("content"), _TEXT, f"{role} messages")
         if role == "assistant":
             append_part(messages, "assistant", TextPart(text=text))
         else:

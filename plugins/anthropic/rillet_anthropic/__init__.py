@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from dataclasses import replace
+
 from rillet.provider import Capabilities, ProviderInfo
 from rillet.provider import hookimpl
 
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
 __all__ = ["PROVIDER", "rillet_providers", "rillet_replay_decoder", "stream_tokens"]
 
 __version__ = "0.1.0"
+
+_CAPABILITIES = Capabilities(tools=True, parallel_tools=True, reasoning=True, usage_in_stream=True, vision=True)
 
 #: The provider this plugin serves.
 PROVIDER = ProviderInfo(
@@ -35,7 +39,8 @@ PROVIDER = ProviderInfo(
     key_env_var="ANTHROPIC_API_KEY",
     default_base_url="https://api.anthropic.com",
     base_url_env_var="ANTHROPIC_BASE_URL",
-    capabilities=Capabilities(tools=True, parallel_tools=True, reasoning=True, usage_in_stream=True, vision=True),
+    capabilities=_CAPABILITIES,
+    model_capabilities={"claude-3-5-haiku*": replace(_CAPABILITIES, reasoning=False)},  # no extended thinking
 )
 
 
@@ -61,13 +66,15 @@ def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStrea
 
 
 @hookimpl
-def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder | None:
-    """A fresh decoder for a recorded ``POST …/v1/messages`` exchange (query string allowed).
+def rillet_replay_decoder(method: str, url: str, request_body: Any, provider: str | None = None) -> Decoder | None:
+    """A fresh decoder for a recorded ``POST …/v1/messages`` exchange (query string allowed),
+    or for a raw body (no URL) when ``provider`` is ``anthropic``.
 
     A request without ``"stream": true`` was answered with one JSON ``message`` object,
     which the decoder reads whole; a request body that is not JSON is taken as streaming.
     """
-    if method.upper() != "POST" or not urlsplit(url).path.rstrip("/").endswith("/v1/messages"):
+    raw_body = not url and provider == PROVIDER.name
+    if not raw_body and (method.upper() != "POST" or not urlsplit(url).path.rstrip("/").endswith("/v1/messages")):
         return None
     from .decoder import AnthropicDecoder
 

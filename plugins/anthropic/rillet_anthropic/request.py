@@ -1,7 +1,8 @@
 """Build the Anthropic Messages API request from a provider-neutral ``ChatRequest``.
 
 https://docs.anthropic.com/en/api/messages — ``POST {base}/v1/messages`` with the key in
-``x-api-key`` (never in the URL), ``anthropic-version: 2023-06-01`` and ``stream: true``.
+``x-api-key`` (never in the URL), ``anthropic-version: 2023-06-01`` and ``stream: true``. An image part becomes an ``image``
+block whose ``source`` is ``base64`` (media type and data) or ``url``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from rillet.provider import Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart, join_url, read_tool_arguments
+from rillet.provider import ImagePart, Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart, join_url, read_tool_arguments
 
 from .decoder import PROVIDER_BLOCK_KEY
 
@@ -27,6 +28,7 @@ __all__ = [
     "build_body",
     "build_http_request",
     "convert_messages",
+    "image_source",
     "messages_url",
     "thinking_config",
     "tool_choice",
@@ -156,12 +158,21 @@ def _user_blocks(message: Message) -> list[dict[str, Any]]:
         if isinstance(part, TextPart):
             if part.text:
                 blocks.append({"type": "text", "text": part.text})
+        elif isinstance(part, ImagePart):
+            blocks.append({"type": "image", "source": image_source(part)})
         elif isinstance(part, ToolResultPart):
             block: dict[str, Any] = {"type": "tool_result", "tool_use_id": part.call_id, "content": part.content}
             if part.is_error:
                 block["is_error"] = True
             blocks.append(block)
     return blocks
+
+
+def image_source(part: ImagePart) -> dict[str, Any]:
+    """An ``image`` block's ``source``: ``base64`` with the media type, or ``url``."""
+    if part.url is not None:
+        return {"type": "url", "url": part.url}
+    return {"type": "base64", "media_type": part.media_type, "data": part.base64()}
 
 
 def _assistant_blocks(message: Message) -> list[dict[str, Any]]:

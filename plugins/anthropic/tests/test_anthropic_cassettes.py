@@ -22,6 +22,7 @@ from anthropic_cassette_support import (
 
 ALL = shared_cassettes() + project_cassettes()
 PROJECT_FILES = {
+    "anthropic_image_input",
     "anthropic_redacted_thinking",
     "anthropic_overloaded_midstream",
     "anthropic_parallel_tool_use",

@@ -223,3 +223,30 @@ def test_a_tool_call_whose_arguments_were_not_json_is_sent_back_without_argument
     broken = ToolCallPart(call_id="t", name="f", raw_arguments='{"a": ', arguments_error="not JSON")
     _, turns = convert_messages([Message.user("hi"), Message("assistant", [broken])])
     assert turns[1]["content"] == [{"type": "tool_use", "id": "t", "name": "f", "input": {}}]
+
+
+def test_images_become_image_blocks_with_a_base64_or_url_source() -> None:
+    from rillet import ImagePart
+
+    inline = ImagePart.from_bytes(b"\xff\xd8\xff\xe0 jpeg bytes")
+    linked = ImagePart.from_url("https://example.com/chart.gif")
+    body = build_body("claude-sonnet-4-5", ChatRequest(messages=[Message("user", [inline, TextPart(text="and"), linked])]))
+    assert body["messages"] == [
+        {
+            "role": "user",
+            "content": [
+                {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": inline.base64()}},
+                {"type": "text", "text": "and"},
+                {"type": "image", "source": {"type": "url", "url": "https://example.com/chart.gif"}},
+            ],
+        }
+    ]
+
+
+def test_image_cassette_request_is_what_the_plugin_sends() -> None:
+    import rillet_anthropic
+    from rillet.testing import IMAGE_QUESTION, assert_plugin_sends_recorded_request
+
+    assert_plugin_sends_recorded_request(
+        rillet_anthropic, model(), IMAGE_QUESTION, PROJECT_CASSETTES / "anthropic_image_input.yaml"
+    )

@@ -30,6 +30,9 @@ __all__ = [
 #: The Gemini API (Google AI Studio keys). ``GEMINI_BASE_URL`` overrides it.
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
 
+#: Gemini 2.0 Flash does not think (2.5 and later do).
+_WITHOUT_THINKING = Capabilities(tools=True, parallel_tools=True, usage_in_stream=True, vision=True)
+
 #: The provider this plugin serves. Any other model id is passed to Gemini as given.
 PROVIDER = ProviderInfo(
     name="gemini",
@@ -53,6 +56,7 @@ PROVIDER = ProviderInfo(
         usage_in_stream=True,
         vision=True,
     ),
+    model_capabilities={"gemini-2.0-flash*": _WITHOUT_THINKING},
 )
 
 
@@ -79,14 +83,19 @@ def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStrea
 
 
 @hookimpl
-def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder | None:
+def rillet_replay_decoder(method: str, url: str, request_body: Any, provider: str | None = None) -> Decoder | None:
     """A decoder for recorded ``…:streamGenerateContent`` (SSE or JSON array) and
-    ``…:generateContent`` exchanges, whatever else the query string holds.
+    ``…:generateContent`` exchanges, whatever else the query string holds; for a raw body
+    (no URL) when ``provider`` is ``gemini``, its first byte tells SSE from a JSON array.
 
     The framing of a stream is the query's ``alt`` — or ``$alt``, with ``;``-separated
     options, as Google's REST transports write it (``?$alt=sse;enum-encoding=int``) —:
     ``sse`` gives SSE, anything else a JSON array.
     """
+    if not url and provider == PROVIDER.name:
+        from .decoder import GeminiDecoder
+
+        return GeminiDecoder()
     if method.upper() != "POST":
         return None
     from urllib.parse import parse_qs, urlsplit

@@ -4,6 +4,8 @@ https://ai.google.dev/api/caching#Content and
 https://ai.google.dev/gemini-api/docs/thought-signatures. Roles: ``user`` and ``model``;
 tool results are ``functionResponse`` parts of a ``user`` turn. Adjacent turns of the same
 role are merged, so the results of parallel calls travel in one turn as Gemini expects.
+An image part becomes ``inlineData`` (base64 bytes) or ``fileData`` (a link), with its
+``mimeType``.
 
 Reasoning goes back the way the decoder kept it: a ``ReasoningPart`` with text becomes a
 ``thought: true`` part; its ``signature`` (when it is Gemini's, i.e. the part carries
@@ -19,7 +21,7 @@ import json
 from typing import Any, Sequence
 
 from rillet.provider import LocalProtocolError
-from rillet.provider import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from rillet.provider import ImagePart, Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
 from .decoder import METADATA_KEY
 
@@ -66,10 +68,19 @@ def _user_parts(message: Message, names: dict[str, str]) -> list[dict[str, Any]]
     for part in message.content:
         if isinstance(part, TextPart):
             parts.append({"text": part.text})
+        elif isinstance(part, ImagePart):
+            parts.append(image_part(part))
         elif isinstance(part, ToolResultPart):
             parts.append({"functionResponse": _function_response(part, names)})
         # Reasoning and tool calls only belong to assistant messages; ignored elsewhere.
     return parts
+
+
+def image_part(part: ImagePart) -> dict[str, Any]:
+    """An image as a Gemini part: ``inlineData`` (base64 bytes) or ``fileData`` (a URI), with its MIME type."""
+    if part.url is not None:
+        return {"fileData": {"mimeType": part.media_type, "fileUri": part.url}}
+    return {"inlineData": {"mimeType": part.media_type, "data": part.base64()}}
 
 
 def _function_response(part: ToolResultPart, names: dict[str, str]) -> dict[str, Any]:

@@ -206,3 +206,28 @@ def test_key_resolution_and_base_url_env(monkeypatch, tmp_path) -> None:  # type
     assert resolve_gemini_key(_model(key="explicit")) == "explicit"
     monkeypatch.setenv("GEMINI_BASE_URL", "http://localhost:9999/v1beta/")
     assert _model().base_url == "http://localhost:9999/v1beta"
+
+
+def test_images_become_inline_data_or_file_data_parts() -> None:
+    from rillet import ImagePart
+
+    inline = ImagePart.from_bytes(b"GIF89a tiny")
+    linked = ImagePart.from_url("https://example.com/scan.png")
+    body = body_of(ChatRequest(messages=[Message("user", [TextPart(text="Read these"), inline, linked])]))
+    assert body["contents"] == [
+        {
+            "role": "user",
+            "parts": [
+                {"text": "Read these"},
+                {"inlineData": {"mimeType": "image/gif", "data": inline.base64()}},
+                {"fileData": {"mimeType": "image/png", "fileUri": "https://example.com/scan.png"}},
+            ],
+        }
+    ]
+
+
+def test_image_cassette_request_is_what_the_plugin_sends() -> None:
+    from rillet.testing import IMAGE_QUESTION, assert_plugin_sends_recorded_request
+
+    sender = StreamingChatModel(rillet_gemini.PROVIDER, "gemini-2.5-flash", key=KEY)
+    assert_plugin_sends_recorded_request(rillet_gemini, sender, IMAGE_QUESTION, OWN / "gemini_image_input.yaml")

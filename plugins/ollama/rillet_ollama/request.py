@@ -23,7 +23,8 @@ Messages: text parts are joined into ``content``; an assistant's reasoning goes 
 ``thinking`` and its calls as ``tool_calls`` (``arguments`` as an object, the call ``id``
 kept); each tool result becomes a ``role: "tool"`` message with ``tool_name`` (taken from
 the result, or from the call it answers) and ``tool_call_id``. A failed tool result is
-prefixed with ``Error: `` — Ollama has no error flag.
+prefixed with ``Error: `` — Ollama has no error flag. Image parts go in the message's
+``images`` list as base64; Ollama takes no image links (``ConfigurationError``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from rillet.provider import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart, join_url
+from rillet.provider import ConfigurationError, ImagePart, Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart, join_url
 
 if TYPE_CHECKING:
     import httpx
@@ -104,9 +105,12 @@ def convert_messages(messages: list[Message]) -> list[dict[str, Any]]:
         thinking: list[str] = []
         calls: list[dict[str, Any]] = []
         results: list[dict[str, Any]] = []
+        images: list[str] = []
         for part in message.content:
             if isinstance(part, TextPart):
                 text.append(part.text)
+            elif isinstance(part, ImagePart):
+                images.append(_image_base64(part))
             elif isinstance(part, ReasoningPart):
                 thinking.append(part.text)
             elif isinstance(part, ToolCallPart):
@@ -114,16 +118,28 @@ def convert_messages(messages: list[Message]) -> list[dict[str, Any]]:
                 calls.append({"id": part.call_id, "function": function})
             elif isinstance(part, ToolResultPart):
                 results.append(_tool_result(part, names))
-        if text or thinking or calls or not results:
+        if text or thinking or calls or images or not results:
             entry: dict[str, Any] = {"role": message.role if message.role != "tool" else "user"}
             entry["content"] = "".join(text)
             if thinking and message.role == "assistant":
                 entry["thinking"] = "".join(thinking)
             if calls:
                 entry["tool_calls"] = calls
+            if images:
+                entry["images"] = images
             converted.append(entry)
         converted.extend(results)
     return converted
+
+
+def _image_base64(part: ImagePart) -> str:
+    """An image for a message's ``images`` list: Ollama takes base64 bytes only, never a link."""
+    if part.url is not None:
+        raise ConfigurationError(
+            f"Ollama takes image bytes, not links: download {part.url[:80]!r} and pass the file "
+            f"(ImagePart.from_path, or `rillet chat -a FILE`)"
+        )
+    return part.base64()
 
 
 def _tool_result(part: ToolResultPart, names: dict[str, str]) -> dict[str, Any]:

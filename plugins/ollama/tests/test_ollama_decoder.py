@@ -189,7 +189,7 @@ def test_decoder_for_url_and_replay_hook() -> None:
     assert decoder_for_url("http://h:11434/v1/chat/completions") is None
     assert rillet_ollama.rillet_replay_decoder(method="HEAD", url="https://huggingface.co/x", request_body=None) is None
     assert rillet_ollama.rillet_replay_decoder(method="GET", url="http://h/api/chat", request_body=None) is None
-    decoder = rillet_ollama.rillet_replay_decoder(method="POST", url="http://h/api/chat", request_body={"model": "q"})
+    decoder = rillet_ollama.rillet_replay_decoder(method="POST", url="http://h:11434/api/chat", request_body={"model": "q"})
     assert decoder.feed(b'{"message": {"content": "x"}, "done": false}\n')[0].model == "q"
 
 

@@ -23,8 +23,9 @@ def test_provider_description() -> None:
         "ollama", None, "http://localhost:11434", "OLLAMA_HOST", (),
     )
     assert info.capabilities.as_dict() == {
-        "tools": True, "parallel_tools": True, "reasoning": True, "usage_in_stream": True, "vision": True,
-    }
+        "tools": True, "parallel_tools": True, "reasoning": True, "usage_in_stream": True, "vision": False,
+    }  # vision only for the models that take images, by family
+    assert info.capabilities_for("llava:7b").as_dict() == {**info.capabilities.as_dict(), "vision": True}
     assert not info.needs_key
 
 

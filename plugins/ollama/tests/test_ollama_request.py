@@ -130,3 +130,32 @@ def test_unparsed_tool_call_arguments_are_sent_as_an_object() -> None:
     broken = ToolCallPart(call_id="c2", name="g", raw_arguments="{oops")
     messages = build_body("m", ChatRequest(messages=[Message("assistant", [part, broken])]))["messages"]
     assert [c["function"]["arguments"] for c in messages[0]["tool_calls"]] == [{"x": 1}, {}]
+
+
+def test_images_go_in_the_images_list_as_base64_and_links_are_refused() -> None:
+    from rillet import ImagePart, TextPart
+
+    inline = ImagePart.from_bytes(b"\x89PNG\r\n\x1a\nbytes")
+    body = build_body("llava", ChatRequest(messages=[Message("user", [TextPart(text="What is it?"), inline])]))
+    assert body["messages"] == [{"role": "user", "content": "What is it?", "images": [inline.base64()]}]
+    linked = ImagePart.from_url("https://example.com/cat.png")
+    with pytest.raises(rillet.ConfigurationError, match="Ollama takes image bytes, not links"):
+        build_body("llava", ChatRequest(messages=[Message("user", [linked])]))
+
+
+def test_image_cassette_request_is_what_the_plugin_sends() -> None:
+    import rillet_ollama
+    from rillet.provider import StreamingChatModel
+    from rillet.testing import IMAGE_QUESTION, assert_plugin_sends_recorded_request
+
+    sender = StreamingChatModel(rillet_ollama.PROVIDER, "gemma3", key="rillet-conformance-placeholder")
+    assert_plugin_sends_recorded_request(rillet_ollama, sender, IMAGE_QUESTION, OWN / "ollama_image_input.yaml")
+
+
+def test_vision_is_per_model_family() -> None:
+    import rillet_ollama
+
+    info = rillet_ollama.PROVIDER
+    assert info.capabilities_for("llava:13b").vision and info.capabilities_for("gemma3:4b").vision
+    assert info.capabilities_for("llama3.2-vision").vision
+    assert not info.capabilities_for("llama3.2").vision and not info.capabilities.vision

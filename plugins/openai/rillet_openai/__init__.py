@@ -7,12 +7,18 @@ Two providers:
   ``/v1`` …; a server other than api.openai.com may run without a key.
 * ``openai-responses`` — the Responses API (``POST {base_url}/responses``, SSE).
 
+And, through Chat Completions, presets of OpenAI-compatible providers (``deepseek``,
+``groq``, ``mistral``, ``openrouter``, ``together``, ``xai``; local ``vllm``, ``lmstudio``,
+``llamacpp``: see :mod:`rillet_openai.presets`) and the servers a user added with
+``rillet providers add``.
+
 This module stays light (``rillet providers`` imports it): request builders and decoders
 are imported only when a stream is opened.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -25,6 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["PROVIDER", "RESPONSES_PROVIDER", "rillet_providers", "rillet_replay_decoder", "stream_tokens"]
 
 __version__ = "0.1.0"
+
+#: The distribution name discovery records as the plugin of this plugin's providers.
+DISTRIBUTION = "rillet-openai"
 
 _MODELS = (
     "gpt-4.1",
@@ -41,6 +50,16 @@ _MODELS = (
 
 _CAPABILITIES = Capabilities(tools=True, parallel_tools=True, reasoning=True, usage_in_stream=True, vision=True)
 
+#: Where OpenAI's models differ from the provider's capabilities: GPT-4o and GPT-4.1 do not
+#: reason; o3-mini, o1-mini and GPT-3.5 take no images.
+_MODEL_CAPABILITIES = {
+    "gpt-4o*": replace(_CAPABILITIES, reasoning=False),
+    "gpt-4.1*": replace(_CAPABILITIES, reasoning=False),
+    "o3-mini*": replace(_CAPABILITIES, vision=False),
+    "o1-mini*": replace(_CAPABILITIES, vision=False),
+    "gpt-3.5*": replace(_CAPABILITIES, reasoning=False, vision=False),
+}
+
 #: Chat Completions: OpenAI and every OpenAI-compatible server.
 PROVIDER = ProviderInfo(
     name="openai",
@@ -50,6 +69,7 @@ PROVIDER = ProviderInfo(
     default_base_url="https://api.openai.com/v1",
     base_url_env_var="OPENAI_BASE_URL",
     capabilities=_CAPABILITIES,
+    model_capabilities=_MODEL_CAPABILITIES,
 )
 
 #: The Responses API, as a second model family.
@@ -61,20 +81,42 @@ RESPONSES_PROVIDER = ProviderInfo(
     default_base_url="https://api.openai.com/v1",
     base_url_env_var="OPENAI_BASE_URL",
     capabilities=_CAPABILITIES,
+    model_capabilities=_MODEL_CAPABILITIES,
 )
 
 
 @hookimpl
 def rillet_providers() -> list[ProviderInfo]:
-    """rillet-openai serves ``openai`` (Chat Completions) and ``openai-responses``."""
-    return [PROVIDER, RESPONSES_PROVIDER]
+    """rillet-openai serves ``openai`` (Chat Completions), ``openai-responses``, the presets
+    of OpenAI-compatible providers and the servers added with ``rillet providers add``."""
+    from .presets import chat_providers
+
+    return [PROVIDER, RESPONSES_PROVIDER, *chat_providers()]
+
+
+def _is_chat_provider(name: str) -> bool:
+    """Whether ``name`` streams through Chat Completions: ``openai``, a preset, or a server
+    the user added (the providers file is read only for a name that is neither)."""
+    from .presets import PRESET_NAMES, user_presets
+
+    if name == PROVIDER.name or name in PRESET_NAMES:
+        return True
+    return name != RESPONSES_PROVIDER.name and any(info.name == name for info in user_presets())
 
 
 @hookimpl
 def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStream | None:
-    """Stream ``request`` from an ``openai/…`` or ``openai-responses/…`` model; else ``None``."""
-    if model.provider == PROVIDER.name:
+    """Stream ``request`` from an ``openai/…``, ``openai-responses/…`` or preset model; else ``None``."""
+    if model.info.plugin is not None and model.info.plugin != DISTRIBUTION:
+        return None  # another plugin's provider: answered without reading the providers file
+    if _is_chat_provider(model.provider):
         from rillet.provider import TokenStream
+
+        from .presets import BODY_DEFAULTS
+
+        defaults = BODY_DEFAULTS.get(model.provider)
+        if defaults:
+            request = request.model_copy(update={"extra": {**defaults, **request.extra}})
 
         from .chat_decoder import ChatCompletionsDecoder
         from .chat_request import build_chat_request
@@ -105,7 +147,7 @@ def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStrea
 
 
 @hookimpl
-def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder | None:
+def rillet_replay_decoder(method: str, url: str, request_body: Any, provider: str | None = None) -> Decoder | None:
     """A fresh decoder for a recorded ``POST …/chat/completions`` or ``POST …/responses``.
 
     A query string (Azure's ``?api-version=…``) does not matter. For Chat Completions,
@@ -113,24 +155,28 @@ def rillet_replay_decoder(method: str, url: str, request_body: Any) -> Decoder |
     body without ``[DONE]`` is complete). A request without ``"stream": true`` was answered
     with one JSON object (``chat.completion`` or ``response``), which the decoder reads
     whole; its HTTP errors map the same way. A request body that is not JSON is taken as
-    streaming.
+    streaming. Chat Completions events are named after ``provider`` when it is one of the
+    presets (a recording sent to api.deepseek.com replays as ``deepseek``); a raw body (no
+    URL) is read as Chat Completions SSE, or as Responses SSE for ``openai-responses``.
     """
-    if method.upper() != "POST":
+    raw_body = not url and provider is not None
+    if method.upper() != "POST" and not raw_body:
         return None
     path = urlsplit(url).path.rstrip("/")
     body = request_body if isinstance(request_body, dict) else {}
     whole_body = isinstance(request_body, dict) and body.get("stream") is not True
-    if path.endswith("/chat/completions"):
+    chat_name = provider if provider is not None and _is_chat_provider(provider) else PROVIDER.name
+    if path.endswith("/chat/completions") or (raw_body and provider != RESPONSES_PROVIDER.name):
         from .chat_decoder import ChatCompletionsDecoder
 
         options = body.get("stream_options")
         include_usage = bool(isinstance(options, dict) and options.get("include_usage"))
         model = body.get("model")
         return ChatCompletionsDecoder(
-            PROVIDER.name, include_usage=include_usage, model=model if isinstance(model, str) else "",
+            chat_name, include_usage=include_usage, model=model if isinstance(model, str) else "",
             whole_body=whole_body,
         )
-    if path.endswith("/responses"):
+    if path.endswith("/responses") or raw_body:
         try:
             from .responses_decoder import ResponsesDecoder
         except ImportError:

@@ -12,6 +12,9 @@ Decisions, documented in the README:
   (``reasoning_content`` / ``reasoning``) only on assistant messages that also carry tool
   calls — DeepSeek's thinking mode requires exactly that and ignores it elsewhere, and
   api.openai.com never returns reasoning text, so nothing is sent to it.
+* Image parts turn a message's ``content`` into a list of ``text`` and ``image_url`` parts
+  (the image's link, or its bytes as a ``data:`` URL); messages without images keep plain
+  string content, which every compatible server takes.
 * ``stream: true`` and ``stream_options.include_usage: true`` always; ``request.extra`` is
   merged last, so it can override anything (``{"stream_options": None}`` drops the key for
   servers that reject it).
@@ -43,12 +46,14 @@ def is_openai_host(base_url: str) -> bool:
 def chat_headers(model: StreamingChatModel) -> dict[str, str]:
     """Request headers: the key goes in ``Authorization``, never in the URL.
 
-    api.openai.com always needs a key (``MissingKeyError`` otherwise). Any other base URL
-    is taken to be a compatible server that may run without one (a local vLLM or Ollama):
-    the header is sent only when a key is configured.
+    api.openai.com always needs a key (``MissingKeyError`` otherwise), and so does a preset
+    that names a key variable (``deepseek``: ``DEEPSEEK_API_KEY``). Any other base URL is
+    taken to be a compatible server that may run without one (a local vLLM or Ollama): the
+    header is sent only when a key is configured.
     """
     headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
-    key = model.require_key() if is_openai_host(model.base_url) else model.key
+    preset_needs_key = model.provider != "openai" and model.info.needs_key  # deepseek, groq …: their key variable
+    key = model.require_key() if preset_needs_key or is_openai_host(model.base_url) else model.key
     if key:
         headers["Authorization"] = f"Bearer {key}"
     return headers
@@ -116,10 +121,22 @@ def messages_to_wire(messages: list[Message]) -> list[dict[str, Any]]:
                 texts.append(part.text)
             elif part.type == "tool_result":
                 wire.append({"role": "tool", "tool_call_id": part.call_id, "content": part.content})
-        if texts or message.role in ("system", "user"):
+        images = message.images
+        if texts or images or message.role in ("system", "user"):
             role = "user" if message.role == "tool" else message.role
-            wire.append({"role": role, "content": "".join(texts)})
+            wire.append({"role": role, "content": _content_parts(message) if images else "".join(texts)})
     return wire
+
+
+def _content_parts(message: Message) -> list[dict[str, Any]]:
+    """Text and images in order, as content parts (``image_url`` holds a link or a ``data:`` URL)."""
+    parts: list[dict[str, Any]] = []
+    for part in message.content:
+        if part.type == "text":
+            parts.append({"type": "text", "text": part.text})
+        elif part.type == "image":
+            parts.append({"type": "image_url", "image_url": {"url": part.as_url()}})
+    return parts
 
 
 def _assistant(message: Message) -> dict[str, Any]:

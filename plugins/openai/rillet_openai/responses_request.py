@@ -3,7 +3,8 @@
 Conversation messages become Responses *input items*:
 
 * leading ``system`` messages → ``instructions``; a later one → a ``system`` role item;
-* ``user`` / ``assistant`` text → ``{"role", "content"}`` message items;
+* ``user`` / ``assistant`` text → ``{"role", "content"}`` message items; a user message
+  with images → one item whose content lists ``input_text`` and ``input_image`` parts;
 * an assistant ``ToolCallPart`` → a ``function_call`` item (with its ``fc_…`` item id when
   the decoder kept it);
 * a ``ToolResultPart`` → a ``function_call_output`` item;
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from rillet.provider import ConfigurationError
-from rillet.provider import ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from rillet.provider import ImagePart, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
 if TYPE_CHECKING:
     from rillet.provider import Message
@@ -139,9 +140,22 @@ def _user_or_tool_items(message: Message) -> list[dict[str, Any]]:
             items.append({"type": "function_call_output", "call_id": part.call_id, "output": part.content})
         elif isinstance(part, TextPart):
             texts.append(part.text)
-    if texts or (not items and message.role == "user"):
+    if message.images:
+        items.append({"role": "user", "content": _input_content(message)})
+    elif texts or (not items and message.role == "user"):
         items.append({"role": "user", "content": "".join(texts)})
     return items
+
+
+def _input_content(message: Message) -> list[dict[str, Any]]:
+    """Text and images in order: ``input_text`` and ``input_image`` (a link or a ``data:`` URL)."""
+    content: list[dict[str, Any]] = []
+    for part in message.content:
+        if isinstance(part, TextPart):
+            content.append({"type": "input_text", "text": part.text})
+        elif isinstance(part, ImagePart):
+            content.append({"type": "input_image", "image_url": part.as_url()})
+    return content
 
 
 def _assistant_items(message: Message) -> list[dict[str, Any]]:

@@ -135,8 +135,9 @@ def test_assistant_with_only_tool_calls_has_null_content_and_foreign_reasoning_i
 
 def test_providers_hook() -> None:
     infos = {info.name: info for info in rillet_providers()}
-    assert set(infos) == {"openai", "openai-responses"}
-    for info in infos.values():
+    presets = {"deepseek", "groq", "mistral", "openrouter", "together", "xai", "vllm", "lmstudio", "llamacpp"}
+    assert set(infos) >= {"openai", "openai-responses"} | presets
+    for info in (infos["openai"], infos["openai-responses"]):
         assert info.key_env_var == "OPENAI_API_KEY" and info.default_base_url == "https://api.openai.com/v1"
         assert info.capabilities.as_dict() == dict.fromkeys(
             ["tools", "parallel_tools", "reasoning", "usage_in_stream", "vision"], True)
@@ -222,3 +223,46 @@ def test_token_stream_end_to_end_sync_and_async() -> None:
         e.model_dump(exclude={"timing"}) for e in async_events
     ]
     assert seen[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+# images ---------------------------------------------------------------------------------
+
+def test_images_make_the_content_a_list_of_text_and_image_url_parts() -> None:
+    from rillet import ImagePart
+
+    linked = ImagePart.from_url("https://example.com/cat.png")
+    inline = ImagePart.from_bytes(b"\x89PNG\r\n\x1a\n1234")
+    message = Message("user", [TextPart(text="Compare"), linked, TextPart(text="with"), inline])
+    body = build_chat_body("gpt-4o", ChatRequest(messages=[Message.system("Be brief."), message]))
+    assert body["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Compare"},
+                {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
+                {"type": "text", "text": "with"},
+                {"type": "image_url", "image_url": {"url": inline.as_url()}},
+            ],
+        },
+    ]
+    assert inline.as_url().startswith("data:image/png;base64,")
+
+
+def test_image_cassette_request_is_what_the_plugin_sends() -> None:
+    import rillet_openai
+    from pathlib import Path
+
+    from rillet.testing import IMAGE_QUESTION, assert_plugin_sends_recorded_request
+
+    cassette = Path(__file__).resolve().parents[3] / "cassettes" / "openai" / "openai_chat_image_input.yaml"
+    assert_plugin_sends_recorded_request(rillet_openai, model(name="gpt-4o-mini"), IMAGE_QUESTION, cassette)
+
+
+def test_a_model_without_vision_is_refused_before_sending() -> None:
+    from rillet import ImagePart
+
+    blind = model(name="o3-mini")
+    assert blind.capabilities.vision is False and model(name="gpt-4o").capabilities.reasoning is False
+    with pytest.raises(rillet.ConfigurationError, match="openai/o3-mini cannot take images"):
+        blind.stream_tokens(Message("user", [ImagePart.from_bytes(b"\x89PNG\r\n\x1a\n1234")]))

@@ -20,6 +20,7 @@ from test_openai_responses_support import (
 ALL = shared_cassettes() + project_cassettes()
 PROJECT_FILES = {
     "responses_error_event",
+    "responses_image_input",
     "responses_failed",
     "responses_http_errors",
     "responses_incomplete_content_filter",

@@ -199,3 +199,30 @@ def test_raw_reasoning_text_goes_back_as_content() -> None:
         "content": [{"type": "reasoning_text", "text": "We need answer capital of France."}],
     }
     assert sent[2] == {"role": "assistant", "content": "The capital of France is Paris."}
+
+
+def test_images_become_input_image_items_beside_input_text() -> None:
+    from rillet import ImagePart
+
+    linked = ImagePart.from_url("https://example.com/cat.webp")
+    body = body_of(ChatRequest(messages=[Message("user", [TextPart(text="What is it?"), linked])]))
+    assert body["input"] == [
+        {
+            "role": "user",
+            "content": [
+                {"type": "input_text", "text": "What is it?"},
+                {"type": "input_image", "image_url": "https://example.com/cat.webp"},
+            ],
+        }
+    ]
+
+
+def test_image_cassette_request_is_what_the_plugin_sends() -> None:
+    from pathlib import Path
+
+    import rillet_openai
+    from rillet.testing import IMAGE_QUESTION, assert_plugin_sends_recorded_request
+
+    cassette = Path(__file__).resolve().parents[3] / "cassettes" / "openai" / "responses_image_input.yaml"
+    sender = StreamingChatModel(rillet_openai.RESPONSES_PROVIDER, "gpt-4o-mini", key=KEY)
+    assert_plugin_sends_recorded_request(rillet_openai, sender, IMAGE_QUESTION, cassette)
