@@ -179,3 +179,11 @@ def test_cors_is_off_unless_configured() -> None:
         opened = httpx.options(url + "/v1/chat/completions", headers=preflight, timeout=30)
     assert "access-control-allow-origin" not in closed.headers
     assert opened.headers["access-control-allow-origin"] == "http://app.example"
+
+
+def test_a_recording_that_cannot_be_played_is_named_as_the_client_named_it(tmp_path: Any) -> None:
+    (tmp_path / "broken.yaml").write_text("not: a cassette\n")
+    with running_gateway(GatewayConfig(replay_dir=str(tmp_path))) as url:
+        response = post(url, "/v1/chat/completions", {"model": "replay/broken.yaml", "messages": HELLO})
+    assert response.status_code == 404 and "replay/broken.yaml" in response.json()["error"]["message"]
+    assert str(tmp_path) not in response.text  # the server's own paths stay on the server

@@ -62,9 +62,20 @@ def _replay_recording(name: str, config: GatewayConfig) -> str:
         root = root.resolve()
         path = (root / relative).resolve()
         if path.is_relative_to(root) and path.is_file():
+            _check_playable(path, f"replay/{name}")
             return f"{path}{hash_sign}{number}"
     where = "under --replay-dir" if config.replay_dir else "among the bundled demos (start the gateway with --replay-dir to serve cassettes)"
     raise _not_found(f"replay/{name}", f"names no recording {where}")
+
+
+def _check_playable(path: Path, client_name: str) -> None:
+    """404 for a file that is not a cassette, saying so without the server's path."""
+    from ..cassettes import load_cassette
+
+    try:
+        load_cassette(path)
+    except RilletError:
+        raise _not_found(client_name, "names a file that is not a vcrpy cassette") from None
 
 
 def model_list(config: GatewayConfig) -> list[dict[str, Any]]:
