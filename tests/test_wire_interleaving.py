@@ -5,6 +5,7 @@ same answer; events that cannot be written yet are held, and nothing else waits.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from typing import Any
@@ -118,13 +119,14 @@ def test_random_interleavings_round_trip(target: str) -> None:
         assert again.message.reasoning == source.message.reasoning, where
         assert _calls(again) == _calls(source), where
         assert again.finish_reason == source.finish_reason, where
+        signatures = "".join(part.signature or "" for part in source.message.content if part.type == "reasoning")
         if target != "openai-responses":  # the Responses format has no place for signatures
-            signatures = [part.signature or "" for part in again.message.content if part.type == "reasoning"]
-            assert "".join(signatures) == "".join(p.signature or "" for p in source.message.content if p.type == "reasoning")
+            assert "".join(part.signature or "" for part in again.message.content if part.type == "reasoning") == signatures
 
         answer = SDK_ANSWER[target](body)
         assert answer["text"] == source.message.text, where
         assert answer.get("reasoning", source.message.reasoning) == source.message.reasoning, where
+        assert answer.get("signatures", signatures) == signatures, where
         assert answer["calls"] == _calls(source), where
         assert answer["finish"] == SDK_FINISH[target][source.finish_reason or ""], where
 
@@ -206,7 +208,6 @@ def test_openai_chat_writes_interleaved_calls_unbuffered() -> None:
 @pytest.mark.parametrize("target", list(FORMATS))
 def test_sync_and_async_drivers_write_the_same_bytes(target: str) -> None:
     """The held events go out the same way through ``stream`` and ``astream``."""
-    import asyncio
 
     async def drive(events: list[Any]) -> bytes:
         async def source() -> Any:
