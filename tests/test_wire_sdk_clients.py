@@ -18,16 +18,10 @@ from openai.types.responses import ResponseStreamEvent
 from pydantic import TypeAdapter
 
 from rillet import StreamAggregator
-from rillet.framing import SSEParser
-from wire_support import decode_recording, encode_all, recorded_interactions
+from wire_support import decode_recording, encode_all, loads_or_raw, recorded_interactions, sse_frames
 
 INTERACTIONS = recorded_interactions()
 IDS = [name for name, _ in INTERACTIONS]
-
-
-def _frames(body: bytes) -> list[Any]:
-    parser = SSEParser()
-    return parser.feed(body) + parser.close()
 
 
 def _source(interaction: Any) -> tuple[list[Any], Any]:
@@ -39,17 +33,10 @@ def _arguments(call: Any) -> Any:
     return call.arguments if call.arguments is not None else call.raw_arguments
 
 
-def _loads_or_raw(text: str) -> Any:
-    try:
-        return json.loads(text) if text.strip() else {}
-    except ValueError:
-        return text
-
-
 @pytest.mark.parametrize(("name", "interaction"), INTERACTIONS, ids=IDS)
 def test_openai_sdk_accumulates_the_chat_stream(name: str, interaction: Any) -> None:
     events, source = _source(interaction)
-    frames = _frames(encode_all("openai-chat", events))
+    frames = sse_frames(encode_all("openai-chat", events))
     state = ChatCompletionStreamState()
     payloads = [json.loads(frame.data) for frame in frames if frame.data != "[DONE]"]
     for payload in payloads:
@@ -61,7 +48,7 @@ def test_openai_sdk_accumulates_the_chat_stream(name: str, interaction: Any) -> 
     message = snapshot.choices[0].message
     assert (message.content or "") == source.message.text
     assert [(choice.message.content or "") for choice in snapshot.choices] == [answer.text for answer in source.choices]
-    calls = [(call.id, call.function.name, _loads_or_raw(call.function.arguments)) for call in message.tool_calls or []]
+    calls = [(call.id, call.function.name, loads_or_raw(call.function.arguments)) for call in message.tool_calls or []]
     assert calls == [(call.call_id, call.name, _arguments(call)) for call in source.message.tool_calls]
     if source.error is None:
         assert snapshot.choices[0].finish_reason in ("stop", "length", "tool_calls", "content_filter")
@@ -75,7 +62,7 @@ def frame_is_last(frames: list[Any], payload: dict[str, Any]) -> bool:
 @pytest.mark.parametrize(("name", "interaction"), INTERACTIONS, ids=IDS)
 def test_anthropic_sdk_accumulates_the_messages_stream(name: str, interaction: Any) -> None:
     events, source = _source(interaction)
-    frames = _frames(encode_all("anthropic", events))
+    frames = sse_frames(encode_all("anthropic", events))
     adapter: TypeAdapter[Any] = TypeAdapter(RawMessageStreamEvent)
     snapshot = None
     buffers: dict[int, bytes] = {}
@@ -107,7 +94,7 @@ def test_anthropic_sdk_accumulates_the_messages_stream(name: str, interaction: A
 @pytest.mark.parametrize(("name", "interaction"), INTERACTIONS, ids=IDS)
 def test_openai_sdk_accumulates_the_responses_stream(name: str, interaction: Any) -> None:
     events, source = _source(interaction)
-    frames = _frames(encode_all("openai-responses", events))
+    frames = sse_frames(encode_all("openai-responses", events))
     adapter: TypeAdapter[Any] = TypeAdapter(ResponseStreamEvent)
     state: Any = ResponseStreamState(input_tools=openai.omit, text_format=openai.omit)
     final = None
@@ -128,7 +115,7 @@ def test_openai_sdk_accumulates_the_responses_stream(name: str, interaction: Any
         part.text for item in final.output if item.type == "message" for part in item.content if part.type == "output_text"
     )
     assert text == source.message.text
-    calls = [(item.call_id, item.name, _loads_or_raw(item.arguments)) for item in final.output if item.type == "function_call"]
+    calls = [(item.call_id, item.name, loads_or_raw(item.arguments)) for item in final.output if item.type == "function_call"]
     assert calls == [(call.call_id, call.name, _arguments(call)) for call in source.message.tool_calls]
 
 
@@ -147,7 +134,7 @@ def test_a_gemini_thought_signature_goes_through_an_openai_client_and_back_to_ge
     signature = first["gemini"]["thought_signature"]
 
     state = ChatCompletionStreamState()
-    for frame in _frames(encode_all("openai-chat", events)):
+    for frame in sse_frames(encode_all("openai-chat", events)):
         if frame.data != "[DONE]":
             state.handle_chunk(ChatCompletionChunk.model_validate(json.loads(frame.data)))
     assistant = state.current_completion_snapshot.choices[0].message.model_dump(exclude_none=True)

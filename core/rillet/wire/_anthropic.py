@@ -6,7 +6,8 @@ The stream is ``message_start``, then content blocks one at a time —
 (``text_delta``), ``thinking`` (``thinking_delta``, ``signature_delta``), ``tool_use``
 (``input_json_delta``) and ``redacted_thinking`` — then ``message_delta`` with the stop
 reason and the usage, and ``message_stop``. An ``error`` event becomes ``event: error``
-and nothing after it.
+and nothing after it. Events of other blocks that come while a tool call's block is
+unfinished are held and written, in order, when it closes (the rule is in ``_blocks``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ chunk when ``include_usage`` was asked (and the provider reported usage), and
 with ``data``), the place OpenAI-compatible clients keep them to send back; a Gemini tool
 call's thought signature travels in the call's ``extra_content.google.thought_signature``,
 as Gemini's own OpenAI-compatible API sends it. An ``error`` event becomes
-``data: {"error": …}`` with no ``[DONE]`` after it.
+``data: {"error": …}`` with no ``[DONE]`` after it. Every event is written at once, in
+any order: a ``tool_calls`` delta names its call by index, so the argument deltas of
+parallel calls may interleave (the block formats hold them instead, see ``_blocks``).
 """
 
 from __future__ import annotations

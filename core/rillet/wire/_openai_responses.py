@@ -7,7 +7,9 @@ a time — a ``message`` (``response.output_text.delta``), a ``reasoning`` item
 ``encrypted_content``) or a ``function_call`` (``response.function_call_arguments.delta``)
 — each with its ``added`` / ``done`` events, then ``response.completed`` (or
 ``response.incomplete`` when the answer was cut by the token limit or a filter). Every
-event has a ``sequence_number``. An ``error`` event becomes ``response.failed``.
+event has a ``sequence_number``. An ``error`` event becomes ``response.failed``. Events
+of other items that come while a function call's item is unfinished are held and written,
+in order, when it is done (the rule is in ``_blocks``).
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ OWN_CHAT = [
     "openai_chat_inband_error_no_done",
     "openai_chat_malformed_frame",
     "openai_chat_missing_done",
+    "openai_chat_parallel_tool_calls_interleaved",
     "openai_chat_whole_tool_calls_no_index",
     "vllm_chat_reasoning_delta",
     "openai_chat_mistral_thinking_content_parts",
