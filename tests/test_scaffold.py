@@ -1,4 +1,5 @@
-"""``rillet plugin new``: the generated package passes the conformance kit before anyone edits it."""
+"""``rillet plugin new``: the generated package passes the conformance kit before anyone edits it,
+in each wire family, and a new provider of the family is a few lines of edits away."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from pathlib import Path
 
 import pytest
 from cli_support import run
+from scaffold_edits import EDITS, apply_edit
 
 import rillet
-from rillet.scaffold import PluginSpec, create_plugin
+from rillet.scaffold import WIRES, PluginSpec, create_plugin
+
+#: The most lines of generated code an author edits for a new provider of a family (issue 13).
+EDIT_BUDGET = 30
 
 
 def _run_generated_tests(package: Path) -> subprocess.CompletedProcess[str]:
@@ -27,10 +32,11 @@ def _run_generated_tests(package: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     "spec",
     [
-        PluginSpec("acme"),
+        *(PluginSpec("acme", wire=wire) for wire in WIRES),
         PluginSpec("my-provider", base_url="http://localhost:8080/v1/", key_env_var="MYP_KEY", model="org/model:7b"),
+        PluginSpec("my-provider", base_url="http://localhost:8080/v1/", model="org/model:7b", wire="json-array"),
     ],
-    ids=["defaults", "hyphenated-local-server"],
+    ids=[*WIRES, "hyphenated-local-server", "hyphenated-local-server-json-array"],
 )
 def test_the_generated_plugin_passes_every_kit_test_with_none_skipped(spec: PluginSpec, tmp_path: Path) -> None:
     package = create_plugin(spec, tmp_path)
@@ -42,6 +48,19 @@ def test_the_generated_plugin_passes_every_kit_test_with_none_skipped(spec: Plug
     assert passed >= 50, summary  # the kit's standard tests over four cassettes, two scenarios, three request tests
     scenarios = [line for line in done.stdout.splitlines() if line.startswith("PASSED") and "::test_scenario_replays[" in line]
     assert len(scenarios) == 2, "the two live scenarios did not both run and pass"
+    assert any(line.startswith("PASSED") and "::test_capabilities_match_cassettes" in line for line in done.stdout.splitlines())
+
+
+@pytest.mark.parametrize("wire", list(WIRES))
+def test_a_new_provider_of_each_family_is_at_most_30_edited_lines_away(wire: str, tmp_path: Path) -> None:
+    """Other paths, field names and headers than the generated ones: the edit is counted,
+    the cassettes are those of the new provider, and the kit passes."""
+    package = create_plugin(PluginSpec("acme", wire=wire), tmp_path)
+    edited = apply_edit(package, "rillet_acme", EDITS[wire])
+    assert 0 < edited <= EDIT_BUDGET, f"{wire}: {edited} lines of generated code edited"
+    done = _run_generated_tests(package)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "skipped" not in done.stdout.strip().splitlines()[-1]
 
 
 def test_the_generated_package_is_named_and_wired_for_discovery(tmp_path: Path) -> None:
@@ -101,7 +120,17 @@ def test_bad_input_is_one_line_saying_what_to_do(arguments: list[str], message: 
 def test_the_command_says_what_it_made_and_what_to_run_next(tmp_path: Path) -> None:
     result = run("plugin", "new", "acme", "--directory", str(tmp_path), "--base-url", "https://api.acme.dev/v2")
     assert result.exit_code == 0, result.stderr
-    assert f"Created {tmp_path / 'rillet-acme'} (16 files) for provider 'acme' at https://api.acme.dev/v2." in result.stdout
+    assert f"Created {tmp_path / 'rillet-acme'} (16 files) for provider 'acme' at https://api.acme.dev/v2, wire openai-compatible." in result.stdout
     assert "pip install -e '.[test]'" in result.stdout and "pytest" in result.stdout
     cassette = (tmp_path / "rillet-acme" / "cassettes" / "acme_text.yaml").read_text()
     assert "uri: https://api.acme.dev/v2/chat/completions" in cassette
+
+
+def test_the_wire_option_picks_the_family_and_refuses_unknown_ones(tmp_path: Path) -> None:
+    result = run("plugin", "new", "acme", "--wire", "ndjson", "--directory", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert "uri: https://api.acme.example/v1/api/chat" in (tmp_path / "rillet-acme" / "cassettes" / "acme_text.yaml").read_text()
+    refused = run("plugin", "new", "other", "--wire", "grpc", "--directory", str(tmp_path))
+    assert refused.exit_code == 2 and "grpc" in refused.stderr
+    with pytest.raises(rillet.ConfigurationError, match="'grpc' is not a wire family: use one of openai-compatible, sse-events"):
+        PluginSpec("other", wire="grpc")
