@@ -3,6 +3,7 @@ in each wire family, and a new provider of the family is a few lines of edits aw
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from cli_support import run
 from scaffold_edits import EDITS, apply_edit
+from seeded_bugs import SEEDED_BUGS
 
 import rillet
 from rillet.scaffold import WIRES, PluginSpec, create_plugin
@@ -134,3 +136,46 @@ def test_the_wire_option_picks_the_family_and_refuses_unknown_ones(tmp_path: Pat
     assert refused.exit_code == 2 and "grpc" in refused.stderr
     with pytest.raises(rillet.ConfigurationError, match="'grpc' is not a wire family: use one of openai-compatible, sse-events"):
         PluginSpec("other", wire="grpc")
+
+
+@pytest.mark.parametrize("bug", list(SEEDED_BUGS))
+def test_the_kit_catches_each_known_streaming_bug_by_name(bug: str, tmp_path: Path) -> None:
+    """Each bug real plugins shipped, seeded into a copy of a shipped decoder, fails the kit
+    with a message that names it."""
+    from rillet.testing._known_bugs import KNOWN_BUGS
+
+    seeded = SEEDED_BUGS[bug]
+    package = create_plugin(PluginSpec("acme", wire=seeded.wire), tmp_path)
+    decoder = package / "rillet_acme" / "decoder.py"
+    source = decoder.read_text()
+    for old, new in seeded.edits:
+        assert source.count(old) == 1, f"{bug}: {old!r} is not once in the {seeded.wire} decoder"
+        source = source.replace(old, new)
+    decoder.write_text(source)
+    done = _run_generated_tests(package)
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    assert f"known bug: {KNOWN_BUGS[seeded.key][0]}" in done.stdout, done.stdout[-4000:]
+
+
+def test_declared_usage_needs_evidence_by_default_so_a_dropped_usage_chunk_cannot_hide(tmp_path: Path) -> None:
+    """With no expected file listing usage, the kit still fails a plugin that declares
+    ``usage_in_stream``: first for the missing evidence, then, with the usage chunk dropped,
+    naming that bug."""
+    package = create_plugin(PluginSpec("acme"), tmp_path)
+    for expected in (package / "tests" / "expected").glob("*.json"):
+        data = json.loads(expected.read_text(encoding="utf-8"))
+        for outcome in data["interactions"].values():
+            outcome.pop("usage", None)
+        expected.write_text(json.dumps(data), encoding="utf-8")
+    failing = "FAILED tests/test_rillet_acme_conformance.py::TestAcmeConformance::test_capabilities_match_cassettes"
+    unlisted = _run_generated_tests(package)
+    assert unlisted.returncode == 1 and failing in unlisted.stdout, unlisted.stdout[-3000:]
+    assert "capabilities.usage_in_stream is True but no expected file lists the `usage` a cassette streams" in unlisted.stdout
+
+    decoder = package / "rillet_acme" / "decoder.py"
+    old, new = SEEDED_BUGS["dropped final usage chunk"].edits[0]
+    decoder.write_text(decoder.read_text().replace(old, new))
+    dropped = _run_generated_tests(package)
+    assert dropped.returncode == 1 and failing in dropped.stdout, dropped.stdout[-3000:]
+    assert "capabilities.usage_in_stream is True but no cassette shows it" in dropped.stdout
+    assert "known bug: dropped final usage chunk" in dropped.stdout

@@ -351,12 +351,12 @@ def test_wrong_expected_outcome_is_reported(pytester: pytest.Pytester) -> None:
 
 
 def test_capability_mismatch_is_reported(pytester: pytest.Pytester) -> None:
-    _write(pytester, body="    capabilities = rillet.Capabilities(usage_in_stream=True)\n    require_capability_evidence = True\n")
+    _write(pytester, body="    capabilities = rillet.Capabilities(tools=True, usage_in_stream=True)\n")  # evidence is required by default
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rA", "-k", "capabilities or manifest")
     outcomes = _outcomes(result)
     assert outcomes == {"test_plugin_manifest": "FAILED", "test_capabilities_match_cassettes": "FAILED"}
     result.stdout.fnmatch_lines(
-        ["*fake_text#0 show reasoning but capabilities.reasoning is False*", "*capabilities.usage_in_stream is True but no cassette shows it*"]
+        ["*fake_text#0 show reasoning but capabilities.reasoning is False*", "*capabilities.tools is True but no cassette shows it*"]
     )
 
 
