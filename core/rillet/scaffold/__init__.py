@@ -102,6 +102,7 @@ class PluginSpec:
     def placeholders(self) -> dict[str, str]:
         """The values the template's ``{{…}}`` names stand for."""
         from .. import __version__
+        from ..testing._levels import LATEST_KIT_LEVEL
 
         return {
             "name": self.name,
@@ -112,6 +113,7 @@ class PluginSpec:
             "key_env_var": self.key_env_var,
             "model": self.model,
             "rillet_version": __version__,
+            "kit_level": str(LATEST_KIT_LEVEL),
             "wire": self.wire,
             "wire_summary": self.family.summary,
             "wire_documentation": self.family.documentation,

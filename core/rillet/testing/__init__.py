@@ -25,6 +25,7 @@ interaction of your cassettes::
         scenarios = {"mistral_text": GREETING, "mistral_tools": WEATHER_QUESTION}  # recorded with a real key
         scenario_model = "mistral-small-latest"
         scenario_cassette_dir = REPO / "cassettes" / "mistral"
+        kit_level = 2                                # the checks this plugin passes (KIT_LEVELS)
         # optional:
         require_capability_evidence = False          # only while recording it: on by default
 
@@ -37,7 +38,9 @@ mapping (recorded and synthetic 400/401/403/404/429/5xx); that the capabilities 
 the cassettes show, each declared one backed by evidence; that no credential is recorded;
 and that the outcome matches the expected file (``pytest --rillet-draft-expected`` drafts
 missing ones for review). A failure with the mark of a streaming bug real plugins shipped
-names it (``known bug: …``). Each live
+names it (``known bug: …``). ``kit_level`` pins the checks: a new check comes at a new
+level (:data:`KIT_LEVELS` says what each added), so upgrading rillet never fails a
+plugin's CI by surprise. Each live
 scenario replays through the plugin's real ``stream_tokens`` with vcrpy, its request
 matched on method, URL and body. A standard test with nothing to run on (no scenario, no
 recorded HTTP error) errors and says what to add instead of being skipped.
@@ -60,6 +63,8 @@ _EXPORTS = {
     "Case": "._cases",
     "ExpectedOutcome": "._expected",
     "GREETING": "._standard_requests",
+    "KIT_LEVELS": "._levels",
+    "LATEST_KIT_LEVEL": "._levels",
     "ProviderConformance": "._kit",
     "WEATHER_QUESTION": "._standard_requests",
     "RecordedResponseServer": "._server",
@@ -84,6 +89,8 @@ __all__ = [
     "Case",
     "ExpectedOutcome",
     "GREETING",
+    "KIT_LEVELS",
+    "LATEST_KIT_LEVEL",
     "ProviderConformance",
     "RecordedResponseServer",
     "SharedRecordings",
@@ -121,6 +128,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._checks import capability_evidence, check_grammar, check_invariants, chunks_at, dump_events, split_points
     from ._expected import ExpectedOutcome, draft_expected
     from ._kit import ProviderConformance, standard_test_violations
+    from ._levels import KIT_LEVELS, LATEST_KIT_LEVEL
     from ._secrets import secret_problems
     from ._server import RecordedResponseServer
     from ._shared import SharedRecordings

@@ -12,6 +12,7 @@ from ._checks import capability_evidence, check_grammar, check_invariants, chunk
 from ._error_tests import SYNTHETIC_STATUSES, HTTPErrorTests
 from ._expected import draft_expected, write_draft
 from ._known_bugs import expected_outcome_bugs, known_bug, split_bug
+from ._levels import check_kit_level
 from ._scenario_tests import ScenarioTests
 from ._shared import MissingSharedRecordings
 from ._transport_tests import TransportTests
@@ -94,8 +95,10 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
       looks for ``<stem>.expected.json`` beside the cassette);
     * ``scenarios`` — live requests (cassette name -> prompt or ``ChatRequest``) with
       ``scenario_model`` and ``scenario_cassette_dir``; at least one;
+    * ``kit_level`` — the kit level the plugin passes (``rillet.testing.KIT_LEVELS``);
+      a newer rillet adds checks only at newer levels, so pinning keeps CI stable;
     * optionally ``interactions_filter`` (a function ``Case -> bool``),
-      ``require_capability_evidence`` (on by default: set it False only while the
+      ``require_capability_evidence`` (on from kit level 2: set it False only while the
       evidence is being recorded), ``split_seeds`` and ``scenario_base_url``.
 
     Every ``test_*`` method here is a standard test: removing one, or overriding it
@@ -110,7 +113,10 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
     cassette_paths: ClassVar[Sequence[str | Path]] = ()
     expected_dirs: ClassVar[Sequence[str | Path]] = ()
     interactions_filter: ClassVar[Callable[[Case], bool] | None] = None
-    require_capability_evidence: ClassVar[bool] = True
+    #: The kit level the class passes (``rillet.testing.KIT_LEVELS``); ``None``: the latest.
+    kit_level: ClassVar[int | None] = None
+    #: ``None``: on from kit level 2.
+    require_capability_evidence: ClassVar[bool | None] = None
     split_seeds: ClassVar[int] = 20
     #: Live scenarios: cassette name -> prompt (str) or rillet.ChatRequest.
     scenarios: ClassVar[dict[str, Any]] = {}
@@ -125,6 +131,7 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
         problems = standard_test_violations(cls)
         if problems:
             raise TypeError("\n".join(problems))
+        check_kit_level(cls.kit_level, cls.__name__)
 
     # collection ---------------------------------------------------------------------
 
@@ -383,8 +390,8 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
         assert not mismatches, f"{case.id} differs from {case.expected_path}:\n  " + "\n  ".join(mismatches)
 
     def test_capabilities_match_cassettes(self) -> None:
-        """A capability a cassette shows is declared, and a declared one is backed by
-        evidence (unless ``require_capability_evidence`` is False): ``tools`` and
+        """A capability a cassette shows is declared, and (from kit level 2, or with
+        ``require_capability_evidence``) a declared one is backed by evidence: ``tools`` and
         ``reasoning`` by a cassette that shows them, ``parallel_tools`` by a stream with two
         calls or more, ``usage_in_stream`` by a stream with usage whose expected file lists it."""
         declared = self.declared_capabilities().as_dict()
@@ -402,7 +409,10 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
             for capability, ids in shown_by.items()
             if not declared.get(capability)
         ]
-        if self.require_capability_evidence:
+        required = self.require_capability_evidence
+        if required is None:
+            required = check_kit_level(self.kit_level, type(self).__name__) >= 2
+        if required:
             for capability, value in declared.items():
                 if not value or capability == "vision":
                     continue
