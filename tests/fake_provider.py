@@ -1,6 +1,7 @@
 """A minimal provider plugin for core tests: NDJSON lines of a made-up wire format.
 
-``{"t": "text"}`` is a token, ``{"r": "text"}`` reasoning, ``{"done": "stop"}`` the end,
+``{"t": "text"}`` is a token, ``{"r": "text"}`` reasoning, ``{"done": "stop"}`` the end (with
+``"usage": {…}``, the usage),
 ``{"error": "message", "code": "overloaded"}`` an in-band error.
 """
 
@@ -47,7 +48,8 @@ class FakeDecoder:
             elif "r" in item:
                 events.append(rillet.ReasoningEvent(text=item["r"]))
             elif "done" in item:
-                events.append(rillet.EndEvent(finish_reason=item["done"], raw_finish_reason=item["done"]))
+                usage = rillet.Usage(**item["usage"]) if "usage" in item else None
+                events.append(rillet.EndEvent(finish_reason=item["done"], raw_finish_reason=item["done"], usage=usage))
             elif "error" in item:
                 cls = rillet._errors.error_class_for_code(item.get("code", "server"))
                 events.append(rillet.ErrorEvent.from_exception(cls(item["error"])))

@@ -89,22 +89,32 @@ def test_each_plugin_installs_alone_appears_and_uninstalls(venv: Venv) -> None:
 
 
 @journey
-def test_a_scaffolded_plugin_installs_appears_and_passes_the_kit(venv: Venv, tmp_path: Path) -> None:
-    """The third-party journey: `rillet plugin new`, pip install it, see it listed, run its tests."""
-    made = venv.run(venv.rillet, "plugin", "new", "acme", "--directory", tmp_path)
-    assert made.returncode == 0, made.stderr
-    package = tmp_path / "rillet-acme"
+def test_a_scaffolded_plugin_of_each_wire_family_installs_appears_passes_the_kit_and_replays(venv: Venv, tmp_path: Path) -> None:
+    """The third-party journey, once per wire family in one environment: `rillet plugin new
+    --wire`, pip install it, see it listed, run its tests, replay its cassettes, uninstall."""
+    from rillet.scaffold import WIRES
 
-    installed = venv.run(venv.rillet, "install", package)
-    assert installed.returncode == 0, installed.stdout + installed.stderr
-    listed = venv.providers()["acme"]
-    assert listed["plugin"] == "rillet-acme" and listed["key"]["env_var"] == "ACME_API_KEY"
+    for wire, family in WIRES.items():
+        name = f"acme-{wire}"
+        made = venv.run(venv.rillet, "plugin", "new", name, "--wire", wire, "--directory", tmp_path)
+        assert made.returncode == 0, made.stderr
+        package = tmp_path / f"rillet-{name}"
 
-    tested = venv.run(venv.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=package)
-    summary = tested.stdout.strip().splitlines()[-1]
-    assert tested.returncode == 0, tested.stdout[-3000:]
-    assert " passed" in summary and "skipped" not in summary, summary
+        installed = venv.run(venv.rillet, "install", package)
+        assert installed.returncode == 0, installed.stdout + installed.stderr
+        listed = venv.providers()[name]
+        assert listed["plugin"] == f"rillet-{name}" and listed["key"]["env_var"] == f"{name.replace('-', '_').upper()}_API_KEY"
 
-    removed = venv.run(venv.rillet, "uninstall", "-y", "rillet-acme")
-    assert removed.returncode == 0, removed.stdout + removed.stderr
-    assert "acme" not in venv.providers()
+        tested = venv.run(venv.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=package)
+        summary = tested.stdout.strip().splitlines()[-1]
+        assert tested.returncode == 0, (wire, tested.stdout[-3000:])
+        assert " passed" in summary and "skipped" not in summary, (wire, summary)
+
+        for stem, last_line in (("text", f"[end] stop ({family.raw_stop})"), ("tool_call", f"[end] tool_calls ({family.raw_tool_calls})")):
+            replayed = venv.run(venv.rillet, "replay", package / "cassettes" / f"{name}_{stem}.yaml", "--split-seed", "3")
+            assert replayed.returncode == 0, (wire, replayed.stderr)
+            assert f"-> 200 ({name})" in replayed.stdout and replayed.stdout.strip().splitlines()[-1] == last_line, (wire, replayed.stdout)
+
+        removed = venv.run(venv.rillet, "uninstall", "-y", f"rillet-{name}")
+        assert removed.returncode == 0, removed.stdout + removed.stderr
+        assert name not in venv.providers()

@@ -13,7 +13,7 @@ import pytest
 
 import rillet
 import rillet.provider
-from rillet.scaffold import PluginSpec, create_plugin
+from rillet.scaffold import WIRES, PluginSpec, create_plugin
 
 REPO = Path(__file__).resolve().parents[1]
 PUBLIC_MODULES = {"rillet", "rillet.provider", "rillet.testing", "rillet.cassettes"}
@@ -47,8 +47,9 @@ def test_shipped_plugins_import_only_public_modules(plugin: str) -> None:
     assert private_imports(REPO / "plugins" / plugin) == []
 
 
-def test_the_scaffold_output_imports_only_public_modules(tmp_path: Path) -> None:
-    package = create_plugin(PluginSpec("acme"), tmp_path)
+@pytest.mark.parametrize("wire", list(WIRES))
+def test_the_scaffold_output_imports_only_public_modules(wire: str, tmp_path: Path) -> None:
+    package = create_plugin(PluginSpec("acme", wire=wire), tmp_path)
     assert private_imports(package) == []
 
 

@@ -351,12 +351,12 @@ def test_wrong_expected_outcome_is_reported(pytester: pytest.Pytester) -> None:
 
 
 def test_capability_mismatch_is_reported(pytester: pytest.Pytester) -> None:
-    _write(pytester, body="    capabilities = rillet.Capabilities(usage_in_stream=True)\n    require_capability_evidence = True\n")
+    _write(pytester, body="    capabilities = rillet.Capabilities(tools=True, usage_in_stream=True)\n")  # evidence is required by default
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rA", "-k", "capabilities or manifest")
     outcomes = _outcomes(result)
     assert outcomes == {"test_plugin_manifest": "FAILED", "test_capabilities_match_cassettes": "FAILED"}
     result.stdout.fnmatch_lines(
-        ["*fake_text#0 show reasoning but capabilities.reasoning is False*", "*capabilities.usage_in_stream is True but no cassette shows it*"]
+        ["*fake_text#0 show reasoning but capabilities.reasoning is False*", "*capabilities.tools is True but no cassette shows it*"]
     )
 
 
@@ -419,3 +419,31 @@ def test_scenario_records_filtered_then_replays_every_interaction(pytester: pyte
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-k", "scenario")
     result.stdout.fnmatch_lines(["*1 recorded interaction(s) went unplayed*"])
     result.assert_outcomes(failed=1)
+
+
+def test_a_pinned_kit_level_keeps_the_checks_a_plugin_passed(pytester: pytest.Pytester) -> None:
+    """Capability evidence came at level 2: a class pinned at level 1 is not failed by it,
+    the same class at level 2 (or unpinned: the latest) is."""
+    unbacked = "    capabilities = rillet.Capabilities(reasoning=True, usage_in_stream=True, tools=True)\n"
+    outcomes = {}
+    for level in ("1", "2", "None"):
+        _write(pytester, body=unbacked + f"    kit_level = {level}\n")
+        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rA", "-k", "capabilities")
+        outcomes[level] = _outcomes(result)["test_capabilities_match_cassettes"]
+    assert outcomes == {"1": "PASSED", "2": "FAILED", "None": "FAILED"}
+
+
+def test_an_unknown_kit_level_is_refused_naming_the_known_ones() -> None:
+    from rillet.testing import KIT_LEVELS, LATEST_KIT_LEVEL, ProviderConformance
+
+    assert LATEST_KIT_LEVEL == max(KIT_LEVELS) == 2
+    with pytest.raises(TypeError, match=r"TestFuture.kit_level = 3: this rillet knows kit levels 1, 2; pin one of them, or upgrade"):
+        type("TestFuture", (ProviderConformance,), {"kit_level": 3})
+
+
+def test_the_changelog_in_the_author_guide_lists_every_kit_level() -> None:
+    from rillet.testing import KIT_LEVELS
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "plugin-author-guide.md").read_text(encoding="utf-8")
+    for level, added in KIT_LEVELS.items():
+        assert f"| {level} | {added} |" in guide, f"kit level {level} is not in the author guide's changelog"

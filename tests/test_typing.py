@@ -21,7 +21,7 @@ import rillet
 import rillet.hookspecs
 import rillet.provider
 import rillet.testing
-from rillet.scaffold import PluginSpec, create_plugin
+from rillet.scaffold import WIRES, PluginSpec, create_plugin
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "tests" / "typechecks" / "check_event_narrowing.py"
@@ -69,18 +69,21 @@ def test_all_is_a_literal_list_of_exactly_the_lazy_exports(module: ModuleType, e
 @pytest.fixture(scope="module")
 def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     """mypy's errors (strict, rillet's configuration) on the example, on the same loop
-    without the ``if``, and on a freshly scaffolded plugin: one run, by what was checked."""
+    without the ``if``, and on a freshly scaffolded plugin of each wire family: one run, by what was checked."""
     folder = tmp_path_factory.mktemp("mypy")
     unnarrowed = folder / "unnarrowed.py"
     unnarrowed.write_text(UNNARROWED, encoding="utf-8")
-    scaffolded = create_plugin(PluginSpec("acme"), folder) / "rillet_acme"
+    scaffolded = [  # one package per wire family, named apart so mypy sees four modules
+        create_plugin(PluginSpec(f"acme-{number}", wire=wire), folder) / f"rillet_acme_{number}"
+        for number, wire in enumerate(WIRES)
+    ]
     stdout, stderr, _ = mypy_api.run([
         "--config-file", str(REPO / "pyproject.toml"),
         "--cache-dir", str(folder / "cache"),
         "--no-error-summary",
         str(EXAMPLE),
         str(unnarrowed),
-        str(scaffolded),
+        *(str(package) for package in scaffolded),
     ])
     assert not stderr, stderr
     errors: dict[str, list[str]] = {"example": [], "unnarrowed": [], "scaffold": []}

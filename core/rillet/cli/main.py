@@ -172,7 +172,7 @@ def cli() -> None:
 
 
 def _register_builtin_commands() -> None:
-    from . import chat, install, keys, plugin, providers, replay, serve
+    from . import chat, conformance, install, keys, plugin, providers, replay, serve
 
     for command in (
         providers.providers,
@@ -185,6 +185,7 @@ def _register_builtin_commands() -> None:
         install.uninstall,
         plugin.plugin,
         serve.serve,
+        conformance.conformance,
     ):
         cli.add_command(command)
 

@@ -25,24 +25,30 @@ def plugin() -> None:
     "--directory", "-d", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True, metavar="DIR",
     help="Where to create the rillet-NAME package directory.",
 )
-@click.option("--base-url", default="", metavar="URL", help="The provider's API root; /chat/completions is appended.  [default: https://api.NAME.example/v1]")
+@click.option(
+    "--wire", type=click.Choice(["openai-compatible", "sse-events", "ndjson", "json-array"]), default="openai-compatible",
+    show_default=True, help="How the provider streams: OpenAI-style `data:` chunks, named SSE events (Anthropic style), "
+    "NDJSON (Ollama style) or a streamed JSON array (Gemini style).",
+)
+@click.option("--base-url", default="", metavar="URL", help="The provider's API root; the stream's path is appended.  [default: https://api.NAME.example/v1]")
 @click.option("--key-env-var", default="", metavar="VAR", help="The environment variable holding the API key.  [default: NAME_API_KEY]")
 @click.option("--model", default="", metavar="MODEL", help="The model the scenarios and examples use.  [default: NAME-chat]")
-def new(name: str, directory: Path, base_url: str, key_env_var: str, model: str) -> None:
+def new(name: str, directory: Path, wire: str, base_url: str, key_env_var: str, model: str) -> None:
     """Create the package rillet-NAME: a request builder, a decoder, hand-written cassettes
     and a conformance test class that passes as generated.
 
     \b
     Examples:
       rillet plugin new mistral --base-url https://api.mistral.ai/v1 --model mistral-small-latest
+      rillet plugin new llama-box --wire ndjson --base-url http://localhost:11434
       cd rillet-mistral && pip install -e '.[test]' && pytest
     """
     from ..scaffold import PluginSpec, create_plugin
 
-    spec = PluginSpec(name, base_url=base_url, key_env_var=key_env_var, model=model)
+    spec = PluginSpec(name, base_url=base_url, key_env_var=key_env_var, model=model, wire=wire)
     target = create_plugin(spec, directory)
     count = sum(1 for path in target.rglob("*") if path.is_file())
-    click.echo(f"Created {target} ({count} files) for provider {spec.name!r} at {spec.base_url}.")
+    click.echo(f"Created {target} ({count} files) for provider {spec.name!r} at {spec.base_url}, wire {spec.wire}.")
     click.echo("Next:")
     click.echo(f"  cd {target}")
     click.echo("  pip install -e '.[test]'     # the plugin, rillet, pytest and vcrpy")

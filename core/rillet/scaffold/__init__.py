@@ -1,10 +1,12 @@
 """``rillet plugin new``: a provider plugin package that passes the conformance kit as generated.
 
-The package is rendered from ``template/``: every file's path and text have their
-``{{placeholder}}`` names replaced. It starts from the most common wire format
-(OpenAI-style chat-completion chunks over SSE) with a request builder, a decoder,
-hand-written cassettes with expected outcomes, and a conformance test class with live
-scenarios, so ``pip install -e '.[test]' && pytest`` passes before the author changes a line.
+The package is rendered from ``template/`` (what every plugin has: the hooks, the
+expected outcomes, the conformance test class with live scenarios) and ``wires/<wire>/``
+(the request builder, the decoder, request tests and hand-written cassettes of one wire
+family, see :data:`WIRES`): every file's path and text have their ``{{placeholder}}``
+names replaced. Every family streams text, reasoning and parallel tool calls, so
+``pip install -e '.[test]' && pytest`` passes, with capability evidence, before the author
+changes a line.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ._wires import DEFAULT_WIRE, WIRES, WireFamily
+
 if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
         from importlib.resources.abc import Traversable
     else:  # importlib.resources.abc is new in 3.11
         from importlib.abc import Traversable
 
-__all__ = ["PluginSpec", "create_plugin"]
+__all__ = ["DEFAULT_WIRE", "WIRES", "PluginSpec", "WireFamily", "create_plugin"]
 
 _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _ENV_VAR = re.compile(r"[A-Z_][A-Z0-9_]*")
@@ -36,17 +40,21 @@ class PluginSpec:
     """What a new plugin is called and where its provider lives.
 
     ``name`` is the provider name (``acme`` → distribution ``rillet-acme``, package
-    ``rillet_acme``); ``base_url`` the API root that ``/chat/completions`` is appended to.
+    ``rillet_acme``); ``base_url`` the API root the stream's path is appended to;
+    ``wire`` the family the plugin starts from (a key of :data:`WIRES`).
     """
 
     name: str
     base_url: str = ""
     key_env_var: str = ""
     model: str = ""
+    wire: str = DEFAULT_WIRE
 
     def __post_init__(self) -> None:
         from .._errors import ConfigurationError
 
+        if self.wire not in WIRES:
+            raise ConfigurationError(f"--wire {self.wire!r} is not a wire family: use one of {', '.join(WIRES)}")
         if not _NAME.fullmatch(self.name):
             raise ConfigurationError(
                 f"{self.name!r} is not a plugin name: use lowercase letters, digits and single hyphens, "
@@ -86,9 +94,15 @@ class PluginSpec:
         """The CamelCase stem of the generated classes (``my-provider`` → ``MyProvider``)."""
         return "".join(part.capitalize() for part in self.name.split("-"))
 
+    @property
+    def family(self) -> WireFamily:
+        """The wire family the plugin starts from."""
+        return WIRES[self.wire]
+
     def placeholders(self) -> dict[str, str]:
         """The values the template's ``{{…}}`` names stand for."""
         from .. import __version__
+        from ..testing._levels import LATEST_KIT_LEVEL
 
         return {
             "name": self.name,
@@ -99,6 +113,12 @@ class PluginSpec:
             "key_env_var": self.key_env_var,
             "model": self.model,
             "rillet_version": __version__,
+            "kit_level": str(LATEST_KIT_LEVEL),
+            "wire": self.wire,
+            "wire_summary": self.family.summary,
+            "wire_documentation": self.family.documentation,
+            "raw_stop": self.family.raw_stop,
+            "raw_tool_calls": self.family.raw_tool_calls,
         }
 
 
@@ -114,7 +134,8 @@ def create_plugin(spec: PluginSpec, directory: str | Path = ".") -> Path:
     if target.exists():
         raise ConfigurationError(f"{target} already exists; remove it or pass another --directory")
     values = spec.placeholders()
-    for source, relative in _template_files(files(__name__) / "template", ""):
+    root = files(__name__)
+    for source, relative in _template_files(root / "template", "") + _template_files(root / "wires" / spec.wire, ""):
         path = target / _render(relative.removesuffix(".tmpl"), values)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_render(source.read_text(encoding="utf-8"), values), encoding="utf-8")

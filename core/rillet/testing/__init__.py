@@ -25,8 +25,9 @@ interaction of your cassettes::
         scenarios = {"mistral_text": GREETING, "mistral_tools": WEATHER_QUESTION}  # recorded with a real key
         scenario_model = "mistral-small-latest"
         scenario_cassette_dir = REPO / "cassettes" / "mistral"
+        kit_level = 2                                # the checks this plugin passes (KIT_LEVELS)
         # optional:
-        require_capability_evidence = True           # a declared capability must show in some cassette
+        require_capability_evidence = False          # only while recording it: on by default
 
 Run ``pytest plugins/mistral``. For each interaction ``stem#N`` the kit checks the event
 grammar and the invariants of docs/events.md; the same events whole, byte by byte, inside
@@ -34,8 +35,12 @@ UTF-8 characters and CRLF and at random split points; truncation (the body cut b
 terminal condition gives ``error`` code ``truncated`` with the partial result); sync/async
 parity and cancellation through the real transport and a loopback socket; HTTP error
 mapping (recorded and synthetic 400/401/403/404/429/5xx); that the capabilities match what
-the cassettes show; that no credential is recorded; and that the outcome matches the
-expected file (``pytest --rillet-draft-expected`` drafts missing ones for review). Each live
+the cassettes show, each declared one backed by evidence; that no credential is recorded;
+and that the outcome matches the expected file (``pytest --rillet-draft-expected`` drafts
+missing ones for review). A failure with the mark of a streaming bug real plugins shipped
+names it (``known bug: …``). ``kit_level`` pins the checks: a new check comes at a new
+level (:data:`KIT_LEVELS` says what each added), so upgrading rillet never fails a
+plugin's CI by surprise. Each live
 scenario replays through the plugin's real ``stream_tokens`` with vcrpy, its request
 matched on method, URL and body. A standard test with nothing to run on (no scenario, no
 recorded HTTP error) errors and says what to add instead of being skipped.
@@ -59,6 +64,8 @@ _EXPORTS = {
     "ExpectedOutcome": "._expected",
     "GREETING": "._standard_requests",
     "IMAGE_QUESTION": "._standard_requests",
+    "KIT_LEVELS": "._levels",
+    "LATEST_KIT_LEVEL": "._levels",
     "ProviderConformance": "._kit",
     "WEATHER_QUESTION": "._standard_requests",
     "assert_plugin_sends_recorded_request": "._request_check",
@@ -85,6 +92,8 @@ __all__ = [
     "ExpectedOutcome",
     "GREETING",
     "IMAGE_QUESTION",
+    "KIT_LEVELS",
+    "LATEST_KIT_LEVEL",
     "ProviderConformance",
     "RecordedResponseServer",
     "SharedRecordings",
@@ -124,6 +133,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._expected import ExpectedOutcome, draft_expected
     from ._kit import ProviderConformance, standard_test_violations
     from ._request_check import assert_plugin_sends_recorded_request
+    from ._levels import KIT_LEVELS, LATEST_KIT_LEVEL
     from ._secrets import secret_problems
     from ._server import RecordedResponseServer
     from ._shared import SharedRecordings

@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from typing import Any, Iterable, Sequence
 
+from ._known_bugs import known_bug
+
 __all__ = [
     "DELTA_TYPES",
     "TERMINAL_TYPES",
@@ -109,14 +111,16 @@ def invariant_problems(events: Sequence[Any]) -> list[str]:
         elif kind == "tool_call_start":
             if event.index in starts:
                 problems.append(f"tool call {event.index}: a second tool_call_start (event {position})")
-            if event.index in deltas or event.index in finished:
-                problems.append(f"tool call {event.index}: tool_call_start after its deltas or its tool_call")
+            if event.index in finished:
+                problems.append(f"tool call {event.index}: tool_call_start after its tool_call — {known_bug('premature-finalisation')}")
+            elif event.index in deltas:
+                problems.append(f"tool call {event.index}: tool_call_start after its deltas")
             starts[event.index] = event
         elif kind == "tool_call_delta":
             if event.index in finished:
                 problems.append(
                     f"tool call {event.index}: a delta (event {position}) after its tool_call — "
-                    "tool_call must come at the end of its block, never early"
+                    f"tool_call must come at the end of its block, never early; {known_bug('premature-finalisation')}"
                 )
             deltas.setdefault(event.index, []).append(event.arguments_delta)
         elif kind == "tool_call":

@@ -11,6 +11,8 @@ from ._cases import Case, call_replay_decoder, collect_cases, find_cassettes, sp
 from ._checks import capability_evidence, check_grammar, check_invariants, chunks_at, dump_events, split_points
 from ._error_tests import SYNTHETIC_STATUSES, HTTPErrorTests
 from ._expected import draft_expected, write_draft
+from ._known_bugs import expected_outcome_bugs, known_bug, split_bug
+from ._levels import check_kit_level
 from ._scenario_tests import ScenarioTests
 from ._shared import MissingSharedRecordings
 from ._transport_tests import TransportTests
@@ -22,6 +24,13 @@ if TYPE_CHECKING:
 __all__ = ["ProviderConformance", "standard_test_violations"]
 
 _CACHE_ATTRIBUTE = "_rillet_cases_cache"
+#: What shows each capability, said when a declared one has no evidence.
+_EVIDENCE = {
+    "tools": "add a cassette where the model calls a tool",
+    "parallel_tools": "add a cassette where the model makes two tool calls or more in one answer",
+    "reasoning": "add a cassette where the model streams its reasoning",
+    "usage_in_stream": "add a cassette whose stream reports usage, and list that usage in its expected file",
+}
 _MISSING = {
     "any_case": "no interaction in cassette_paths",
     "cassette_case": "no interaction in cassette_paths is decoded by the plugin: check the URL match of its "
@@ -86,8 +95,11 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
       looks for ``<stem>.expected.json`` beside the cassette);
     * ``scenarios`` — live requests (cassette name -> prompt or ``ChatRequest``) with
       ``scenario_model`` and ``scenario_cassette_dir``; at least one;
+    * ``kit_level`` — the kit level the plugin passes (``rillet.testing.KIT_LEVELS``);
+      a newer rillet adds checks only at newer levels, so pinning keeps CI stable;
     * optionally ``interactions_filter`` (a function ``Case -> bool``),
-      ``require_capability_evidence``, ``split_seeds`` and ``scenario_base_url``.
+      ``require_capability_evidence`` (on from kit level 2: set it False only while the
+      evidence is being recorded), ``split_seeds`` and ``scenario_base_url``.
 
     Every ``test_*`` method here is a standard test: removing one, or overriding it
     without ``@pytest.mark.xfail(reason=…)``, makes the class fail to import.
@@ -101,7 +113,10 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
     cassette_paths: ClassVar[Sequence[str | Path]] = ()
     expected_dirs: ClassVar[Sequence[str | Path]] = ()
     interactions_filter: ClassVar[Callable[[Case], bool] | None] = None
-    require_capability_evidence: ClassVar[bool] = False
+    #: The kit level the class passes (``rillet.testing.KIT_LEVELS``); ``None``: the latest.
+    kit_level: ClassVar[int | None] = None
+    #: ``None``: on from kit level 2.
+    require_capability_evidence: ClassVar[bool | None] = None
     split_seeds: ClassVar[int] = 20
     #: Live scenarios: cassette name -> prompt (str) or rillet.ChatRequest.
     scenarios: ClassVar[dict[str, Any]] = {}
@@ -116,6 +131,7 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
         problems = standard_test_violations(cls)
         if problems:
             raise TypeError("\n".join(problems))
+        check_kit_level(cls.kit_level, cls.__name__)
 
     # collection ---------------------------------------------------------------------
 
@@ -304,6 +320,7 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
                 shown = got[first] if first < len(got) else "<missing>"
                 wanted = reference[first] if first < len(reference) else "<missing>"
                 differing.append(f"{label} (cuts {cuts[:8]}…): event {first} is {shown!r}, whole body gives {wanted!r}")
+                differing += [f"  {bug}" for bug in [split_bug(label)] if bug]
         assert not differing, "splitting the body changes the events:\n  " + "\n  ".join(differing)
 
     def test_truncation(self, stream_case: Case) -> None:
@@ -325,7 +342,10 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
             last = events[-1]
             where = f"cut {label} (byte {cut} of {len(case.body)})"
             if last.type != "error":
-                problems.append(f"{where}: ended with {last.type!r}; a body cut before its terminal condition must be an error")
+                problems.append(
+                    f"{where}: ended with {last.type!r}; a body cut before its terminal condition must be an error "
+                    f"({known_bug('truncation-as-stop')})"
+                )
                 continue
             in_band_error = label == "inside-terminal-frame" and full[-1].type == "error"
             if last.code != "truncated" and not in_band_error:
@@ -365,30 +385,45 @@ class ProviderConformance(HTTPErrorTests, TransportTests, ScenarioTests):
         if case.expected.draft:
             pytest.fail(f"{case.id}: the expected outcome in {case.expected_path} is an unreviewed draft; review it and delete \"draft\": true")
         mismatches = case.expected.mismatches(result)
+        if mismatches:
+            mismatches += expected_outcome_bugs(case.expected.values, result)
         assert not mismatches, f"{case.id} differs from {case.expected_path}:\n  " + "\n  ".join(mismatches)
 
     def test_capabilities_match_cassettes(self) -> None:
-        """A capability a cassette shows is declared (and, with
-        ``require_capability_evidence``, a declared one is shown by some cassette)."""
+        """A capability a cassette shows is declared, and (from kit level 2, or with
+        ``require_capability_evidence``) a declared one is backed by evidence: ``tools`` and
+        ``reasoning`` by a cassette that shows them, ``parallel_tools`` by a stream with two
+        calls or more, ``usage_in_stream`` by a stream with usage whose expected file lists it."""
         declared = self.declared_capabilities().as_dict()
         shown_by: dict[str, list[str]] = {}
+        usage_listed = False
         for case in self.cases():
             if not case.owned:
                 continue
             for capability, shown in capability_evidence([self.decode(case)]).items():
                 if shown:
                     shown_by.setdefault(capability, []).append(case.id)
+                    usage_listed |= capability == "usage_in_stream" and bool(case.expected and case.expected.values.get("usage"))
         problems = [
             f"{', '.join(ids[:3])} show {capability} but capabilities.{capability} is False"
             for capability, ids in shown_by.items()
             if not declared.get(capability)
         ]
-        if self.require_capability_evidence:
-            problems += [
-                f"capabilities.{capability} is True but no cassette shows it"
-                for capability, value in declared.items()
-                if value and capability != "vision" and capability not in shown_by
-            ]
+        required = self.require_capability_evidence
+        if required is None:
+            required = check_kit_level(self.kit_level, type(self).__name__) >= 2
+        if required:
+            for capability, value in declared.items():
+                if not value or capability == "vision":
+                    continue
+                if capability not in shown_by:
+                    hint = f" ({known_bug('dropped-usage')}?)" if capability == "usage_in_stream" else ""
+                    problems.append(f"capabilities.{capability} is True but no cassette shows it: {_EVIDENCE[capability]}{hint}")
+                elif capability == "usage_in_stream" and not usage_listed:
+                    problems.append(
+                        "capabilities.usage_in_stream is True but no expected file lists the `usage` a cassette streams: "
+                        "list it, so a dropped usage chunk fails the kit"
+                    )
         assert not problems, "capabilities and cassettes disagree:\n  " + "\n  ".join(problems)
 
     def test_no_secrets(self, cassette_file: Path) -> None:

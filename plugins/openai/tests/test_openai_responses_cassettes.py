@@ -28,6 +28,7 @@ PROJECT_FILES = {
     "responses_truncated",
     "responses_nonstream_azure_reasoning_function_call",
     "responses_nonstream_incomplete_and_http_error",
+    "responses_parallel_function_calls",
 }
 
 
