@@ -14,8 +14,9 @@ provider discovery.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from ._lazy import lazy_attribute
 
 __version__ = "0.1.0"
 
@@ -83,6 +84,7 @@ _EXPORTS = {
     "TokenStream": "._stream",
     "StreamOptions": "._transport",
     "StreamingChatModel": "._model",
+    "Conversation": ".logs._conversation",
     "get_model": "._model",
     "providers": "._discovery",
     "register_plugin": "._discovery",
@@ -102,6 +104,7 @@ __all__ = [
     "ConnectError",
     "ContentEvent",
     "ContentFilterError",
+    "Conversation",
     "Decoder",
     "EndEvent",
     "ErrorEvent",
@@ -159,12 +162,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rillet' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(__name__, _EXPORTS, globals(), name)
 
 
 def __dir__() -> list[str]:
@@ -222,3 +220,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._stream import AggregatedStream, TokenStream
     from ._transport import StreamOptions
     from .hookspecs import hookimpl
+    from .logs._conversation import Conversation

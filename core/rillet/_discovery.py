@@ -64,8 +64,10 @@ def _selected(name: str) -> bool:
 def _load() -> _Registry:
     registry = _Registry()
     from . import _builtin
+    from .logs import _plugin as logger
 
     registry.manager.register(_builtin, name="rillet.builtin")
+    registry.manager.register(logger, name="rillet.logs")
     for entry_point in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
         if not _selected(entry_point.name) or registry.manager.has_plugin(entry_point.name):
             continue

@@ -116,6 +116,9 @@ def _options(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     help="The API key for this call.  [default: the provider's env var, then `rillet keys set`]",
 )
 @click.option("--base-url", metavar="URL", help="Send the request to this server instead.  [default: the provider's]")
+@click.option("-c", "--continue", "continue_latest", is_flag=True, help="Continue the latest logged conversation.  [default: a new one]")
+@click.option("--cid", "conversation_id", metavar="ID", help="Continue the logged conversation ID (`rillet logs` shows ids).  [default: a new one]")
+@click.option("--no-log", is_flag=True, help="Do not log this stream.  [default: log, unless RILLET_LOG=0 or `rillet logs off`]")
 @debug_option
 def chat(
     prompt: str | None,
@@ -128,6 +131,9 @@ def chat(
     show_usage: bool,
     key: str | None,
     base_url: str | None,
+    continue_latest: bool,
+    conversation_id: str | None,
+    no_log: bool,
 ) -> None:
     """Stream an answer from a model, token by token.
 
@@ -144,6 +150,7 @@ def chat(
       cat notes.txt | rillet chat -m ollama/llama3.2 "Summarise:"
       rillet chat -m replay/demo --json "hi" | jq -r 'select(.type=="token").text'
       RILLET_MODEL=anthropic/claude-haiku-4-5 rillet chat -u "hi"
+      rillet chat -m replay/demo -c "and at sunset?"       continue the latest conversation
     """
     if not model_id:
         raise click.UsageError("no model: pass -m PROVIDER/MODEL or set RILLET_MODEL (`rillet models` lists them)")
@@ -153,9 +160,13 @@ def chat(
     import rillet
     from pydantic import ValidationError
 
+    from ..logs import continue_conversation
+
     model = rillet.get_model(model_id, key=key, base_url=base_url)
+    conversation_id, messages = continue_conversation(text, system=system, conversation_id=conversation_id, latest=continue_latest)
+    options.update(conversation_id=conversation_id, **({"log": False} if no_log else {}))
     try:
-        request = model.request(text, system=system, **options)
+        request = model.request(messages, **options)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise click.BadParameter(problems, param_hint="-o") from None

@@ -157,7 +157,7 @@ def cli() -> None:
 
 
 def _register_builtin_commands() -> None:
-    from . import chat, install, keys, plugin, providers, replay
+    from . import chat, install, keys, logs, plugin, providers, replay
 
     for command in (
         providers.providers,
@@ -165,6 +165,7 @@ def _register_builtin_commands() -> None:
         providers.plugins,
         chat.chat,
         keys.keys,
+        logs.logs,
         replay.replay,
         install.install,
         install.uninstall,
