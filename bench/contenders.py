@@ -104,14 +104,16 @@ def _rillet_model(url: str) -> Any:
     return model
 
 
-def rillet_sync(url: str) -> Callable[[], tuple[str, float | None]]:
-    """``rillet.get_model(...).stream_tokens(...)`` iterated with ``for``."""
+def rillet_sync(url: str, log: bool = True) -> Callable[[], tuple[str, float | None]]:
+    """``rillet.get_model(...).stream_tokens(...)`` iterated with ``for`` (logged, as by
+    default; ``-nolog``: with ``log=False``)."""
     model = _rillet_model(url)
+    options = {} if log else {"log": False}
 
     def once(tokens: int) -> tuple[str, float | None]:
         parts: list[str] = []
         first = None
-        for event in model.stream_tokens(PROMPT, max_tokens=tokens):
+        for event in model.stream_tokens(PROMPT, max_tokens=tokens, **options):
             kind = event.type
             if kind == "token":
                 if first is None:
@@ -124,14 +126,15 @@ def rillet_sync(url: str) -> Callable[[], tuple[str, float | None]]:
     return once
 
 
-def rillet_async(url: str) -> Callable[[], Any]:
+def rillet_async(url: str, log: bool = True) -> Callable[[], Any]:
     """The same, with ``async for`` over ``astream_tokens``."""
     model = _rillet_model(url)
+    options = {} if log else {"log": False}
 
     async def once(tokens: int) -> tuple[str, float | None]:
         parts: list[str] = []
         first = None
-        async for event in model.astream_tokens(PROMPT, max_tokens=tokens):
+        async for event in model.astream_tokens(PROMPT, max_tokens=tokens, **options):
             kind = event.type
             if kind == "token":
                 if first is None:
@@ -265,6 +268,8 @@ CONTENDERS: dict[str, Callable[[str], Any]] = {
     "naive": naive,
     "rillet": rillet_sync,
     "rillet-async": rillet_async,
+    "rillet-nolog": lambda url: rillet_sync(url, log=False),
+    "rillet-async-nolog": lambda url: rillet_async(url, log=False),
     "openai-sdk": openai_sdk,
     "openai-sdk-async": openai_sdk_async,
     "litellm": litellm_sync,
@@ -278,6 +283,8 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "naive": ("httpx",),
     "rillet": ("rillet", "rillet-openai", "httpx", "pydantic"),
     "rillet-async": ("rillet", "rillet-openai", "httpx", "anyio"),
+    "rillet-nolog": ("rillet", "rillet-openai", "httpx", "pydantic"),
+    "rillet-async-nolog": ("rillet", "rillet-openai", "httpx", "anyio"),
     "openai-sdk": ("openai",),
     "openai-sdk-async": ("openai",),
     "litellm": ("litellm",),

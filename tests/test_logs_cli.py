@@ -5,6 +5,10 @@ stream each show up with their outcome, time to first token, tokens/s and partia
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -141,3 +145,30 @@ def test_chat_continue_with_nothing_logged_says_so(store_location: str) -> None:
     assert result.exit_code == 2 and "no conversation to continue" in result.stderr
     result = run("chat", "-m", "replay/demo", "--cid", "nope", "hi")
     assert result.exit_code == 2 and "no logged conversation has the id 'nope'" in result.stderr
+
+
+def _rillet(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from rillet.cli import main; main()", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+
+
+def test_separate_processes_log_a_stream_and_a_ctrl_c(tmp_path: Any) -> None:
+    """Real processes: the row is in the store when `rillet chat` exits, and a chat stopped
+    with Ctrl-C is logged as cancelled with the text that had arrived."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RILLET_")}
+    env["RILLET_HOME"] = str(tmp_path)
+    done = _rillet("chat", "-m", "replay/demo", "-o", "tokens_per_second", "100000", "sky?", env=env)
+    assert done.wait(60) == 0, done.communicate()[1]
+    slow = _rillet("chat", "-m", "replay/demo", "-o", "tokens_per_second", "20", "slow", env=env)
+    assert slow.stdout is not None
+    assert slow.stdout.read(3)  # the answer has begun
+    slow.send_signal(signal.SIGINT)
+    assert slow.wait(60) == 130
+    listing = _rillet("logs", "--json", env=env)
+    output, errors = listing.communicate(timeout=60)
+    assert listing.returncode == 0, errors
+    records = {item["prompt"]: item for item in json.loads(output)}
+    assert records["sky?"]["outcome"] == "complete"
+    assert records["slow"]["outcome"] == "cancelled" and records["slow"]["response_text"].startswith("The")

@@ -199,3 +199,24 @@ def test_a_third_party_logger_sees_every_stream(server: LoopbackServer, fast_opt
     assert rillet.logs.stream_outcome(finished.terminal) == ("complete", None)
     assert finished.message.text == "Hello"
     assert len(logged(store_location)) == 1  # rillet's own logger still logged it
+
+
+def test_a_failing_observer_sink_does_not_break_the_stream(server: LoopbackServer, fast_options: Any, caplog: pytest.LogCaptureFixture) -> None:
+    class BrokenLogger:
+        @rillet.hookimpl(wrapper=True)
+        def stream_tokens(self, model: Any, request: Any) -> Iterator[None]:
+            stream = yield
+
+            def sink(finished: Any, inner: Any) -> None:
+                raise RuntimeError("the disk is on fire")
+
+            return rillet.logs.ObservedStream(stream, rillet.logs.StreamObserver(model, request, sink))  # type: ignore[return-value]
+
+    rillet.register_plugin(BrokenLogger(), name="broken-logger")
+    try:
+        server.queue(Reply(body=[*TOKENS, DONE]))
+        with caplog.at_level("WARNING", logger="rillet.logs"):
+            assert fake_model(server, fast_options).stream_tokens("hi").result().text == "Hello"
+    finally:
+        rillet.unregister_plugin("broken-logger")
+    assert "the disk is on fire" in caplog.text

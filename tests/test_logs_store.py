@@ -55,6 +55,7 @@ def test_a_record_round_trips(store_location: str) -> None:
         store.add(original)
         assert store.streams() == [original]
         assert store.get("aaaa") == original
+        assert store.count() == 1
 
 
 def test_migrations_apply_once_and_record_their_version(store_location: str) -> None:
@@ -175,3 +176,17 @@ def test_an_unreachable_postgresql_server_is_a_clear_error() -> None:
     with pytest.raises(rillet.ConfigurationError, match=r"cannot open the log store postgresql://me:\*\*\*@127.0.0.1:9/x") as raised:
         LogStore("postgresql://me:hunter2@127.0.0.1:9/x?connect_timeout=2")
     assert "hunter2" not in str(raised.value)
+
+
+def test_a_new_migration_upgrades_an_existing_store(store_location: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rillet.logs import _migrations
+
+    with LogStore(store_location) as store:
+        store.add(record())
+    upgraded = [*MIGRATIONS, (MIGRATIONS[-1][0] + 1, ["ALTER TABLE streams ADD COLUMN note TEXT"])]
+    monkeypatch.setattr(_migrations, "MIGRATIONS", upgraded)
+    with LogStore(store_location) as store:
+        assert store.schema_version == upgraded[-1][0]
+        assert store._database.fetch_all("SELECT id, note FROM streams") == [("a" * 32, None)]
+    with LogStore(store_location) as store:  # applied once: a second ALTER would fail
+        assert len(store.streams()) == 1

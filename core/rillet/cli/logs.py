@@ -256,5 +256,5 @@ def status() -> None:
 
     state = "on" if logging_enabled() else "off"
     with _store() as store:
-        count = len(store.streams(limit=None))
+        count = store.count()
     click.echo(f"Logging is {state}; {count} stream{'' if count == 1 else 's'} in {describe_location(log_location())}")

@@ -9,12 +9,14 @@ in ``for`` versus ``async for``.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable, Iterator
 
 __all__ = ["FinishedStream", "ObservedStream", "StreamObserver"]
 
+logger = logging.getLogger("rillet.logs")
 _NOTED = frozenset({"start", "usage", "end", "error"})
 
 
@@ -60,7 +62,9 @@ class StreamObserver:
         self.started_clock = time.perf_counter()
 
     def see(self, event: Any) -> None:
-        """One event went by (the hot path: keep it small)."""
+        """Note ``event``. :class:`ObservedStream` calls it for ``start``, ``usage``, ``end``
+        and ``error`` events and for the first other one (the first token's time); the
+        deltas after that only pass by."""
         kind = event.type
         if kind in _NOTED:
             if kind == "start":
@@ -91,7 +95,10 @@ class StreamObserver:
             raised=self.raised,
             message=getattr(stream, "partial", None),
         )
-        self.sink(finished, stream)
+        try:
+            self.sink(finished, stream)
+        except Exception as exc:  # a failing logger must never break the stream it watches
+            logger.warning("a stream observer's sink failed: %s: %s", type(exc).__name__, exc)
 
 
 class ObservedStream:
@@ -120,10 +127,13 @@ class ObservedStream:
 
     def _watch(self, events: Iterator[Any]) -> Iterator[Any]:
         observer = self.observer
+        see, noted, waiting = observer.see, _NOTED, True
         observer.begin()
         try:
             for event in events:
-                observer.see(event)
+                if waiting or event.type in noted:  # most events only pass through
+                    see(event)
+                    waiting = observer.first_event_clock is None
                 yield event
         except BaseException as exc:
             observer.raised = exc
@@ -131,7 +141,7 @@ class ObservedStream:
         finally:
             try:
                 getattr(events, "close", _nothing)()
-                self.inner.close()
+                getattr(self.inner, "close", _nothing)()
             finally:
                 observer.finish(self.inner)
 
@@ -141,10 +151,13 @@ class ObservedStream:
 
     async def _awatch(self, events: AsyncIterator[Any]) -> AsyncIterator[Any]:
         observer = self.observer
+        see, noted, waiting = observer.see, _NOTED, True
         observer.begin()
         try:
             async for event in events:
-                observer.see(event)
+                if waiting or event.type in noted:
+                    see(event)
+                    waiting = observer.first_event_clock is None
                 yield event
         except BaseException as exc:
             observer.raised = exc
@@ -152,7 +165,7 @@ class ObservedStream:
         finally:
             try:
                 await getattr(events, "aclose", _anothing)()
-                await self.inner.aclose()
+                await getattr(self.inner, "aclose", _anothing)()
             finally:
                 observer.finish(self.inner)
 

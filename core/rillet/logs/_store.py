@@ -83,6 +83,10 @@ class LogStore:
             parameters.append(int(limit))
         return [StreamRecord.from_row(row) for row in self._database.fetch_all(query, parameters)]
 
+    def count(self) -> int:
+        """How many streams are logged."""
+        return int(self._database.fetch_all("SELECT COUNT(*) FROM streams")[0][0])
+
     def get(self, stream_id: str) -> StreamRecord:
         """The stream with this id, or the only one whose id starts with it."""
         rows = self._database.fetch_all(f"{_SELECT} WHERE id LIKE ? ORDER BY started_at DESC LIMIT 2", (_prefix(stream_id),))
