@@ -67,6 +67,12 @@ def schema_version(database: Database) -> int:
 
 def migrate(database: Database) -> int:
     """Apply the migrations the store lacks; return the schema version."""
+    newest = MIGRATIONS[-1][0]
+    try:
+        if schema_version(database) >= newest:
+            return newest  # up to date: no write lock needed (readers stay readers)
+    except Exception:
+        pass  # a new store: no schema_migrations table yet
     with database.transaction():
         database.lock_for_migration()
         database.execute(
@@ -79,4 +85,4 @@ def migrate(database: Database) -> int:
             for statement in statements:
                 database.execute(statement)
             database.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", (version, time.time()))
-    return MIGRATIONS[-1][0]
+    return newest

@@ -119,6 +119,8 @@ class ObservedStream:
         return f"<ObservedStream of {self.inner!r}>"
 
     def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # not set yet (a copy being built): no delegation loop
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
     def __iter__(self) -> Iterator[Any]:

@@ -11,7 +11,7 @@ __all__ = ["REDACTED", "Redactor", "credentials_of"]
 REDACTED = "[REDACTED]"
 _CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "x-api-key", "x-goog-api-key", "api-key")
 _PATTERNS = [
-    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"),
+    re.compile(r"(?i)\b(bearer|basic)\s+(?=[A-Za-z._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{12,}"),  # not "basic principles"
     re.compile(r"(?i)([?&](?:key|api_key|api-key|access_token|token)=)[^&#\s\"']+"),
     re.compile(r"(?i)(\b(?:x-api-key|x-goog-api-key|api-key|authorization)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"),
     re.compile(r"(?<![A-Za-z0-9_])sk-[A-Za-z0-9_-]{16,}"),

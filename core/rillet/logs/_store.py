@@ -118,7 +118,10 @@ class LogStore:
     def messages_for_response(self, response_id: str) -> list[Message] | None:
         """The history a request continuing from ``response_id`` sends (the Responses API's
         ``previous_response_id``): the messages up to and including that response, or
-        ``None`` when the id is unknown."""
+        ``None`` when the id is unknown.
+
+        A stream's row is written by a background thread just after the stream ends: when
+        this process streamed that response, call :func:`rillet.logs.flush` first."""
         rows = self._database.fetch_all(
             f"{_SELECT} WHERE response_id = ? ORDER BY started_at DESC LIMIT 1", (response_id,)
         )
