@@ -58,3 +58,19 @@ def test_resume_continues_a_logged_conversation(server: LoopbackServer, fast_opt
 def test_resuming_an_unknown_conversation_is_a_clear_error(store_location: str) -> None:
     with pytest.raises(rillet.ConfigurationError, match="no logged conversation has the id 'nope'"):
         rillet.Conversation.resume(rillet.get_model("replay/demo"), "nope")
+
+
+def test_a_response_id_given_to_a_stream_leads_back_to_its_history(server: LoopbackServer, fast_options: Any, store_location: str) -> None:
+    """What the gateway's previous_response_id needs: stream under its own response id, then
+    read the conversation back by that id and continue it."""
+    server.queue(Reply(body=[*TOKENS, DONE]), Reply(body=[*TOKENS, DONE]))
+    model = rillet.get_model("fake/fake-1", base_url=server.url, options=fast_options)
+    model.stream_tokens("one", conversation_id="conv-1", response_id="resp_gw_1").result()
+    rillet.logs.flush()
+    with rillet.logs.open_store() as store:
+        history = store.messages_for_response("resp_gw_1")
+        assert history is not None and [m.text for m in history] == ["one", "Hello"]
+        assert store.conversation_for_response("resp_gw_1") == "conv-1"
+    model.stream_tokens([*history, rillet.Message.user("two")], conversation_id="conv-1", response_id="resp_gw_2").result()
+    assert texts(server) == [("user", "one"), ("assistant", "Hello"), ("user", "two")]
+    assert [record.response_id for record in logged(store_location)] == ["resp_gw_1", "resp_gw_2"]
