@@ -124,62 +124,26 @@ class ObservedStream:
         return getattr(self.inner, name)
 
     def __iter__(self) -> Iterator[Any]:
-        live = self._live = self._watch(iter(self.inner))
+        live = self._live = _watch(iter(self.inner), self.observer, self.inner)
         return live
-
-    def _watch(self, events: Iterator[Any]) -> Iterator[Any]:
-        observer = self.observer
-        see, noted, waiting = observer.see, _NOTED, True
-        observer.begin()
-        try:
-            for event in events:
-                if waiting or event.type in noted:  # most events only pass through
-                    see(event)
-                    waiting = observer.first_event_clock is None
-                yield event
-        except BaseException as exc:
-            observer.raised = exc
-            raise
-        finally:
-            try:
-                getattr(events, "close", _nothing)()
-                getattr(self.inner, "close", _nothing)()
-            finally:
-                observer.finish(self.inner)
 
     def __aiter__(self) -> AsyncIterator[Any]:
-        live = self._live = self._awatch(self.inner.__aiter__())
+        live = self._live = _awatch(self.inner.__aiter__(), self.observer, self.inner)
         return live
-
-    async def _awatch(self, events: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        observer = self.observer
-        see, noted, waiting = observer.see, _NOTED, True
-        observer.begin()
-        try:
-            async for event in events:
-                if waiting or event.type in noted:
-                    see(event)
-                    waiting = observer.first_event_clock is None
-                yield event
-        except BaseException as exc:
-            observer.raised = exc
-            raise
-        finally:
-            try:
-                await getattr(events, "aclose", _anothing)()
-                await getattr(self.inner, "aclose", _anothing)()
-            finally:
-                observer.finish(self.inner)
 
     def close(self) -> None:
         """Stop the stream and close the HTTP response now (the stream is logged as it is)."""
-        if self._live is not None and hasattr(self._live, "close"):
+        if self._live is None:
+            self._live = ()  # closed before it began: nothing was sent, nothing is logged
+        elif hasattr(self._live, "close"):
             self._live.close()
         self.inner.close()
 
     async def aclose(self) -> None:
         """Stop the stream and close the HTTP response now (the stream is logged as it is)."""
-        if self._live is not None and hasattr(self._live, "aclose"):
+        if self._live is None:
+            self._live = ()
+        elif hasattr(self._live, "aclose"):
             await self._live.aclose()
         await self.inner.aclose()
 
@@ -210,6 +174,51 @@ class ObservedStream:
             async for _ in live:
                 pass
         return await self.inner.aresult()
+
+
+# The generators hold no reference to their ObservedStream: a loop left with ``break`` over a
+# stream nobody else holds frees the generator at once, and its ``finally`` closes the HTTP
+# response and logs the stream, without waiting for the garbage collector.
+
+
+def _watch(events: Iterator[Any], observer: StreamObserver, inner: Any) -> Iterator[Any]:
+    see, noted, waiting = observer.see, _NOTED, True
+    observer.begin()
+    try:
+        for event in events:
+            if waiting or event.type in noted:  # most events only pass through
+                see(event)
+                waiting = observer.first_event_clock is None
+            yield event
+    except BaseException as exc:
+        observer.raised = exc
+        raise
+    finally:
+        try:
+            getattr(events, "close", _nothing)()
+            getattr(inner, "close", _nothing)()
+        finally:
+            observer.finish(inner)
+
+
+async def _awatch(events: AsyncIterator[Any], observer: StreamObserver, inner: Any) -> AsyncIterator[Any]:
+    see, noted, waiting = observer.see, _NOTED, True
+    observer.begin()
+    try:
+        async for event in events:
+            if waiting or event.type in noted:
+                see(event)
+                waiting = observer.first_event_clock is None
+            yield event
+    except BaseException as exc:
+        observer.raised = exc
+        raise
+    finally:
+        try:
+            await getattr(events, "aclose", _anothing)()
+            await getattr(inner, "aclose", _anothing)()
+        finally:
+            observer.finish(inner)
 
 
 def _nothing() -> None:
