@@ -166,6 +166,7 @@ def test_a_conversation_id_given_in_the_call_is_recorded(server: LoopbackServer,
 def test_a_store_that_cannot_be_written_does_not_break_the_stream(server: LoopbackServer, fast_options: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, caplog: pytest.LogCaptureFixture) -> None:
     (tmp_path / "file").write_text("")
     monkeypatch.setenv("RILLET_LOG_URL", str(tmp_path / "file" / "logs.db"))  # a path under a file
+    monkeypatch.delenv("RILLET_LOG")
     server.queue(Reply(body=[*TOKENS, DONE]))
     with caplog.at_level("WARNING", logger="rillet.logs"):
         assert fake_model(server, fast_options).stream_tokens("hi").result().text == "Hello"

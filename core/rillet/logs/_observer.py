@@ -22,10 +22,15 @@ _NOTED = frozenset({"start", "usage", "end", "error"})
 
 @dataclass
 class FinishedStream:
-    """What a stream left behind, handed to the sinks (log writer, telemetry) once."""
+    """What a stream left behind, handed to the sinks (log writer, telemetry) once.
+
+    ``stream`` is the stream that was watched; :attr:`message` (what arrived) is built from
+    it when first read, so the stream's own thread does not pay for it.
+    """
 
     model: Any
     request: Any
+    stream: Any
     started_at: float
     started_clock: float
     ended_clock: float
@@ -34,8 +39,14 @@ class FinishedStream:
     usage: Any
     terminal: Any
     raised: BaseException | None
-    message: Any
-    credentials: list[str] = field(default_factory=list)
+    _message: Any = field(default=None, repr=False)
+
+    @property
+    def message(self) -> Any:
+        """The message that arrived (partial unless the stream completed), or ``None``."""
+        if self._message is None:
+            self._message = getattr(self.stream, "partial", None)
+        return self._message
 
 
 class StreamObserver:
@@ -85,6 +96,7 @@ class StreamObserver:
         finished = FinishedStream(
             model=self.model,
             request=self.request,
+            stream=stream,
             started_at=self.started_at,
             started_clock=self.started_clock,
             ended_clock=time.perf_counter(),
@@ -93,7 +105,6 @@ class StreamObserver:
             usage=self.usage,
             terminal=self.terminal,
             raised=self.raised,
-            message=getattr(stream, "partial", None),
         )
         try:
             self.sink(finished, stream)
