@@ -123,10 +123,12 @@ def _rillet_text(events: Any) -> tuple[str, float | None]:
     return "".join(parts), first
 
 
-def rillet_sync(url: str) -> Callable[[], tuple[str, float | None]]:
-    """``rillet.get_model(...).stream_tokens(...)`` iterated with ``for``."""
+def rillet_sync(url: str, log: bool = True) -> Callable[[], tuple[str, float | None]]:
+    """``rillet.get_model(...).stream_tokens(...)`` iterated with ``for`` (logged, as by
+    default; ``-nolog``: with ``log=False``)."""
     model = _rillet_model(url)
-    return lambda tokens: _rillet_text(model.stream_tokens(PROMPT, max_tokens=tokens))
+    options = {} if log else {"log": False}
+    return lambda tokens: _rillet_text(model.stream_tokens(PROMPT, max_tokens=tokens, **options))
 
 
 def rillet_aggregate(url: str) -> Callable[[], tuple[str, float | None]]:
@@ -136,14 +138,15 @@ def rillet_aggregate(url: str) -> Callable[[], tuple[str, float | None]]:
     return lambda tokens: _rillet_text(model.stream_with_aggregation(PROMPT, max_tokens=tokens))
 
 
-def rillet_async(url: str) -> Callable[[], Any]:
+def rillet_async(url: str, log: bool = True) -> Callable[[], Any]:
     """The same, with ``async for`` over ``astream_tokens``."""
     model = _rillet_model(url)
+    options = {} if log else {"log": False}
 
     async def once(tokens: int) -> tuple[str, float | None]:
         parts: list[str] = []
         first = None
-        async for event in model.astream_tokens(PROMPT, max_tokens=tokens):
+        async for event in model.astream_tokens(PROMPT, max_tokens=tokens, **options):
             kind = event.type
             if kind == "token":
                 if first is None:
@@ -278,6 +281,8 @@ CONTENDERS: dict[str, Callable[[str], Any]] = {
     "rillet": rillet_sync,
     "rillet-async": rillet_async,
     "rillet-aggregate": rillet_aggregate,
+    "rillet-nolog": lambda url: rillet_sync(url, log=False),
+    "rillet-async-nolog": lambda url: rillet_async(url, log=False),
     "openai-sdk": openai_sdk,
     "openai-sdk-async": openai_sdk_async,
     "litellm": litellm_sync,
@@ -292,6 +297,8 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "rillet": ("rillet", "rillet-openai", "httpx", "pydantic"),
     "rillet-async": ("rillet", "rillet-openai", "httpx", "anyio"),
     "rillet-aggregate": ("rillet", "rillet-openai", "httpx", "pydantic"),
+    "rillet-nolog": ("rillet", "rillet-openai", "httpx", "pydantic"),
+    "rillet-async-nolog": ("rillet", "rillet-openai", "httpx", "anyio"),
     "openai-sdk": ("openai",),
     "openai-sdk-async": ("openai",),
     "litellm": ("litellm",),

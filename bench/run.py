@@ -30,6 +30,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,9 @@ from contenders import CONTENDERS, DECODERS, PACKAGES  # noqa: E402
 SLOW = {"litellm": 1}
 TTFT_CONTENDERS = ["httpx-floor", "naive", "rillet", "rillet-async", "openai-sdk"]
 GOAL = 0.8  # rillet's per-token cost, as a fraction of the naive loop's (bench/README.md)
+#: The app directory of the contenders: rillet logs every stream (``rillet`` and
+#: ``rillet-async``; the ``-nolog`` contenders pass ``log=False``) into a throw-away store.
+LOG_HOME = tempfile.mkdtemp(prefix="rillet-bench-home-")
 
 
 # The server ---------------------------------------------------------------------------
@@ -74,7 +78,8 @@ class Server:
 
 def run_child(python: str, name: str, url: str, tokens: int, streams: int, warmup: int, timeout: float, extra: list[str] | None = None) -> dict[str, Any]:
     command = [python, str(HERE / "contenders.py"), name, "--url", url, "--tokens", str(tokens), "--streams", str(streams), "--warmup", str(warmup), *(extra or [])]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    env = {key: value for key, value in os.environ.items() if key not in ("RILLET_LOG", "RILLET_LOG_URL")}
+    env.update(PYTHONHASHSEED="0", RILLET_HOME=LOG_HOME)
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:

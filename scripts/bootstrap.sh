@@ -10,6 +10,6 @@ plugins=()
 for dir in plugins/*/; do
   [ -f "$dir/pyproject.toml" ] && plugins+=(-e "$dir")
 done
-.venv/bin/python -m pip install --quiet -e ".[testing,serve]" "${plugins[@]}" -r requirements-dev.txt
+.venv/bin/python -m pip install --quiet -e ".[testing,serve,postgres,otel]" "${plugins[@]}" -r requirements-dev.txt
 echo "rillet is installed in .venv — streaming the offline demo:"
 .venv/bin/rillet chat -m replay/demo "Why is the sky blue?" -u

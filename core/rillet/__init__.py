@@ -14,8 +14,9 @@ provider discovery.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from ._lazy import lazy_attribute
 
 __version__ = "0.1.0"
 
@@ -95,6 +96,7 @@ _EXPORTS = {
     "TokenStream": "._stream",
     "StreamOptions": "._transport",
     "StreamingChatModel": "._model",
+    "Conversation": ".logs._conversation",
     "get_model": "._model",
     "providers": "._discovery",
     "register_plugin": "._discovery",
@@ -116,6 +118,7 @@ __all__ = [
     "ConnectError",
     "ContentEvent",
     "ContentFilterError",
+    "Conversation",
     "Decoder",
     "EndEvent",
     "ErrorEvent",
@@ -182,12 +185,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rillet' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(__name__, _EXPORTS, globals(), name)
 
 
 def __dir__() -> list[str]:
@@ -248,3 +246,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._stream import AggregatedStream, TokenStream
     from ._transport import StreamOptions
     from .hookspecs import hookimpl
+    from .logs._conversation import Conversation

@@ -89,8 +89,10 @@ def _load() -> _Registry:
     global _importing
     registry = _Registry()
     from . import _builtin
+    from .logs import _plugin as logger
 
     registry.manager.register(_builtin, name="rillet.builtin")
+    registry.manager.register(logger, name="rillet.logs")
     selection = _selection()
     entry_points = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
     _warn_unmatched(selection, [entry_point.name for entry_point in entry_points])

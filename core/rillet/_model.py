@@ -34,6 +34,8 @@ KNOWN_PLUGINS = {
 }
 
 _REQUEST_FIELDS = {"tools", "tool_choice", "temperature", "max_tokens", "top_p", "stop", "seed", "reasoning"}
+#: Keywords that go to ``ChatRequest.context`` (read by middleware, never sent to a provider).
+_CONTEXT_FIELDS = {"log", "conversation_id", "response_id"}
 
 
 class StreamingChatModel:
@@ -140,16 +142,21 @@ class StreamingChatModel:
     ) -> ChatRequest:
         """Build the :class:`ChatRequest` the ``stream_*`` methods send.
 
-        ``options`` are ChatRequest fields (``max_tokens``, ``temperature`` …); any other
-        keyword is a provider-specific body field and goes to ``extra``.
+        ``options`` are ChatRequest fields (``max_tokens``, ``temperature`` …); ``log=False``
+        keeps the stream out of the log store and ``conversation_id=`` files it under a
+        conversation (both go to ``context``); any other keyword is a provider-specific body
+        field and goes to ``extra``.
         """
         from ._request import ChatRequest, messages_from
 
         fields = {k: v for k, v in options.items() if k in _REQUEST_FIELDS}
-        extra = {k: v for k, v in options.items() if k not in _REQUEST_FIELDS and k != "extra"}
+        context = {k: v for k, v in options.items() if k in _CONTEXT_FIELDS}
+        context.update(options.get("context") or {})
+        named = _REQUEST_FIELDS | _CONTEXT_FIELDS | {"extra", "context"}
+        extra = {k: v for k, v in options.items() if k not in named}
         extra.update(options.get("extra") or {})
         tools_list = cast("list[Tool]", list(tools or []))  # pydantic validates the dicts into Tool
-        return ChatRequest(messages=messages_from(prompt, system), tools=tools_list, extra=extra, **fields)
+        return ChatRequest(messages=messages_from(prompt, system), tools=tools_list, extra=extra, context=context, **fields)
 
     def stream_tokens(self, prompt: Prompt, **options: Any) -> TokenStream:
         """Stream events for ``prompt`` (a string or messages); iterate with ``for``.

@@ -36,7 +36,10 @@ class ChatRequest(BaseModel):
     """A provider-neutral chat request.
 
     Plugins translate it to their wire format. ``extra`` carries provider-specific fields
-    that are merged into the request body as given.
+    that are merged into the request body as given. ``context`` is for middleware (hook
+    wrappers such as the logger) and is never sent to a provider: ``log`` (``False`` keeps
+    this stream out of the log store), ``conversation_id`` (the conversation the stream
+    belongs to), ``response_id`` (an id to record the stream under, e.g. the gateway's).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -50,6 +53,7 @@ class ChatRequest(BaseModel):
     seed: int | None = None
     reasoning: Reasoning | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any] = Field(default_factory=dict)
 
 
 def messages_from(prompt: Prompt, system: str | None = None) -> list[Message]:

@@ -60,7 +60,8 @@ def stream_tokens(model: StreamingChatModel, request: ChatRequest) -> TokenStrea
     :param model: the model to stream from: ``provider``, ``name``, ``base_url``, key.
     :param request: the provider-neutral request.
     :return: a lazy :class:`rillet.TokenStream` (nothing is sent until it is iterated), or
-        ``None``.
+        ``None``. Hook wrappers (middleware such as rillet's logger) may hand the caller a
+        wrapper of it with the same interface (``rillet.logs.ObservedStream``).
     """
 
 

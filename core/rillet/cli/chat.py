@@ -147,6 +147,9 @@ def _options(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     metavar="FILE",
     help="Send the image in FILE with the prompt (PNG, JPEG, GIF, WebP); repeatable; - reads it from stdin.  [default: none]",
 )
+@click.option("-c", "--continue", "continue_latest", is_flag=True, help="Continue the latest logged conversation.  [default: a new one]")
+@click.option("--cid", "conversation_id", metavar="ID", help="Continue the logged conversation ID (`rillet logs` shows ids).  [default: a new one]")
+@click.option("--no-log", is_flag=True, help="Do not log this stream.  [default: log, unless RILLET_LOG=0 or `rillet logs off`]")
 @debug_option
 def chat(
     prompt: str | None,
@@ -164,6 +167,9 @@ def chat(
     react: bool,
     render: str,
     attachments: tuple[str, ...],
+    continue_latest: bool,
+    conversation_id: str | None,
+    no_log: bool,
 ) -> None:
     """Stream an answer from a model, token by token.
 
@@ -189,6 +195,7 @@ def chat(
       RILLET_MODEL=anthropic/claude-haiku-4-5 rillet chat -u "hi"
       rillet chat -m openai/gpt-4o-mini --tool mytools.py:get_weather "Weather in Paris?"
       rillet chat -m anthropic/claude-sonnet-4-5      (an interactive session)
+      rillet chat -m replay/demo -c "and at sunset?"       continue the latest conversation
     """
     if not model_id:
         raise click.UsageError("no model: pass -m PROVIDER/MODEL or set RILLET_MODEL (`rillet models` lists them)")
@@ -226,17 +233,24 @@ def chat(
     import rillet
     from pydantic import ValidationError
 
+    from ..logs import continue_conversation
+
     try:
         model = rillet.get_model(model_id, key=key, base_url=base_url, options=_options_with_retry_notice())
     except rillet.UnknownModelError as exc:
         raise click.BadParameter(exc.message, param_hint="'-m' / '--model'") from None
+    conversation_id, messages = continue_conversation(
+        prompt_with_images(text, images), system=system, conversation_id=conversation_id, latest=continue_latest
+    )
+    options.update(conversation_id=conversation_id, **({"log": False} if no_log else {}))
     try:
-        request = model.request(prompt_with_images(text, images), system=system, **options)
+        request = model.request(messages, **options)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise click.BadParameter(problems, param_hint="-o") from None
     if tools:  # the agent loop, with the same model and options
-        run = rillet.Agent(model, tools, **settings, **options).stream(prompt_with_images(text, images))
+        history = [message for message in messages[:-1] if message.role != "system"]  # the agent adds its own
+        run = rillet.Agent(model, tools, **settings, **options).stream(messages[-1], history=history)
         _run(run, as_json=as_json, no_stream=no_stream, show_reasoning=reasoning, show_usage=show_usage, render=render)
         return
     try:

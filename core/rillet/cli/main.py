@@ -172,7 +172,7 @@ def cli() -> None:
 
 
 def _register_builtin_commands() -> None:
-    from . import chat, conformance, install, keys, plugin, providers, replay, serve
+    from . import chat, conformance, install, keys, logs, plugin, providers, replay, serve
 
     for command in (
         providers.providers,
@@ -180,6 +180,7 @@ def _register_builtin_commands() -> None:
         providers.plugins,
         chat.chat,
         keys.keys,
+        logs.logs,
         replay.replay,
         install.install,
         install.uninstall,
