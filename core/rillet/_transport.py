@@ -17,7 +17,7 @@ from typing import Any, AsyncGenerator, AsyncIterator, Callable, Generator, Iter
 
 import httpx
 
-from ._deadlines import GRACE, DeadlineStream, deadline
+from ._deadlines import GRACE, AsyncDeadlineStream, DeadlineStream, deadline
 from ._decoding import DEFAULT_MAX_FRAME_BYTES, Decoder, EventSequencer, count_unframed, decode_step, error_for_status
 from ._events import Event
 from ._errors import (
@@ -442,7 +442,7 @@ def _raise_if_past(end: float | None) -> None:
 
 async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient) -> AsyncGenerator[Event, None]:
     """Run ``flow`` with an async client, yielding its events."""
-    bodies: dict[httpx.Response, AsyncIterator[bytes]] = {}  # open responses and their body iterators
+    bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]] = {}  # open responses: body iterator, connection
     try:
         operation = next(flow)
         while True:
@@ -468,13 +468,26 @@ async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient
             await response.aclose()
 
 
-async def _perform_async(operation: Any, client: httpx.AsyncClient, bodies: dict[httpx.Response, AsyncIterator[bytes]]) -> Any:
+async def _perform_async(
+    operation: Any, client: httpx.AsyncClient, bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]]
+) -> Any:
+    # Like the sync driver: a read's deadline is set on the connection (the hot path: no
+    # timeout scope of rillet's own, only httpcore's); other waits get a timeout scope.
     import anyio
 
     kind = type(operation)
-    if kind is Read:  # the hot path, kept flat
-        body = bodies[operation.response]
+    if kind is Read:
+        body, connection = bodies[operation.response]
         timeout = operation.timeout
+        if connection is not None:
+            end = connection.end = None if timeout is None else time.monotonic() + timeout
+            try:
+                return await anext(body, b"")
+            except httpx.TimeoutException:
+                _raise_if_past(end)
+                raise
+            finally:
+                connection.end = None
         if timeout is None:
             return await anext(body, b"")
         with anyio.fail_after(timeout if timeout > GRACE else GRACE):
@@ -495,9 +508,12 @@ async def _perform_async(operation: Any, client: httpx.AsyncClient, bodies: dict
     raise TypeError(f"unknown stream operation {operation!r}")
 
 
-async def _send_or_read_all(operation: Send | ReadAll, client: httpx.AsyncClient, bodies: dict[httpx.Response, AsyncIterator[bytes]]) -> Any:
+async def _send_or_read_all(
+    operation: Send | ReadAll, client: httpx.AsyncClient, bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]]
+) -> Any:
     if isinstance(operation, ReadAll):
         return await operation.response.aread()
     response = await client.send(operation.request, stream=True)
-    bodies[response] = response.aiter_bytes()
+    connection = response.extensions.get("network_stream")
+    bodies[response] = (response.aiter_bytes(), connection if isinstance(connection, AsyncDeadlineStream) else None)
     return response
