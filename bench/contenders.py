@@ -75,6 +75,39 @@ def naive(url: str) -> Callable[[], tuple[str, float | None]]:
     return once
 
 
+def naive_async(url: str) -> Callable[[], Any]:
+    """The async baseline: httpx ``AsyncClient.stream`` + ``aiter_lines`` + ``json.loads``."""
+    import httpx
+
+    client = httpx.AsyncClient(timeout=None)
+    payload = {"model": MODEL, "messages": MESSAGES, "stream": True, "stream_options": {"include_usage": True}}
+    headers = {"Authorization": f"Bearer {KEY}"}
+    loads = json.loads
+
+    async def once(tokens: int) -> tuple[str, float | None]:
+        parts: list[str] = []
+        first = None
+        async with client.stream("POST", f"{url}/chat/completions", json={**payload, "max_tokens": tokens}, headers=headers) as response:
+            response.raise_for_status()
+            async for line in response.aiter_lines():
+                if not line.startswith("data: "):
+                    continue
+                data = line[6:]
+                if data == "[DONE]":
+                    break
+                chunk = loads(data)
+                choices = chunk["choices"]
+                if choices:
+                    content = choices[0]["delta"].get("content")
+                    if content:
+                        if first is None:
+                            first = perf_counter()
+                        parts.append(content)
+        return "".join(parts), first
+
+    return once
+
+
 def httpx_floor(url: str) -> Callable[[], tuple[str | None, float | None]]:
     """The floor: httpx ``Client.stream`` + ``iter_bytes``, no decoding at all."""
     import httpx
@@ -278,6 +311,7 @@ def langchain_openai(url: str) -> Callable[[], tuple[str, float | None]]:
 CONTENDERS: dict[str, Callable[[str], Any]] = {
     "httpx-floor": httpx_floor,
     "naive": naive,
+    "naive-async": naive_async,
     "rillet": rillet_sync,
     "rillet-async": rillet_async,
     "rillet-aggregate": rillet_aggregate,
@@ -294,6 +328,7 @@ CONTENDERS: dict[str, Callable[[str], Any]] = {
 PACKAGES: dict[str, tuple[str, ...]] = {
     "httpx-floor": ("httpx",),
     "naive": ("httpx",),
+    "naive-async": ("httpx", "anyio"),
     "rillet": ("rillet", "rillet-openai", "httpx", "pydantic"),
     "rillet-async": ("rillet", "rillet-openai", "httpx", "anyio"),
     "rillet-aggregate": ("rillet", "rillet-openai", "httpx", "pydantic"),

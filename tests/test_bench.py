@@ -37,3 +37,30 @@ def test_a_failing_command_says_why() -> None:
     ms, problem = bench.wall_ms([sys.executable, "-c", "raise SystemExit('peer broke')"], 1)
     assert ms is None and problem == "peer broke"
     assert bench.startup_cell(ms, problem) == "failed: peer broke"
+
+
+def _bench_module(name: str) -> ModuleType:
+    """A module of bench/ (run.py put bench/ on sys.path)."""
+    _bench()
+    import importlib
+
+    return importlib.import_module(name)
+
+
+def test_the_generated_dummy_plugins_are_discovered(tmp_path: Path) -> None:
+    startup = _bench_module("startup")
+    startup.make_dummy_plugins(tmp_path, count=3)
+    code = "import rillet; print(sorted(rillet.providers()))"
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
+    listed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert all(f"dummy{number}" in listed for number in (1, 2, 3)), listed
+
+
+def test_a_missed_goal_says_by_how_much() -> None:
+    report = _bench_module("report")
+    assert report.verdict(0.7, 0.8, "×") == "**met** (0.70×)"
+    assert report.verdict(1.2, 0.8, "×") == "**missed** (1.20×: 0.40× or 50 % over)"
+    assert report.verdict(None, 0.8, "×") == "not measured"

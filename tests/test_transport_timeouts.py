@@ -138,3 +138,25 @@ def test_the_phase_survives_into_the_raised_error(server: LoopbackServer, mode: 
         stream.result() if mode == "sync" else asyncio.run(stream.aresult())
     assert raised.value.phase == "gap" and raised.value.partial.text == "Hel"
     assert "gap_timeout" in raised.value.message
+
+
+def test_an_async_stream_sets_one_timeout_scope_per_read_as_plain_httpx_does(server: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The async driver bounds a read by the deadline on its connection, inside the timeout
+    scope httpcore opens for every socket read anyway, not by a scope of its own per body
+    chunk (that doubled the cost of ``astream_tokens``); the limits stay exact (the tests above)."""
+    import anyio
+
+    chunks = [HEL, *[LO] * 40, DONE]
+    server.queue(Reply(body=chunks))
+    scopes = 0
+    fail_after = anyio.fail_after
+
+    def counting_fail_after(*args: Any, **kwargs: Any) -> Any:
+        nonlocal scopes
+        scopes += 1
+        return fail_after(*args, **kwargs)
+
+    monkeypatch.setattr(anyio, "fail_after", counting_fail_after)
+    events, _ = timed_stream(server.url, options(total_timeout=5.0), "async")
+    assert events[-1].type == "end" and sum(event.type == "token" for event in events) == len(chunks) - 1
+    assert scopes < len(chunks)  # httpcore's, one per socket read (a read takes many chunks), and one around sending

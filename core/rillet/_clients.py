@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from ._deadlines import sync_transport
+from ._deadlines import async_transport, sync_transport
 
 __all__ = ["async_client", "sync_client"]
 
@@ -39,5 +39,6 @@ def async_client() -> httpx.AsyncClient:
         loop = threading.current_thread()
     client = _async.get(loop)
     if client is None:
-        client = _async[loop] = httpx.AsyncClient(timeout=None, limits=_LIMITS, follow_redirects=False)
+        # Its sockets wait no longer than the running stream operation's deadline.
+        client = _async[loop] = httpx.AsyncClient(timeout=None, transport=async_transport(_LIMITS), follow_redirects=False)
     return client

@@ -1,16 +1,18 @@
-"""Deadlines for the sync client's sockets.
+"""Deadlines for the shared clients' sockets.
 
 httpcore gives every socket operation of a request the request's fixed timeouts, read
-once per body iteration, so a sync stream cannot change its read limit between chunks
-(first token, then gap, shrinking under a total limit). Instead the sync driver sets the
-moment the current operation must end, and the sync client's network backend gives every
-connect, read and write the time left to it, or the request's own timeout when that is
-sooner. A wait that ends with the deadline raises httpx's timeout error; the driver,
-seeing the deadline passed, reports it as the operation's limit.
+once per body iteration, so a stream cannot change its read limit between chunks (first
+token, then gap, shrinking under a total limit). Instead the driver sets the moment the
+current operation must end, and the client's network backend gives every connect, read
+and write the time left to it, or the request's own timeout when that is sooner. A wait
+that ends with the deadline raises httpx's timeout error; the driver, seeing the deadline
+passed, reports it as the operation's limit.
 
 The deadline of sending a request is in :data:`deadline` (a context variable: the
-connection is not known yet); the deadline of reading a body chunk is set on the
-response's connection itself (:attr:`DeadlineStream.end`), which costs less per chunk.
+connection is not known yet; the sync driver sets it); the deadline of reading a body
+chunk is set on the response's connection itself (:attr:`DeadlineStream.end`,
+:attr:`AsyncDeadlineStream.end`), which costs less per chunk. In async code this leaves
+one timeout scope per read, httpcore's own, as in plain httpx.
 """
 
 from __future__ import annotations
@@ -23,7 +25,17 @@ from contextvars import ContextVar
 import httpcore
 import httpx
 
-__all__ = ["GRACE", "DeadlineBackend", "DeadlineStream", "deadline", "sync_transport", "time_left"]
+__all__ = [
+    "GRACE",
+    "AsyncDeadlineBackend",
+    "AsyncDeadlineStream",
+    "DeadlineBackend",
+    "DeadlineStream",
+    "async_transport",
+    "deadline",
+    "sync_transport",
+    "time_left",
+]
 
 deadline: ContextVar[float | None] = ContextVar("rillet_deadline", default=None)
 """When the current stream operation must end (``time.monotonic()``), or ``None``."""
@@ -106,6 +118,68 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
+class AsyncDeadlineStream(httpcore.AsyncNetworkStream):
+    """An async socket stream whose waits end at :attr:`end`, else at :data:`deadline`, at the latest."""
+
+    __slots__ = ("_stream", "end")
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+        self.end: float | None = None
+        """When the read under way must end (``time.monotonic()``); set by the async driver."""
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        """Read up to ``max_bytes``."""
+        return await self._stream.read(max_bytes, time_left(timeout, self.end))
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        """Write all of ``buffer``."""
+        await self._stream.write(buffer, time_left(timeout))
+
+    async def aclose(self) -> None:
+        """Close the socket."""
+        await self._stream.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        """Upgrade to TLS (the handshake is bounded like any other wait)."""
+        return AsyncDeadlineStream(await self._stream.start_tls(ssl_context, server_hostname, time_left(timeout)))
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        """What httpcore asks of the socket (``socket``, ``is_readable`` …)."""
+        return self._stream.get_extra_info(info)
+
+
+class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's anyio backend (asyncio or trio) with its waits bounded by :data:`deadline`."""
+
+    def __init__(self) -> None:
+        self._backend = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """Open a TCP connection."""
+        stream = await self._backend.connect_tcp(host, port, time_left(timeout), local_address, socket_options)
+        return AsyncDeadlineStream(stream)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: typing.Iterable[typing.Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        """Open a Unix socket connection."""
+        return AsyncDeadlineStream(await self._backend.connect_unix_socket(path, time_left(timeout), socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep (httpcore's connection retries)."""
+        await self._backend.sleep(seconds)
+
+
 def sync_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
     """An ``httpx.HTTPTransport`` whose connections use :class:`DeadlineBackend`.
 
@@ -114,11 +188,24 @@ def sync_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
     """
     ssl_context = httpx.create_ssl_context()
     transport = httpx.HTTPTransport(verify=ssl_context, limits=limits)
-    transport._pool = httpcore.ConnectionPool(
-        ssl_context=ssl_context,
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        network_backend=DeadlineBackend(),
-    )
+    transport._pool = httpcore.ConnectionPool(network_backend=DeadlineBackend(), **_pool_settings(ssl_context, limits))
     return transport
+
+
+def async_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """An ``httpx.AsyncHTTPTransport`` whose connections use :class:`AsyncDeadlineBackend`
+    (built like :func:`sync_transport`)."""
+    ssl_context = httpx.create_ssl_context()
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits)
+    transport._pool = httpcore.AsyncConnectionPool(network_backend=AsyncDeadlineBackend(), **_pool_settings(ssl_context, limits))
+    return transport
+
+
+def _pool_settings(ssl_context: ssl.SSLContext, limits: httpx.Limits) -> dict[str, typing.Any]:
+    """The connection pool arguments httpx itself would pass for ``limits``."""
+    return {
+        "ssl_context": ssl_context,
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+    }

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from ._events import Event
     from ._messages import Message
     from ._model import StreamingChatModel
-    from ._transport import StreamState
 
 __all__ = ["AggregatedStream", "TokenStream"]
 
@@ -201,56 +200,58 @@ class TokenStream(_Lifecycle):
         return stream_flow(self.request, self._make_decoder, self.model.options, self._state)
 
     def _open_sync(self) -> Iterator[Event]:
-        return _token_events(self._flow(), self._transport, self._state)
+        return _token_events(self._flow(), self._transport)
 
     def _open_async(self) -> AsyncIterator[Event]:
-        return _token_aevents(self._flow(), self._transport, self._state)
+        return _token_aevents(self._flow(), self._transport)
 
 
 # The generators hold no reference to their stream object (see the module docstring).
 
 
-def _token_events(flow: Any, transport: Any, state: StreamState) -> Iterator[Event]:
+def _token_events(flow: Any, transport: Any) -> Iterator[Event]:
+    # The driver's generator itself when possible: one generator less per event. The
+    # flow marks the aggregate cancelled when it is closed early (see stream_flow).
     from ._transport import drive_sync
 
     if transport is None:
         from ._clients import sync_client
 
-        client, own_client = sync_client(), None
-    else:
-        import httpx
+        return drive_sync(flow, sync_client())
+    return _with_own_client(flow, transport)
 
-        client = own_client = httpx.Client(transport=transport, timeout=None)
-    try:
+
+def _with_own_client(flow: Any, transport: Any) -> Iterator[Event]:
+    import httpx
+
+    from ._transport import drive_sync
+
+    with httpx.Client(transport=transport, timeout=None) as client:
         yield from drive_sync(flow, client)
-    finally:
-        state.sequencer.aggregator.cancel()
-        if own_client is not None:
-            own_client.close()
 
 
-async def _token_aevents(flow: Any, transport: Any, state: StreamState) -> AsyncIterator[Event]:
+def _token_aevents(flow: Any, transport: Any) -> AsyncIterator[Event]:
     from ._transport import drive_async
 
     if transport is None:
         from ._clients import async_client
 
-        client, own_client = async_client(), None
-    else:
-        import httpx
+        return drive_async(flow, async_client())
+    return _with_own_async_client(flow, transport)
 
-        client = own_client = httpx.AsyncClient(transport=transport, timeout=None)
-    events = drive_async(flow, client)
-    try:
-        async for event in events:
-            yield event
-    finally:
-        state.sequencer.aggregator.cancel()
+
+async def _with_own_async_client(flow: Any, transport: Any) -> AsyncIterator[Event]:
+    import httpx
+
+    from ._transport import drive_async
+
+    async with httpx.AsyncClient(transport=transport, timeout=None) as client:
+        events = drive_async(flow, client)
         try:
-            await events.aclose()
+            async for event in events:
+                yield event
         finally:
-            if own_client is not None:
-                await own_client.aclose()
+            await events.aclose()
 
 
 _DELTAS = frozenset({"token", "reasoning", "tool_call_start", "tool_call_delta", "tool_call", "server_tool"})

@@ -17,7 +17,7 @@ from typing import Any, AsyncGenerator, AsyncIterator, Callable, Generator, Iter
 
 import httpx
 
-from ._deadlines import GRACE, DeadlineStream, deadline
+from ._deadlines import GRACE, AsyncDeadlineStream, DeadlineStream, deadline
 from ._decoding import DEFAULT_MAX_FRAME_BYTES, Decoder, EventSequencer, count_unframed, decode_step, error_for_status
 from ._events import Event
 from ._errors import (
@@ -215,7 +215,8 @@ def stream_flow(
     Yields ``Send``/``Read``/``ReadAll``/``Sleep``/``Close`` operations (the driver sends
     back their result, or throws the httpx exception they raised, or ``TimeoutError``
     when their ``timeout`` passed) and lists of events for the caller. Retries only
-    while nothing has been delivered.
+    while nothing has been delivered. Closed before its terminal event (the caller broke
+    off, closed the stream or was cancelled), it marks the aggregate cancelled.
     """
     from ._unexpected_answers import CheckedDecoder, redirect_error
 
@@ -226,87 +227,92 @@ def stream_flow(
     gap_timeout = options.gap_timeout
     max_frame_bytes = options.max_frame_bytes
     request.extensions["timeout"] = _httpx_timeout(options)
-    while True:
-        state.attempts += 1
-        response: httpx.Response | None = None
-        checked: CheckedDecoder | None = None
-        phase = "connect"  # what an httpx error is blamed on
-        now = clock()
-        first_token_deadline = None if options.first_token_timeout is None else now + options.first_token_timeout
-        try:
+    try:
+        while True:
+            state.attempts += 1
+            response: httpx.Response | None = None
+            checked: CheckedDecoder | None = None
+            phase = "connect"  # what an httpx error is blamed on
+            now = clock()
+            first_token_deadline = None if options.first_token_timeout is None else now + options.first_token_timeout
             try:
-                timeout, limit = _budget(first_token_deadline, "first_token", total_deadline, now)
-                response = yield Send(request, timeout)
-                decoder = make_decoder()
-                phase = "first_token"
-                if response.status_code >= 400:
-                    timeout, limit = _budget(first_token_deadline, "first_token", total_deadline, clock())
-                    body = yield ReadAll(response, timeout)
-                    raise error_for_status(decoder, response.status_code, response.headers, body, provider)
-                if response.status_code >= 300:
-                    raise redirect_error(response.status_code, response.headers, request.url, provider=provider)
-                decoder = checked = CheckedDecoder(decoder, request, response)
-                read = Read(response)
-                fixed = False  # whether read.timeout stays the same from read to read
-                pending: list[Event] | None = None  # events the driver delivers before the next read
-                unframed = 0  # bytes fed since the decoder last produced an event
-                while True:
-                    if not fixed:
-                        now = clock()
-                        if phase == "first_token":
-                            read.timeout, limit = _budget(first_token_deadline, phase, total_deadline, now)
+                try:
+                    timeout, limit = _budget(first_token_deadline, "first_token", total_deadline, now)
+                    response = yield Send(request, timeout)
+                    decoder = make_decoder()
+                    phase = "first_token"
+                    if response.status_code >= 400:
+                        timeout, limit = _budget(first_token_deadline, "first_token", total_deadline, clock())
+                        body = yield ReadAll(response, timeout)
+                        raise error_for_status(decoder, response.status_code, response.headers, body, provider)
+                    if response.status_code >= 300:
+                        raise redirect_error(response.status_code, response.headers, request.url, provider=provider)
+                    plain, decoder = decoder, CheckedDecoder(decoder, request, response)
+                    checked = decoder
+                    read = Read(response)
+                    fixed = False  # whether read.timeout stays the same from read to read
+                    pending: list[Event] | None = None  # events the driver delivers before the next read
+                    unframed = 0  # bytes fed since the decoder last produced an event
+                    while True:
+                        if not fixed:
+                            now = clock()
+                            if phase == "first_token":
+                                read.timeout, limit = _budget(first_token_deadline, phase, total_deadline, now)
+                            else:
+                                gap_deadline = None if gap_timeout is None else now + gap_timeout
+                                read.timeout, limit = _budget(gap_deadline, phase, total_deadline, now)
+                                fixed = total_deadline is None
+                        read.events = pending
+                        chunk = yield read
+                        if chunk and phase == "first_token":
+                            phase = "gap"
+                        decoded = decode_step(decoder, chunk, provider)
+                        if decoded:  # count_unframed, inlined on the hot path
+                            unframed = 0
+                            decoder = plain  # an event came out: the check has nothing left to watch
                         else:
-                            gap_deadline = None if gap_timeout is None else now + gap_timeout
-                            read.timeout, limit = _budget(gap_deadline, phase, total_deadline, now)
-                            fixed = total_deadline is None
-                    read.events = pending
-                    chunk = yield read
-                    if chunk and phase == "first_token":
-                        phase = "gap"
-                    decoded = decode_step(decoder, chunk, provider)
-                    if decoded:  # count_unframed, inlined on the hot path
-                        unframed = 0
-                    else:
-                        unframed = count_unframed(unframed, chunk, decoded, max_frame_bytes)
-                    events = sequencer.accept(decoded)
-                    pending = None
-                    if events:
-                        if state.first_event_at is None or sequencer.finished:
-                            _stamp(state, events, clock)
-                        if not sequencer.finished:
-                            pending = events
-                            continue
-                        yield events
-                    if sequencer.finished:
-                        yield Close(response)
-                        return
-                    if not chunk:
-                        raise TruncatedStreamError("the body ended without a terminal event")
-            except TimeoutError:
-                raise _timeout_error(limit, options) from None
-            except httpx.HTTPError as exc:
-                raise map_httpx_error(exc, phase) from exc
-            except TruncatedStreamError as error:
-                raise checked.explain(error) if checked is not None else error
-        except RilletError as error:
-            if error.provider is None:
-                error.provider = provider
-            delay = None
-            if error.retryable and not sequencer.started:
-                delay = options.backoff(state.attempts - 1, error.retry_after)
-                if delay is not None and total_deadline is not None and clock() + delay > total_deadline:
-                    delay = None
-            if response is not None:
-                yield Close(response)
-            if delay is None:
-                events = sequencer.fail(error)
-                _stamp(state, events, clock)
-                yield events
-                return
-            if options.on_retry is not None:
-                options.on_retry(error, delay)
-            yield Sleep(delay)
+                            unframed = count_unframed(unframed, chunk, decoded, max_frame_bytes)
+                        events = sequencer.accept(decoded)
+                        pending = None
+                        if events:
+                            if state.first_event_at is None or sequencer.finished:
+                                _stamp(state, events, clock)
+                            if not sequencer.finished:
+                                pending = events
+                                continue
+                            yield events
+                        if sequencer.finished:
+                            yield Close(response)
+                            return
+                        if not chunk:
+                            raise TruncatedStreamError("the body ended without a terminal event")
+                except TimeoutError:
+                    raise _timeout_error(limit, options) from None
+                except httpx.HTTPError as exc:
+                    raise map_httpx_error(exc, phase) from exc
+                except TruncatedStreamError as error:
+                    raise checked.explain(error) if checked is not None else error
+            except RilletError as error:
+                if error.provider is None:
+                    error.provider = provider
+                delay = None
+                if error.retryable and not sequencer.started:
+                    delay = options.backoff(state.attempts - 1, error.retry_after)
+                    if delay is not None and total_deadline is not None and clock() + delay > total_deadline:
+                        delay = None
+                if response is not None:
+                    yield Close(response)
+                if delay is None:
+                    events = sequencer.fail(error)
+                    _stamp(state, events, clock)
+                    yield events
+                    return
+                if options.on_retry is not None:
+                    options.on_retry(error, delay)
+                yield Sleep(delay)
 
+    finally:  # closed or done: an aggregate that saw no terminal event was cancelled
+        sequencer.aggregator.cancel()
 
 def _httpx_timeout(options: StreamOptions) -> dict[str, float | None]:
     """httpx's own timeouts. The drivers bound every wait for data by the first-token,
@@ -442,7 +448,7 @@ def _raise_if_past(end: float | None) -> None:
 
 async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient) -> AsyncGenerator[Event, None]:
     """Run ``flow`` with an async client, yielding its events."""
-    bodies: dict[httpx.Response, AsyncIterator[bytes]] = {}  # open responses and their body iterators
+    bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]] = {}  # open responses: body iterator, connection
     try:
         operation = next(flow)
         while True:
@@ -468,13 +474,26 @@ async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient
             await response.aclose()
 
 
-async def _perform_async(operation: Any, client: httpx.AsyncClient, bodies: dict[httpx.Response, AsyncIterator[bytes]]) -> Any:
+async def _perform_async(
+    operation: Any, client: httpx.AsyncClient, bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]]
+) -> Any:
+    # Like the sync driver: a read's deadline is set on the connection (the hot path: no
+    # timeout scope of rillet's own, only httpcore's); other waits get a timeout scope.
     import anyio
 
     kind = type(operation)
-    if kind is Read:  # the hot path, kept flat
-        body = bodies[operation.response]
+    if kind is Read:
+        body, connection = bodies[operation.response]
         timeout = operation.timeout
+        if connection is not None:
+            end = connection.end = None if timeout is None else time.monotonic() + timeout
+            try:
+                return await anext(body, b"")
+            except httpx.TimeoutException:
+                _raise_if_past(end)
+                raise
+            finally:
+                connection.end = None
         if timeout is None:
             return await anext(body, b"")
         with anyio.fail_after(timeout if timeout > GRACE else GRACE):
@@ -495,9 +514,12 @@ async def _perform_async(operation: Any, client: httpx.AsyncClient, bodies: dict
     raise TypeError(f"unknown stream operation {operation!r}")
 
 
-async def _send_or_read_all(operation: Send | ReadAll, client: httpx.AsyncClient, bodies: dict[httpx.Response, AsyncIterator[bytes]]) -> Any:
+async def _send_or_read_all(
+    operation: Send | ReadAll, client: httpx.AsyncClient, bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]]
+) -> Any:
     if isinstance(operation, ReadAll):
         return await operation.response.aread()
     response = await client.send(operation.request, stream=True)
-    bodies[response] = response.aiter_bytes()
+    connection = response.extensions.get("network_stream")
+    bodies[response] = (response.aiter_bytes(), connection if isinstance(connection, AsyncDeadlineStream) else None)
     return response
