@@ -186,7 +186,7 @@ def test_responses_reads_a_string_input_instructions_and_outputs() -> None:
         (read_anthropic_request, {"model": "c", "messages": ONE, "tools": [{"type": "web_search_20250305", "name": "web_search"}]}, "tools[0].type", "server tools"),
         (read_anthropic_request, {"model": "c", "messages": ONE, "thinking": {"type": "enabled"}}, "thinking.budget_tokens", "is required"),
         (read_anthropic_request, {"model": "c", "messages": ONE, "max_tokens": True}, "max_tokens", "must be an integer"),
-        (read_responses_request, {"model": "m", "input": "x", "previous_response_id": "resp_1"}, "previous_response_id", "keeps no state"),
+        (read_responses_request, {"model": "m", "input": "x", "previous_response_id": 7}, "previous_response_id", "must be a string"),
         (read_responses_request, {"model": "m", "input": [{"type": "item_reference", "id": "x"}]}, "input[0].type", "'item_reference' items are not supported"),
         (read_responses_request, {"model": "m", "input": "x", "tools": [{"type": "web_search"}]}, "tools[0].type", "only function tools"),
         (read_responses_request, {"model": "m", "input": "x", "text": {"format": {"type": "json_schema"}}}, "text.format.type", "structured output"),
@@ -234,3 +234,9 @@ def test_images_from_a_responses_client_become_image_parts() -> None:
     with pytest.raises(rillet.InvalidRequestError) as caught:
         read_responses_request({"model": "m", "input": [{"role": "user", "content": [{"type": "input_image", "file_id": "file-1"}]}]})
     assert caught.value.field == "input[0].content[0].file_id" and "uploaded files are not supported" in caught.value.message
+
+
+def test_a_responses_request_keeps_the_answer_it_continues() -> None:
+    client = read_responses_request({"model": "m", "input": "and then?", "previous_response_id": "resp_1"})
+    assert client.previous_response_id == "resp_1" and client.request.messages[-1].text == "and then?"
+    assert read_responses_request({"model": "m", "input": "x"}).previous_response_id is None

@@ -14,7 +14,8 @@ from starlette.routing import Route
 
 from .._errors import AuthenticationError, BadRequestError, RilletError
 from ._config import GatewayConfig
-from ._formats import FORMATS, OPENAI_CHAT, WireFormat
+from ._formats import FORMATS, OPENAI_CHAT, OPENAI_RESPONSES, WireFormat
+from ._history import with_history
 from ._models import candidates, model_list
 from ._relay import RelayResponse, error_response
 
@@ -59,6 +60,8 @@ def _endpoint(fmt: WireFormat, config: GatewayConfig) -> Any:
             except ValueError as exc:
                 raise _Answer(BadRequestError(f"the request body is not JSON: {exc}", status_code=400)) from None
             client = fmt.read(parsed)
+            if fmt is OPENAI_RESPONSES:
+                client = with_history(client)
             model_ids = candidates(client.model, config)
         except _Answer as answer:
             return _error(fmt, answer.error)

@@ -24,7 +24,7 @@ class WireFormat:
         path: the route it is served on.
         read: request body (parsed JSON) → :class:`rillet.wire.ClientRequest`.
         encoder: ``(model name, client request)`` → a fresh stream encoder.
-        whole: ``(result, model name)`` → the ``stream: false`` answer body.
+        whole: ``(result, client request)`` → the ``stream: false`` answer body.
         error_body: an error (exception or ``error`` event) → ``(status, body)``.
     """
 
@@ -32,7 +32,7 @@ class WireFormat:
     path: str
     read: Callable[[Any], ClientRequest]
     encoder: Callable[[str, ClientRequest], StreamEncoder]
-    whole: Callable[[ChatResult, str], dict[str, Any]]
+    whole: Callable[[ChatResult, ClientRequest], dict[str, Any]]
     error_body: Callable[[Any], tuple[int, dict[str, Any]]]
 
 
@@ -41,7 +41,7 @@ OPENAI_CHAT = WireFormat(
     path="/v1/chat/completions",
     read=wire.read_chat_request,
     encoder=lambda model, client: wire.OpenAIChatEncoder(model=model, include_usage=client.include_usage),
-    whole=lambda result, model: wire.chat_completion(result, model=model),
+    whole=lambda result, client: wire.chat_completion(result, model=client.model),
     error_body=wire.chat_error_body,
 )
 
@@ -50,7 +50,7 @@ ANTHROPIC_MESSAGES = WireFormat(
     path="/v1/messages",
     read=wire.read_anthropic_request,
     encoder=lambda model, client: wire.AnthropicMessagesEncoder(model=model),
-    whole=lambda result, model: wire.anthropic_message(result, model=model),
+    whole=lambda result, client: wire.anthropic_message(result, model=client.model),
     error_body=wire.anthropic_error_body,
 )
 
@@ -58,8 +58,8 @@ OPENAI_RESPONSES = WireFormat(
     name="openai-responses",
     path="/v1/responses",
     read=wire.read_responses_request,
-    encoder=lambda model, client: wire.OpenAIResponsesEncoder(model=model),
-    whole=lambda result, model: wire.responses_response(result, model=model),
+    encoder=lambda model, client: wire.OpenAIResponsesEncoder(model=model, response_id=client.response_id),
+    whole=lambda result, client: wire.responses_response(result, model=client.model, response_id=client.response_id),
     error_body=wire.responses_error_body,
 )
 

@@ -236,7 +236,7 @@ class RelayResponse:
         if result.error is not None:
             await self._fail(result.error, send)
             return
-        body = json.dumps(self.fmt.whole(result, self.client.model)).encode()
+        body = json.dumps(self.fmt.whole(result, self.client)).encode()
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": body})
 

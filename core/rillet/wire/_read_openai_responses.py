@@ -4,9 +4,9 @@ Reads ``instructions``, ``input`` (a string, or items: messages with ``input_tex
 ``output_text`` parts and a user's ``input_image`` parts, ``function_call``, ``function_call_output`` and ``reasoning`` items
 — the assistant-side items of a turn join one assistant message), ``tools`` (function
 tools), ``tool_choice``, ``max_output_tokens``, ``temperature``, ``top_p``,
-``reasoning.effort`` and ``stream``. The gateway keeps no state, so
-``previous_response_id`` is refused: send the whole conversation in ``input``; so is a
-JSON ``text.format`` (structured output), which rillet cannot honour yet.
+``reasoning.effort``, ``stream`` and ``previous_response_id`` (kept on the
+:class:`ClientRequest`: the server that reads it supplies the history). A JSON
+``text.format`` (structured output) is refused: rillet cannot honour it yet.
 """
 
 from __future__ import annotations
@@ -43,8 +43,7 @@ def read_responses_request(body: Any) -> ClientRequest:
     """
     root = Body(body)
     model = root.need("model", str)
-    if root.get("previous_response_id", str):
-        raise bad("previous_response_id", "is not supported: the gateway keeps no state; send the whole conversation in input")
+    previous_response_id = root.get("previous_response_id", str) or None
     text = root.body("text")
     text_format = text.body("format") if text is not None else None
     if text_format is not None and text_format.get("type", str, "text") != "text":
@@ -70,7 +69,7 @@ def read_responses_request(body: Any) -> ClientRequest:
         max_tokens=root.get("max_output_tokens", int),
         reasoning=Reasoning(effort=effort) if effort else None,  # type: ignore[arg-type]
     )
-    return ClientRequest(model, bool(root.get("stream", bool, False)), request)
+    return ClientRequest(model, bool(root.get("stream", bool, False)), request, previous_response_id=previous_response_id)
 
 
 def _item(item: Body, messages: list[Message]) -> None:

@@ -34,13 +34,18 @@ class ClientRequest:
 
     ``model`` is the name the client asked for (the gateway resolves it); ``stream`` says
     whether it wants SSE; ``include_usage`` is Chat Completions'
-    ``stream_options.include_usage``; ``request`` is the provider-neutral request.
+    ``stream_options.include_usage``; ``request`` is the provider-neutral request;
+    ``previous_response_id`` is the Responses API's: the answer this request continues
+    (a server with a history store, like ``rillet serve``, prepends that history), and
+    ``response_id`` the id the server gives its own answer (``None``: the provider's).
     """
 
     model: str
     stream: bool
     request: ChatRequest
     include_usage: bool = False
+    previous_response_id: str | None = None
+    response_id: str | None = None
 
 
 def bad(field: str, problem: str) -> InvalidRequestError:

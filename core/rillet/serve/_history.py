@@ -1,0 +1,54 @@
+"""The Responses API's server-side history: ``previous_response_id``, read from the log store.
+
+Every answer the gateway streams in the Responses format gets an id of the gateway's own
+(``resp_…``), which the log store records with the answer's conversation. A later request
+naming it as ``previous_response_id`` is sent with that conversation's messages first — the
+client need not resend them. The store is shared by every worker and machine (PostgreSQL
+with ``RILLET_LOG_URL``), so the gateway itself stays stateless.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+from .._errors import NotFoundError
+from .._messages import Message
+from ..wire import ClientRequest
+
+__all__ = ["with_history"]
+
+
+def with_history(client: ClientRequest) -> ClientRequest:
+    """``client`` with its answer's id and conversation, and the history it continues."""
+    request = client.request
+    conversation_id = uuid.uuid4().hex
+    messages = list(request.messages)
+    previous = client.previous_response_id
+    if previous is not None:
+        history, conversation_id = _history(previous)
+        given_system = [message for message in messages if message.role == "system"]
+        if given_system:  # this request's instructions replace the earlier ones
+            history = [message for message in history if message.role != "system"]
+        messages = given_system + history + [message for message in messages if message.role != "system"]
+    response_id = "resp_" + uuid.uuid4().hex
+    context = {**request.context, "response_id": response_id, "conversation_id": conversation_id}
+    return replace(client, request=request.model_copy(update={"messages": messages, "context": context}), response_id=response_id)
+
+
+def _history(response_id: str) -> tuple[list[Message], str]:
+    from ..logs import flush, open_store
+    from ..logs._settings import logging_enabled
+
+    flush()  # an answer this worker just streamed is written a moment after its end
+    with open_store() as store:
+        history = store.messages_for_response(response_id)
+        conversation_id = store.conversation_for_response(response_id)
+    if history is None or conversation_id is None:
+        off = "" if logging_enabled() else "; the gateway's log is off (RILLET_LOG=0), so it remembers no answer"
+        raise NotFoundError(
+            f"previous_response_id {response_id!r} is not an answer this gateway's log store knows{off}: "
+            "send the whole conversation in input instead",
+            status_code=404,
+        )
+    return history, conversation_id

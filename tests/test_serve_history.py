@@ -1,0 +1,45 @@
+"""``POST /v1/responses`` with ``previous_response_id``: the gateway continues a
+conversation from its log store, so a client need not resend it (and any worker can)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import openai
+import pytest
+from gateway_support import fast_replay, running_gateway  # noqa: F401 (fast_replay: autouse)
+
+import rillet
+from rillet.logs import open_store
+
+
+@pytest.fixture
+def gateway(store_location: str) -> Iterator[str]:
+    """A gateway logging into the test's own store (SQLite, then PostgreSQL)."""
+    with running_gateway() as url:
+        yield url
+
+
+def test_a_response_continues_from_its_previous_one(gateway: str) -> None:
+    client = openai.OpenAI(base_url=f"{gateway}/v1", api_key="unused")
+    first = client.responses.create(model="replay/demo", input="Why is the sky blue?")
+    with client.responses.stream(model="replay/demo", input="And at sunset?", previous_response_id=first.id) as stream:
+        second = stream.get_final_response()
+    assert first.id.startswith("resp_") and second.id != first.id
+    rillet.logs.flush()
+    with open_store() as store:
+        history = store.messages_for_response(second.id)
+    assert history is not None
+    assert [(message.role, message.text) for message in history] == [
+        ("user", "Why is the sky blue?"),
+        ("assistant", first.output_text),
+        ("user", "And at sunset?"),
+        ("assistant", second.output_text),
+    ]
+
+
+def test_an_unknown_previous_response_is_a_404_saying_what_to_do(gateway: str) -> None:
+    client = openai.OpenAI(base_url=f"{gateway}/v1", api_key="unused")
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.responses.create(model="replay/demo", input="hi", previous_response_id="resp_nosuch")
+    assert "resp_nosuch" in str(caught.value) and "whole conversation" in str(caught.value)
