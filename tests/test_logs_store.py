@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -190,3 +191,20 @@ def test_a_new_migration_upgrades_an_existing_store(store_location: str, monkeyp
         assert store._database.fetch_all("SELECT id, note FROM streams") == [("a" * 32, None)]
     with LogStore(store_location) as store:  # applied once: a second ALTER would fail
         assert len(store.streams()) == 1
+
+
+_OPENER = "import sys\nfrom rillet.logs import LogStore\nLogStore(sys.argv[1]).close()\n"
+
+
+def test_processes_opening_a_new_sqlite_store_at_the_same_moment_all_succeed(tmp_path: Path) -> None:
+    """Switching a new store to WAL needs it to itself; SQLite may answer "locked" at once
+    (seen in CI) instead of waiting, so each opener retries within the busy timeout."""
+    failures = []
+    for round_number in range(10):
+        path = str(tmp_path / f"round{round_number}" / "logs.db")
+        openers = [subprocess.Popen([sys.executable, "-c", _OPENER, path], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        for opener in openers:
+            _, errors = opener.communicate(timeout=120)
+            if opener.returncode:
+                failures.append(errors.strip().splitlines()[-1])
+    assert failures == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -91,9 +92,29 @@ def connect(location: str) -> Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    connection.execute("PRAGMA journal_mode = WAL")
+    _use_wal(connection)
     connection.execute("PRAGMA synchronous = NORMAL")
     return Database(connection)
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Put the store in WAL mode. Switching needs the database to itself, and SQLite may
+    answer "locked" at once instead of waiting when another process opens the new store at
+    the same moment: try again until the busy timeout, done as soon as either succeeded."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() == "wal" or connection.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
+                return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        if time.monotonic() > deadline:
+            raise ConfigurationError(f"the log store could not be opened in WAL mode within {BUSY_TIMEOUT_MS // 1000}s: another process holds it")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
 
 
 def _connect_postgres(url: str) -> Database:
