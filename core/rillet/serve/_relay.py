@@ -24,6 +24,7 @@ from .._aggregate import StreamAggregator
 from .._errors import RilletError, StreamTimeoutError
 from .._events import ErrorEvent
 from ..wire import keep_alive
+from ..wire._common import UPSTREAM_CUT
 from ._models import open_model
 
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ class RelayResponse:
                 await _write(send, keep_alive())
                 continue
             if not batch:  # the upstream ended with nothing at all
-                return _cut()
+                return UPSTREAM_CUT
             for position, event in enumerate(batch):
                 if event.type == "start":
                     upstream.start = event
@@ -217,7 +218,7 @@ class RelayResponse:
             if not batch:
                 break
             frames = b""
-        tail = b"" if encoder.finished else encoder.encode(_cut())
+        tail = b"" if encoder.finished else encoder.encode(UPSTREAM_CUT)
         await send({"type": "http.response.body", "body": tail, "more_body": False})
 
     async def _answer_whole(self, upstream: _Upstream, first: Any, send: Any) -> None:
@@ -231,7 +232,7 @@ class RelayResponse:
             if not aggregator.ended:
                 batch = await upstream.queue.take()
         if not aggregator.ended:
-            aggregator.add(_cut())
+            aggregator.add(UPSTREAM_CUT)
         result = aggregator.result()
         if result.error is not None:
             await self._fail(result.error, send)
@@ -257,14 +258,6 @@ class RelayResponse:
         if not self._committed:
             self._committed = True
             await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
-
-
-def _cut() -> ErrorEvent:
-    return ErrorEvent(
-        code="truncated",
-        message="the upstream stream stopped before its end: the answer is incomplete — retry the request",
-        retryable=True,
-    )
 
 
 async def _write(send: Any, data: bytes) -> None:

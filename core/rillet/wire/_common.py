@@ -11,7 +11,7 @@ from .._errors import RilletError
 from .._events import ErrorEvent
 from ..framing import encode_sse_event
 
-__all__ = ["StreamEncoder", "arguments_text", "dumps", "error_status", "new_id", "now", "sse_json"]
+__all__ = ["UPSTREAM_CUT", "StreamEncoder", "arguments_text", "dumps", "error_status", "new_id", "now", "sse_json"]
 
 #: The HTTP status of an error raised before the first byte, by rillet error ``code``,
 #: when the error carries no status of its own (an upstream failure is a bad gateway).
@@ -114,7 +114,7 @@ class StreamEncoder:
             if close is not None:
                 close()
         if not self.finished:
-            yield self.encode(_CUT)
+            yield self.encode(UPSTREAM_CUT)
 
     async def astream(self, events: AsyncIterable[Any]) -> AsyncIterator[bytes]:
         """Like :meth:`stream`, for an async iterable of events."""
@@ -132,7 +132,7 @@ class StreamEncoder:
             if close is not None:
                 await close()
         if not self.finished:
-            yield self.encode(_CUT)
+            yield self.encode(UPSTREAM_CUT)
 
     def _failure(self, error: Exception) -> bytes:
         """The in-band error for an exception raised by the events."""
@@ -145,7 +145,9 @@ class StreamEncoder:
         ))
 
 
-_CUT = ErrorEvent(
+#: The error a cut upstream becomes (events that stopped without ``end`` or ``error``): the
+#: writers and the gateway report it in-band, never as a clean finish.
+UPSTREAM_CUT = ErrorEvent(
     code="truncated",
     message="the upstream stream stopped before its end: the answer is incomplete — retry the request",
     retryable=True,
