@@ -34,8 +34,9 @@ What is here, by concern:
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from ._lazy import lazy_attribute
 
 _EXPORTS = {
     # the contract
@@ -213,12 +214,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rillet.provider' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return lazy_attribute(__name__, _EXPORTS, globals(), name)
 
 
 def __dir__() -> list[str]:
