@@ -33,6 +33,7 @@ class Reply:
     hold: float = 0.0  # after the script, keep the connection open this long (waiting for a client close)
     head_pause: float = 0.0  # wait this long before sending the status line and headers
     head_drip: float = 0.0  # send the status line and headers one byte at a time, this many seconds apart
+    keep_alive: bool = False  # keep the connection open for the next request (no ``connection: close``)
 
 
 class LoopbackServer:
@@ -42,6 +43,7 @@ class LoopbackServer:
         self.replies: deque[Reply] = deque()
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self.open_connections = 0
+        self.connections = 0  # accepted so far
         self.client_closed = threading.Event()
         self._lock = threading.Lock()
         server = self
@@ -68,33 +70,10 @@ class LoopbackServer:
     def _serve(self, sock: socket.socket) -> None:
         with self._lock:
             self.open_connections += 1
+            self.connections += 1
         try:
-            request = read_request(sock)
-            if request is None:
-                return
-            self.requests.append(request)
-            reply = self.replies.popleft() if self.replies else Reply(status=500, body=[b'{"error":"no reply queued"}'])
-            status_line = f"HTTP/1.1 {reply.status} X\r\n"
-            header_lines = "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items())
-            head = (status_line + header_lines + "transfer-encoding: chunked\r\nconnection: close\r\n\r\n").encode()
-            if reply.head_pause and self._client_closed_within(sock, reply.head_pause):
-                return
-            if not self._send_head(sock, head, reply.head_drip):
-                return
-            for item in reply.body:
-                if isinstance(item, float):
-                    if self._client_closed_within(sock, item):
-                        return
-                    continue
-                try:
-                    sock.sendall(b"%x\r\n%s\r\n" % (len(item), item))
-                except OSError:
-                    self.client_closed.set()
-                    return
-            if reply.hold and self._client_closed_within(sock, reply.hold):
-                return
-            if reply.complete:
-                sock.sendall(b"0\r\n\r\n")
+            while self._answer_one(sock):
+                pass
         finally:
             with self._lock:
                 self.open_connections -= 1
@@ -102,6 +81,38 @@ class LoopbackServer:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+    def _answer_one(self, sock: socket.socket) -> bool:
+        """Answer one request; True if the connection stays open for another."""
+        request = read_request(sock)
+        if request is None:
+            return False
+        self.requests.append(request)
+        reply = self.replies.popleft() if self.replies else Reply(status=500, body=[b'{"error":"no reply queued"}'])
+        status_line = f"HTTP/1.1 {reply.status} X\r\n"
+        header_lines = "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items())
+        connection = "" if reply.keep_alive else "connection: close\r\n"
+        head = (status_line + header_lines + "transfer-encoding: chunked\r\n" + connection + "\r\n").encode()
+        if reply.head_pause and self._client_closed_within(sock, reply.head_pause):
+            return False
+        if not self._send_head(sock, head, reply.head_drip):
+            return False
+        for item in reply.body:
+            if isinstance(item, float):
+                if self._client_closed_within(sock, item):
+                    return False
+                continue
+            try:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(item), item))
+            except OSError:
+                self.client_closed.set()
+                return False
+        if reply.hold and self._client_closed_within(sock, reply.hold):
+            return False
+        if not reply.complete:
+            return False
+        sock.sendall(b"0\r\n\r\n")
+        return reply.keep_alive
 
     def _send_head(self, sock: socket.socket, head: bytes, drip: float) -> bool:
         """Send the head, byte by byte ``drip`` seconds apart if set; False if the client left."""

@@ -101,6 +101,30 @@ def test_a_missing_provider_key_names_the_variable(monkeypatch: pytest.MonkeyPat
     assert response.status_code >= 400 and "ANTHROPIC_API_KEY" in response.json()["error"]["message"]
 
 
+def _text_of(response: httpx.Response) -> str:
+    """The answer's text, from a streamed or a whole Chat Completions response."""
+    if not response.headers["content-type"].startswith("text/event-stream"):
+        return str(response.json()["choices"][0]["message"]["content"])
+    chunks = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: {")]
+    return "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+
+
+@pytest.mark.parametrize("stream", [True, False])
+@pytest.mark.parametrize("late_end", [0.0, 0.05], ids=["body-ends-at-once", "body-ends-50ms-after-DONE"])
+def test_requests_one_after_another_share_one_upstream_connection(upstream: LoopbackServer, stream: bool, late_end: float) -> None:
+    # The gateway lets the upstream body end after the answer is sent (within 0.1 s), so
+    # the connection goes back to the pool rather than being closed.
+    upstream.queue(*[Reply(headers=SSE, body=[*answer("ok", str(n)), *([late_end] if late_end else [])], keep_alive=True) for n in range(3)])
+    with running_gateway() as url:
+        for n in range(3):
+            response = httpx.post(url + "/v1/chat/completions", json={"model": "openai/m", "stream": stream, "messages": HELLO}, timeout=30)
+            assert response.status_code == 200
+            assert _text_of(response) == f"ok{n}"
+            time.sleep(late_end * 4)  # a request sent sooner would find the connection still busy
+    assert len(upstream.requests) == 3
+    assert upstream.connections == 1
+
+
 def test_five_hundred_concurrent_streaming_clients(upstream: LoopbackServer) -> None:
     clients = 500
     upstream.queue(*(Reply(headers=SSE, body=answer("one", " two", " three")) for _ in range(clients)))

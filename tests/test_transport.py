@@ -265,3 +265,40 @@ def test_result_of_a_closed_stream_is_what_arrived(server: LoopbackServer, fast_
     stream.close()
     result = stream.result()
     assert (result.text, result.finish_reason, stream.cancelled) == ("Hel", None, True)
+
+
+def _texts_of_streams_in_a_row(chat: rillet.StreamingChatModel, count: int, mode: str) -> list[str]:
+    """The text of ``count`` streams run one after another (in one event loop, for async)."""
+    if mode == "sync":
+        return [chat.stream_tokens("hi").result().text for _ in range(count)]
+
+    async def run() -> list[str]:
+        texts = []
+        for _ in range(count):
+            async with chat.astream_tokens("hi") as stream:
+                texts.append((await stream.aresult()).text)
+        return texts
+
+    return asyncio.run(run())
+
+
+@both
+def test_streams_one_after_another_reuse_the_connection(server: LoopbackServer, fast_options: Any, mode: str) -> None:
+    # The body is read to its end after the terminal event, so the connection goes back
+    # to the pool: a second request to a provider skips the TCP (and TLS) handshake.
+    server.queue(*[Reply(body=[*TOKENS, DONE], keep_alive=True) for _ in range(3)])
+    texts = _texts_of_streams_in_a_row(model(server, fast_options), 3, mode)
+    assert texts == ["Hello"] * 3
+    assert server.connections == 1
+
+
+@both
+def test_a_body_left_open_after_the_terminal_event_is_let_go(server: LoopbackServer, fast_options: Any, mode: str) -> None:
+    # The server sends the terminal event but never ends the body: the stream still ends
+    # at once (the gap timeout is 2 s, the server holds for 30 s), and the connection,
+    # which cannot be reused, is closed.
+    server.queue(Reply(body=[*TOKENS, DONE], keep_alive=True, hold=30.0), Reply(body=[*TOKENS, DONE], keep_alive=True))
+    texts = _texts_of_streams_in_a_row(model(server, fast_options), 2, mode)
+    assert texts == ["Hello"] * 2
+    assert server.client_closed.wait(5), "the held connection was never closed"
+    assert server.connections == 2

@@ -131,12 +131,27 @@ class Sleep:
 
 
 class Close:
-    """Close ``response`` (release the connection)."""
+    """Close ``response`` (release the connection).
 
-    __slots__ = ("response",)
+    With ``drain``, after a stream's terminal event, the driver first reads what is left
+    of the body (the chunked terminator, a trailing ``[DONE]``) for at most
+    ``DRAIN_SECONDS`` and ``DRAIN_BYTES``: a body read to its end hands its connection
+    back to the pool, so the next request skips the TCP and TLS handshakes. A body that
+    does not end by then is closed, and its connection with it.
+    """
 
-    def __init__(self, response: httpx.Response) -> None:
+    __slots__ = ("response", "drain")
+
+    def __init__(self, response: httpx.Response, drain: bool = False) -> None:
         self.response = response
+        self.drain = drain
+
+
+DRAIN_SECONDS = 0.1
+"""How long a driver waits for the rest of a body after its terminal event."""
+
+DRAIN_BYTES = 65536
+"""How much of a body a driver reads after its terminal event before giving up on it."""
 
 
 # httpx errors → rillet errors ------------------------------------------------------------
@@ -282,7 +297,7 @@ def stream_flow(
                                 continue
                             yield events
                         if sequencer.finished:
-                            yield Close(response)
+                            yield Close(response, drain=bool(chunk))
                             return
                         if not chunk:
                             raise TruncatedStreamError("the body ended without a terminal event")
@@ -431,6 +446,9 @@ def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Respo
         finally:
             deadline.reset(token)
     if kind is Close:
+        entry = bodies.get(operation.response)
+        if operation.drain and entry is not None and entry[1] is not None:
+            _drain_sync(entry[0], entry[1])
         operation.response.close()
         bodies.pop(operation.response, None)
         return None
@@ -438,6 +456,36 @@ def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Respo
         time.sleep(operation.seconds)
         return None
     raise TypeError(f"unknown stream operation {operation!r}")
+
+
+def _drain_sync(body: Iterator[bytes], connection: DeadlineStream) -> None:
+    """Read the rest of a finished stream's body, within ``DRAIN_SECONDS`` and ``DRAIN_BYTES``."""
+    connection.end = time.monotonic() + DRAIN_SECONDS
+    try:
+        received = 0
+        for chunk in body:
+            received += len(chunk)
+            if received > DRAIN_BYTES:
+                return
+    except httpx.HTTPError:  # late, cut or slow: the connection is not reused, that is all
+        return
+    finally:
+        connection.end = None
+
+
+async def _drain_async(body: AsyncIterator[bytes], connection: AsyncDeadlineStream) -> None:
+    """``_drain_sync`` for an async body."""
+    connection.end = time.monotonic() + DRAIN_SECONDS
+    try:
+        received = 0
+        async for chunk in body:
+            received += len(chunk)
+            if received > DRAIN_BYTES:
+                return
+    except httpx.HTTPError:
+        return
+    finally:
+        connection.end = None
 
 
 def _raise_if_past(end: float | None) -> None:
@@ -505,6 +553,9 @@ async def _perform_async(
         with anyio.fail_after(timeout if timeout > GRACE else GRACE):
             return await _send_or_read_all(operation, client, bodies)
     if kind is Close:
+        entry = bodies.get(operation.response)
+        if operation.drain and entry is not None and entry[1] is not None:
+            await _drain_async(entry[0], entry[1])
         await operation.response.aclose()
         bodies.pop(operation.response, None)
         return None

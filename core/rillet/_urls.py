@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from ._errors import ConfigurationError
@@ -17,7 +18,15 @@ def check_base_url(url: str, *, needs_host: bool = True) -> str:
     plugin may fill it in, as Ollama does for ``OLLAMA_HOST=:11434``), has a port in
     1–65535 (or none) and parses (``http://[::1`` does not).
     """
-    shown = redact_url(url)
+    problem = _base_url_problem(url, needs_host)
+    if problem is not None:
+        raise ConfigurationError(f"invalid base URL {redact_url(url)!r}: {problem}")
+    return url
+
+
+@lru_cache(maxsize=256)  # a process sends to a few base URLs, many times each
+def _base_url_problem(url: str, needs_host: bool) -> str | None:
+    """What makes ``url`` unusable as a base URL, or ``None``."""
     try:
         import httpx
 
@@ -25,14 +34,14 @@ def check_base_url(url: str, *, needs_host: bool = True) -> str:
         port = parts.port  # raises for a port out of range or not a number
         httpx.URL(url)
     except (ValueError, TypeError) as exc:  # httpx.InvalidURL is a ValueError
-        raise ConfigurationError(f"invalid base URL {shown!r}: {exc}; write it like https://host[:port]/path") from None
+        return f"{exc}; write it like https://host[:port]/path"
     if parts.scheme not in ("http", "https"):
-        raise ConfigurationError(f"invalid base URL {shown!r}: it needs http:// or https://")
+        return "it needs http:// or https://"
     if needs_host and not parts.hostname:
-        raise ConfigurationError(f"invalid base URL {shown!r}: it names no host")
+        return "it names no host"
     if port == 0:
-        raise ConfigurationError(f"invalid base URL {shown!r}: port 0 cannot be connected to (use 1-65535)")
-    return url
+        return "port 0 cannot be connected to (use 1-65535)"
+    return None
 
 
 def join_url(base_url: str, path: str) -> str:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["RelayResponse", "error_response"]
 
 _BUFFERED_EVENTS = 1024  # decoded events that may wait for a slow client
+_FINISH_SECONDS = 0.25  # the longest wait for the producer after the answer (it drains ≤ 0.1 s)
 
 SSE_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -121,10 +122,11 @@ class RelayResponse:
         self.model_ids = model_ids
         self.config = config
         self._committed = False
+        self._answered = False  # the last body message is sent: a disconnect now is no hang-up
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         async with anyio.create_task_group() as group:
-            group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
+            group.start_soon(self._cancel_on_disconnect, receive, group.cancel_scope)
             try:
                 await self._answer(send)
             finally:
@@ -220,6 +222,8 @@ class RelayResponse:
             frames = b""
         tail = b"" if encoder.finished else encoder.encode(UPSTREAM_CUT)
         await send({"type": "http.response.body", "body": tail, "more_body": False})
+        self._answered = True
+        await _let_finish(upstream)
 
     async def _answer_whole(self, upstream: _Upstream, first: Any, send: Any) -> None:
         aggregator = StreamAggregator()
@@ -240,6 +244,8 @@ class RelayResponse:
         body = json.dumps(self.fmt.whole(result, self.client)).encode()
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": body})
+        self._answered = True
+        await _let_finish(upstream)
 
     async def _fail(self, error: Any, send: Any) -> None:
         if error is None:  # pragma: no cover - a route always has a model
@@ -254,6 +260,15 @@ class RelayResponse:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
+    async def _cancel_on_disconnect(self, receive: Any, scope: anyio.CancelScope) -> None:
+        """Stop everything when the client hangs up before its answer is complete."""
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                if not self._answered:
+                    scope.cancel()
+                return
+
     async def _commit(self, send: Any) -> None:
         if not self._committed:
             self._committed = True
@@ -264,12 +279,15 @@ async def _write(send: Any, data: bytes) -> None:
     await send({"type": "http.response.body", "body": data, "more_body": True})
 
 
-async def _cancel_on_disconnect(receive: Any, scope: anyio.CancelScope) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            scope.cancel()
-            return
+async def _let_finish(upstream: _Upstream) -> None:
+    """Wait (briefly) for the producer to end on its own once the answer is sent: after
+    the terminal event it reads the rest of the upstream body, which puts the upstream
+    connection back in the pool instead of closing it."""
+    with anyio.move_on_after(_FINISH_SECONDS):
+        while await upstream.queue.take():
+            pass
+
+
 
 
 @asynccontextmanager
