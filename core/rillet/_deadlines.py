@@ -18,6 +18,7 @@ one timeout scope per read, httpcore's own, as in plain httpx.
 from __future__ import annotations
 
 import ssl
+import threading
 import time
 import typing
 from contextvars import ContextVar
@@ -28,6 +29,7 @@ import httpx
 __all__ = [
     "GRACE",
     "AsyncDeadlineBackend",
+    "LazySSLContext",
     "AsyncDeadlineStream",
     "DeadlineBackend",
     "DeadlineStream",
@@ -82,7 +84,8 @@ class DeadlineStream(httpcore.NetworkStream):
 
     def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None) -> httpcore.NetworkStream:
         """Upgrade to TLS (the handshake is bounded like any other wait)."""
-        return DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, time_left(timeout)))
+        context = _real_context(ssl_context)
+        return DeadlineStream(self._stream.start_tls(context, server_hostname, time_left(timeout)))
 
     def get_extra_info(self, info: str) -> typing.Any:
         """What httpcore asks of the socket (``socket``, ``is_readable`` …)."""
@@ -144,7 +147,8 @@ class AsyncDeadlineStream(httpcore.AsyncNetworkStream):
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.AsyncNetworkStream:
         """Upgrade to TLS (the handshake is bounded like any other wait)."""
-        return AsyncDeadlineStream(await self._stream.start_tls(ssl_context, server_hostname, time_left(timeout)))
+        context = _real_context(ssl_context)
+        return AsyncDeadlineStream(await self._stream.start_tls(context, server_hostname, time_left(timeout)))
 
     def get_extra_info(self, info: str) -> typing.Any:
         """What httpcore asks of the socket (``socket``, ``is_readable`` …)."""
@@ -180,31 +184,64 @@ class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
         await self._backend.sleep(seconds)
 
 
+class LazySSLContext:
+    """Stands in for a pool's SSL context until a connection needs TLS.
+
+    Loading the CA bundle costs about 20 ms of a fresh process, and a stream to an
+    ``http://`` server (a local model, a gateway, a test) never needs it. httpcore only
+    sets the ALPN protocols on the pool's context before handing it to the network
+    stream's ``start_tls``, where :func:`_real_context` swaps in the real one, made by
+    ``httpx.create_ssl_context()`` (so ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` hold as in httpx).
+    """
+
+    def __init__(self) -> None:
+        self._context: ssl.SSLContext | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> ssl.SSLContext:
+        """The real context, made on first use."""
+        if self._context is None:
+            with self._lock:
+                if self._context is None:
+                    self._context = httpx.create_ssl_context()
+        return self._context
+
+    def set_alpn_protocols(self, protocols: list[str]) -> None:
+        """What httpcore calls before each TLS connection."""
+        self.get().set_alpn_protocols(protocols)
+
+
+def _real_context(context: ssl.SSLContext | LazySSLContext) -> ssl.SSLContext:
+    return context.get() if isinstance(context, LazySSLContext) else context
+
+
 def sync_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
     """An ``httpx.HTTPTransport`` whose connections use :class:`DeadlineBackend`.
 
     httpx has no argument for a network backend, so the transport's connection pool is
-    replaced by an equal one built on it (``_pool`` is the one private name used).
+    replaced by one built on it (``_pool`` is the one private name used).
     """
-    ssl_context = httpx.create_ssl_context()
-    transport = httpx.HTTPTransport(verify=ssl_context, limits=limits)
-    transport._pool = httpcore.ConnectionPool(network_backend=DeadlineBackend(), **_pool_settings(ssl_context, limits))
+    transport = httpx.HTTPTransport(limits=limits, verify=_UNUSED_CONTEXT)
+    transport._pool = httpcore.ConnectionPool(network_backend=DeadlineBackend(), **_pool_settings(limits))
     return transport
 
 
 def async_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
     """An ``httpx.AsyncHTTPTransport`` whose connections use :class:`AsyncDeadlineBackend`
     (built like :func:`sync_transport`)."""
-    ssl_context = httpx.create_ssl_context()
-    transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits)
-    transport._pool = httpcore.AsyncConnectionPool(network_backend=AsyncDeadlineBackend(), **_pool_settings(ssl_context, limits))
+    transport = httpx.AsyncHTTPTransport(limits=limits, verify=_UNUSED_CONTEXT)
+    transport._pool = httpcore.AsyncConnectionPool(network_backend=AsyncDeadlineBackend(), **_pool_settings(limits))
     return transport
 
 
-def _pool_settings(ssl_context: ssl.SSLContext, limits: httpx.Limits) -> dict[str, typing.Any]:
-    """The connection pool arguments httpx itself would pass for ``limits``."""
+_UNUSED_CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+"""Given to httpx's own pool, which is replaced at once (so httpx loads no CA bundle for it)."""
+
+
+def _pool_settings(limits: httpx.Limits) -> dict[str, typing.Any]:
+    """The connection pool arguments httpx itself would pass for ``limits``, TLS made on first use."""
     return {
-        "ssl_context": ssl_context,
+        "ssl_context": typing.cast(ssl.SSLContext, LazySSLContext()),
         "max_connections": limits.max_connections,
         "max_keepalive_connections": limits.max_keepalive_connections,
         "keepalive_expiry": limits.keepalive_expiry,
