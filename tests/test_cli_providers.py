@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from typing import Any, Iterator
 import click
 import pytest
 from cli_support import run
+from distributions import write_distribution
 
 import rillet
 from rillet import _discovery
@@ -199,18 +199,8 @@ def test_plugins_lists_core_and_installed_plugins() -> None:
 def broken_plugins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Installed entry points plus two broken ones: a missing module and one raising on import."""
     (tmp_path / "rillet_cli_test_exploding.py").write_text("raise RuntimeError('plugin exploded on import')\n")
+    write_distribution(tmp_path, "zz-broken", {"zz-missing": "rillet_cli_test_no_such_module", "zz-exploding": "rillet_cli_test_exploding"})
     monkeypatch.syspath_prepend(str(tmp_path))
-    real = importlib.metadata.entry_points
-    broken = [
-        importlib.metadata.EntryPoint(name="zz-missing", value="rillet_cli_test_no_such_module", group="rillet"),
-        importlib.metadata.EntryPoint(name="zz-exploding", value="rillet_cli_test_exploding", group="rillet"),
-    ]
-
-    def entry_points(**params: Any) -> Any:
-        found = list(real(**params))
-        return found + broken if params.get("group") == "rillet" else found
-
-    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
     _discovery.reset_plugins()
     yield
     _discovery.reset_plugins()
@@ -220,8 +210,8 @@ def test_failing_plugins_are_listed_and_the_cli_still_works(broken_plugins: None
     result = run("providers")
     assert result.exit_code == 0, result.output
     assert "replay" in result.stdout
-    assert "zz-missing: ModuleNotFoundError: No module named 'rillet_cli_test_no_such_module'" in result.stderr
-    assert "zz-exploding: RuntimeError: plugin exploded on import" in result.stderr
+    assert "zz-missing (zz-broken): ModuleNotFoundError: No module named 'rillet_cli_test_no_such_module'" in result.stderr
+    assert "zz-exploding (zz-broken): RuntimeError: plugin exploded on import" in result.stderr
 
     data = json.loads(run("providers", "--json").stdout)
     failed = {item["name"]: item["error"] for item in data["failed"]}
@@ -230,7 +220,7 @@ def test_failing_plugins_are_listed_and_the_cli_still_works(broken_plugins: None
 
     plugins = run("plugins")
     assert plugins.exit_code == 0
-    assert "zz-exploding: RuntimeError: plugin exploded on import" in plugins.stderr
+    assert "zz-exploding (zz-broken): RuntimeError: plugin exploded on import" in plugins.stderr
     assert json.loads(run("plugins", "--json").stdout)["failed"][0]["name"] in {"zz-missing", "zz-exploding"}
 
     models = run("models")
@@ -243,7 +233,7 @@ def test_every_command_reports_failed_plugins_on_stderr_only(broken_plugins: Non
     result = run(command)
     assert result.exit_code == 0, result.output
     assert "zz-exploding" not in result.stdout
-    assert "zz-exploding (" not in result.stderr and "zz-exploding: RuntimeError: plugin exploded on import" in result.stderr
+    assert "zz-exploding (zz-broken): RuntimeError: plugin exploded on import" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -260,7 +250,7 @@ def test_a_provider_whose_plugin_failed_to_load_says_so(broken_plugins: None) ->
     line = result.stderr.strip()
     assert len(line.splitlines()) == 1
     assert "unknown provider" not in line and "install the plugin" not in line
-    assert "its plugin 'zz-exploding' is installed but failed to load: RuntimeError: plugin exploded on import" in line
+    assert "its plugin 'zz-exploding' (zz-broken) is installed but failed to load: RuntimeError: plugin exploded on import" in line
     assert "`rillet plugins`" in line and "--debug" in line
 
 

@@ -10,24 +10,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from distributions import write_distribution
 
 DISCOVER = textwrap.dedent(
     """
     import json, sys
-    from importlib import metadata
     sys.path.insert(0, sys.argv[1])
     from rillet import _discovery
     import rillet
 
-    real = metadata.entry_points
-
-    def entry_points(**kwargs):
-        found = list(real(**kwargs))
-        if kwargs.get("group") == "rillet":
-            found.append(metadata.EntryPoint("eager", "rillet_eager", "rillet"))
-        return found
-
-    _discovery.metadata.entry_points = entry_points
     failed = {plugin.name: plugin.error for plugin in _discovery.failed_plugins()}
     print(json.dumps({"failed": failed, "providers": sorted(rillet.providers())}))
     """
@@ -37,6 +28,7 @@ DISCOVER = textwrap.dedent(
 @pytest.mark.parametrize("call", ["rillet.providers()", "rillet.get_model('replay/demo')"])
 def test_a_plugin_calling_rillet_at_import_time_fails_with_its_name(tmp_path: Path, call: str) -> None:
     (tmp_path / "rillet_eager.py").write_text(f"import rillet\n{call}\n")
+    write_distribution(tmp_path, "rillet-eager", {"eager": "rillet_eager"})
     try:
         done = subprocess.run(
             [sys.executable, "-c", DISCOVER, str(tmp_path)], capture_output=True, text=True, timeout=60

@@ -6,10 +6,10 @@ import os
 import stat
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 
 import pytest
+from distributions import write_distribution
 
 import rillet
 from rillet import _discovery, _keys
@@ -58,22 +58,10 @@ def test_a_bare_model_id_is_found_among_known_models(fake_plugin: None) -> None:
         rillet.get_model("no-such-model")
 
 
-class _BrokenEntryPoint:
-    name = "broken"
-    dist = None
-
-    def load(self) -> object:
-        raise ImportError("cannot import name 'gone' from 'rillet_broken'")
-
-
-def test_a_plugin_that_fails_to_import_is_reported_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = metadata.entry_points
-
-    def entry_points(**kwargs: object) -> object:
-        found = list(real(**kwargs))  # type: ignore[arg-type]
-        return [*found, _BrokenEntryPoint()] if kwargs.get("group") == "rillet" else found
-
-    monkeypatch.setattr(_discovery.metadata, "entry_points", entry_points)
+def test_a_plugin_that_fails_to_import_is_reported_and_skipped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "rillet_broken.py").write_text("from os import gone\n")
+    write_distribution(tmp_path, "rillet-broken", {"broken": "rillet_broken"})
+    monkeypatch.syspath_prepend(str(tmp_path))
     _discovery.reset_plugins()
     try:
         failed = {plugin.name: plugin.error for plugin in _discovery.failed_plugins()}

@@ -29,7 +29,7 @@ class ChatResult(BaseModel):
     into one message.
     """
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, defer_build=True)
     message: Message
     outcome: Outcome
     choices: list[Message] = Field(default_factory=list)

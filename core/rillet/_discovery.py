@@ -11,12 +11,12 @@ import os
 import threading
 import warnings
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any
 
 import pluggy
 
 from . import hookspecs
+from ._entry_points import entry_points as installed_entry_points
 from ._errors import LocalProtocolError
 from ._providers import ProviderInfo
 
@@ -94,12 +94,12 @@ def _load() -> _Registry:
     registry.manager.register(_builtin, name="rillet.builtin")
     registry.manager.register(logger, name="rillet.logs")
     selection = _selection()
-    entry_points = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+    entry_points = sorted(installed_entry_points(ENTRY_POINT_GROUP), key=lambda ep: ep.name)
     _warn_unmatched(selection, [entry_point.name for entry_point in entry_points])
     for entry_point in entry_points:
         if (selection is not None and entry_point.name not in selection) or registry.manager.has_plugin(entry_point.name):
             continue
-        distribution = entry_point.dist.name if entry_point.dist else None
+        distribution = entry_point.distribution
         _importing = (threading.get_ident(), entry_point.name)
         try:
             plugin = entry_point.load()
@@ -109,8 +109,7 @@ def _load() -> _Registry:
             continue
         finally:
             _importing = None
-        version = entry_point.dist.version if entry_point.dist else None
-        registry.loaded.append(LoadedPlugin(entry_point.name, distribution, version))
+        registry.loaded.append(LoadedPlugin(entry_point.name, distribution, entry_point.version))
     return registry
 
 

@@ -7,6 +7,8 @@ Every stream is exactly one ``start``, then any number of deltas (``token``,
 
 from __future__ import annotations
 
+import functools
+
 import json
 from typing import Annotated, Any, Callable, Literal, Union
 
@@ -37,7 +39,7 @@ __all__ = [
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "refusal", "other"]
 
-_frozen = ConfigDict(frozen=True)
+_frozen = ConfigDict(frozen=True, defer_build=True)
 
 
 def _is_first_choice(choice: int) -> bool:
@@ -385,11 +387,14 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 
-_event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+@functools.cache
+def _event_adapter() -> TypeAdapter[Event]:
+    """The validator of any event, built on first use (building it costs a fresh process ~10 ms)."""
+    return TypeAdapter(Event)
 
 
 def event_from_json(data: str | bytes | dict[str, Any]) -> Event:
     """Parse one event from its JSON form (as written by ``event.model_dump_json()``)."""
     if isinstance(data, dict):
-        return _event_adapter.validate_python(data)
-    return _event_adapter.validate_json(data)
+        return _event_adapter().validate_python(data)
+    return _event_adapter().validate_json(data)

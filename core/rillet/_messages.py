@@ -26,7 +26,7 @@ class TextPart(BaseModel):
     """Plain text; ``provider_metadata`` keeps what a provider attached to it (Anthropic
     ``citations``)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     type: Literal["text"] = "text"
     text: str
     provider_metadata: dict[str, Any] | None = Field(default=None, exclude_if=lambda value: value is None)
@@ -40,7 +40,7 @@ class ReasoningPart(BaseModel):
     provider returned only in encrypted form, carried in ``data``.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     type: Literal["reasoning"] = "reasoning"
     text: str = ""
     signature: str | None = None
@@ -55,7 +55,7 @@ class ToolCallPart(BaseModel):
     ``arguments_error`` says why ``arguments`` is ``None`` when the text is not JSON.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     type: Literal["tool_call"] = "tool_call"
     call_id: str
     name: str
@@ -69,7 +69,7 @@ class ServerToolPart(BaseModel):
     """A tool the provider ran itself, its call or its result (see ``ServerToolEvent``);
     kept so it can be sent back on the next turn."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     type: Literal["server_tool"] = "server_tool"
     kind: Literal["call", "result"]
     call_id: str = ""
@@ -82,7 +82,7 @@ class ServerToolPart(BaseModel):
 class ToolResultPart(BaseModel):
     """The result of a tool call, sent back to the model in a ``tool`` message."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     type: Literal["tool_result"] = "tool_result"
     call_id: str
     content: str
@@ -98,7 +98,7 @@ class ImagePart(BaseModel):
     read as base64). ``repr`` shows their size, never them.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     type: Literal["image"] = "image"
     media_type: str
     data: bytes | None = Field(default=None, exclude_if=lambda value: value is None)
@@ -190,7 +190,7 @@ class Message(BaseModel):
     A plain string is accepted for ``content`` and becomes one ``TextPart``.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     role: Role
     content: list[Part] = Field(default_factory=list)
 

@@ -18,7 +18,7 @@ Prompt = Union[str, Message, Sequence[Union[Message, dict[str, Any]]]]
 class Tool(BaseModel):
     """A function the model may call; ``parameters`` is a JSON schema object."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     name: str
     description: str = ""
     parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
@@ -27,7 +27,7 @@ class Tool(BaseModel):
 class Reasoning(BaseModel):
     """How much the model should think: an ``effort`` level or a token ``budget``."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     effort: Literal["minimal", "low", "medium", "high"] | None = None
     budget_tokens: int | None = None
 
@@ -42,7 +42,7 @@ class ChatRequest(BaseModel):
     belongs to), ``response_id`` (an id to record the stream under, e.g. the gateway's).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     messages: list[Message]
     tools: list[Tool] = Field(default_factory=list)
     tool_choice: Literal["auto", "none", "required"] | str | None = None
