@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from splitting import chunkings, parse_all
 
-from rillet import LocalProtocolError, RemoteProtocolError, TruncatedStreamError
+from typing import Any
+
+from rillet import LocalProtocolError, RemoteProtocolError, TokenEvent, TruncatedStreamError
+from rillet._decoding import decode_step
 from rillet.framing import BodyKind, JSONArrayParser, JSONBodyParser, LineSplitter, NDJSONParser, ServerSentEvent, SSEParser
 
 
@@ -90,6 +93,31 @@ def test_ndjson_malformed_line_quotes_the_bytes_after_the_good_lines() -> None:
     assert parser.feed(b'{"a": 1}\n{not json\n{"b": 2}\n') == [{"a": 1}]
     with pytest.raises(RemoteProtocolError, match=r"malformed JSON line .*'\{not json'"):
         parser.close()
+
+
+@pytest.mark.parametrize("parser_class, body", [(NDJSONParser, b'{"a": 1}\n{not json\n{"b": 2}\n'), (JSONArrayParser, b'[{"a": 1}, {not json}, {"b": 2}]')])
+def test_a_whole_bad_frame_is_protocol_even_when_it_surfaces_at_the_end_of_the_body(parser_class: type, body: bytes) -> None:
+    # Whether the next bytes came in another read or in the same one, the stream ends as
+    # ``protocol``: the bad frame was complete, nothing was cut.
+    for label, chunks in chunkings(body):
+        decoder = _Decoder(parser_class())
+        with pytest.raises(RemoteProtocolError) as raised:
+            for chunk in [*chunks, b""]:  # b"" closes the decoder
+                decode_step(decoder, chunk)
+        assert raised.value.code == "protocol" and "not json" in raised.value.message, label
+
+
+class _Decoder:
+    """The smallest decoder: one token per parsed value."""
+
+    def __init__(self, parser: Any) -> None:
+        self.parser = parser
+
+    def feed(self, data: bytes) -> list[Any]:
+        return [TokenEvent(text=str(value)) for value in self.parser.feed(data)]
+
+    def close(self) -> list[Any]:
+        return [TokenEvent(text=str(value)) for value in self.parser.close()]
 
 
 def test_ndjson_cut_inside_the_last_line_is_truncation() -> None:

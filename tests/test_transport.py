@@ -122,7 +122,7 @@ def test_connection_refused_is_a_connect_error(fast_options: Any, mode: str) -> 
 
 
 def test_leaving_the_loop_closes_the_connection(server: LoopbackServer, fast_options: Any) -> None:
-    server.queue(Reply(body=TOKENS, hold=10.0))
+    server.queue(Reply(body=[TOKENS[0], 10.0, TOKENS[1]]))  # the client leaves during the pause
     stream = model(server, fast_options).stream_tokens("hi")
     for event in stream:
         if event.type == "token":
@@ -257,7 +257,7 @@ def test_result_resumes_a_stream_left_mid_way(server: LoopbackServer, fast_optio
 
 
 def test_result_of_a_closed_stream_is_what_arrived(server: LoopbackServer, fast_options: Any) -> None:
-    server.queue(Reply(body=TOKENS, hold=5.0))
+    server.queue(Reply(body=[TOKENS[0], 5.0, TOKENS[1]]))  # closed during the pause
     stream = model(server, fast_options).stream_tokens("hi")
     for event in stream:
         if event.type == "token":

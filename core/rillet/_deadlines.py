@@ -26,6 +26,8 @@ from contextvars import ContextVar
 import httpcore
 import httpx
 
+from ._rechunk import Rechunker
+
 __all__ = [
     "GRACE",
     "AsyncDeadlineBackend",
@@ -61,21 +63,33 @@ def time_left(timeout: float | None, end: float | None = None) -> float | None:
 
 
 class DeadlineStream(httpcore.NetworkStream):
-    """A socket stream whose waits end at :attr:`end`, else at :data:`deadline`, at the latest."""
+    """A socket stream whose waits end at :attr:`end`, else at :data:`deadline`, at the latest.
 
-    __slots__ = ("_stream", "end")
+    Chunked response bodies are re-framed as one chunk per read on the way in (see
+    :mod:`rillet._rechunk`).
+    """
+
+    __slots__ = ("_stream", "end", "_rechunker")
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
         self.end: float | None = None
         """When the read under way must end (``time.monotonic()``); set by the sync driver."""
+        self._rechunker = Rechunker()
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        """Read up to ``max_bytes``."""
-        return self._stream.read(max_bytes, time_left(timeout, self.end))
+        """Read up to ``max_bytes`` (a few more when chunks were re-framed)."""
+        while True:
+            data = self._stream.read(max_bytes, time_left(timeout, self.end))
+            if not data:
+                return self._rechunker.flush()
+            data = self._rechunker.received(data)
+            if data:
+                return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         """Write all of ``buffer``."""
+        self._rechunker.sent(buffer)
         self._stream.write(buffer, time_left(timeout))
 
     def close(self) -> None:
@@ -122,21 +136,30 @@ class DeadlineBackend(httpcore.NetworkBackend):
 
 
 class AsyncDeadlineStream(httpcore.AsyncNetworkStream):
-    """An async socket stream whose waits end at :attr:`end`, else at :data:`deadline`, at the latest."""
+    """An async socket stream whose waits end at :attr:`end`, else at :data:`deadline`, at the latest
+    (chunked bodies re-framed like :class:`DeadlineStream`'s)."""
 
-    __slots__ = ("_stream", "end")
+    __slots__ = ("_stream", "end", "_rechunker")
 
     def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
         self._stream = stream
         self.end: float | None = None
         """When the read under way must end (``time.monotonic()``); set by the async driver."""
+        self._rechunker = Rechunker()
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        """Read up to ``max_bytes``."""
-        return await self._stream.read(max_bytes, time_left(timeout, self.end))
+        """Read up to ``max_bytes`` (a few more when chunks were re-framed)."""
+        while True:
+            data = await self._stream.read(max_bytes, time_left(timeout, self.end))
+            if not data:
+                return self._rechunker.flush()
+            data = self._rechunker.received(data)
+            if data:
+                return data
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         """Write all of ``buffer``."""
+        self._rechunker.sent(buffer)
         await self._stream.write(buffer, time_left(timeout))
 
     async def aclose(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Protocol
 
 from ._aggregate import StreamAggregator
-from ._errors import RemoteProtocolError, RilletError, TruncatedStreamError
+from ._errors import MalformedFrameError, RemoteProtocolError, RilletError, TruncatedStreamError
 from ._events import ErrorEvent, Event, StartEvent, read_tool_arguments
 
 if TYPE_CHECKING:
@@ -100,6 +100,8 @@ def _close(decoder: Decoder, provider: str | None) -> list[Event]:
     """Close ``decoder``; a malformed frame found at the end of the body means it was cut."""
     try:
         events = decoder.close()
+    except MalformedFrameError:  # a whole bad frame found earlier, not a cut
+        raise
     except RemoteProtocolError as error:
         raise TruncatedStreamError(f"the body ended inside a frame: {error.message}") from error
     except RilletError:

@@ -284,6 +284,15 @@ class RemoteProtocolError(StreamError):
     code = "protocol"
 
 
+class MalformedFrameError(RemoteProtocolError):
+    """A whole frame (a terminated line, a closed JSON element) that is malformed.
+
+    Framing parsers raise it at ``close()`` for a bad frame they found earlier, so the
+    stream ends with ``protocol`` as it would have had the next bytes come in another read:
+    a frame the body ended *inside* is ``truncated``, a complete bad one is not.
+    """
+
+
 def _all_subclasses(cls: type[RilletError]) -> list[type[RilletError]]:
     found = [cls]
     for sub in cls.__subclasses__():

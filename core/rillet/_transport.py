@@ -305,7 +305,7 @@ def stream_flow(
                     raise _timeout_error(limit, options) from None
                 except httpx.HTTPError as exc:
                     raise map_httpx_error(exc, phase) from exc
-                except TruncatedStreamError as error:
+                except (TruncatedStreamError, RemoteProtocolError) as error:
                     raise checked.explain(error) if checked is not None else error
             except RilletError as error:
                 if error.provider is None:

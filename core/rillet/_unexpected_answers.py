@@ -87,7 +87,8 @@ class CheckedDecoder:
         return events
 
     def explain(self, error: RilletError) -> RilletError:
-        """The error to report for ``error`` (a truncation): ``protocol`` when the body is not the wire format."""
+        """The error to report for ``error`` (a truncation, or a frame the decoder could not
+        read): ``protocol`` quoting the body's first bytes when it is not the wire format."""
         if self.decoded or not self.head.strip() or not self._unexpected():
             return error
         content_type = self.response.headers.get("content-type") or "no content type"

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from .._errors import LocalProtocolError, RemoteProtocolError, TruncatedStreamError
+from .._errors import LocalProtocolError, MalformedFrameError, RemoteProtocolError, TruncatedStreamError
 from ._ndjson import json_error_reason, quote_bytes
 
 _SIGNIFICANT = re.compile(rb'[\[\]{}"\\]')
@@ -129,8 +129,8 @@ class JSONArrayParser:
         if self._closed:
             return []
         self._closed = True
-        if self._error is not None:
-            raise self._error
+        if self._error is not None:  # a whole bad frame, found before the end: not a cut
+            raise MalformedFrameError(self._error.message) from None
         if self._state != "after":
             raise TruncatedStreamError("the body ended before the JSON array was closed with ']'")
         return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._errors import RemoteProtocolError, TruncatedStreamError
+from .._errors import MalformedFrameError, RemoteProtocolError, TruncatedStreamError
 from ._lines import LineSplitter
 
 
@@ -51,8 +51,8 @@ class NDJSONParser:
 
     def close(self) -> list[Any]:
         """End of input: return the last value if its line had no newline."""
-        if self._error is not None:
-            raise self._error
+        if self._error is not None:  # a whole bad frame, found before the end: not a cut
+            raise MalformedFrameError(self._error.message) from None
         values = []
         for line in self._lines.close():
             if line.strip():
