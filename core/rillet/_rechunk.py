@@ -71,10 +71,7 @@ class Rechunker:
             elif state == _SIZE:
                 line_end = data.find(b"\r\n", position)
                 if line_end < 0:
-                    if end - position > _MAX_SIZE_LINE:
-                        state = _give_up(out, body, data[position:])
-                    else:
-                        self._pending = data[position:]
+                    state = self._wait(data[position:], _MAX_SIZE_LINE, state, out, body)
                     break
                 size = _chunk_size(data[position:line_end])
                 if size is None:
@@ -101,10 +98,7 @@ class Rechunker:
             else:  # _HEAD
                 head_end = data.find(b"\r\n\r\n", position)
                 if head_end < 0:
-                    if end - position > _MAX_HEAD:
-                        state = _give_up(out, body, data[position:])
-                    else:
-                        self._pending = data[position:]
+                    state = self._wait(data[position:], _MAX_HEAD, state, out, body)
                     break
                 head_end += 4
                 out.append(data[position:head_end])
@@ -118,6 +112,14 @@ class Rechunker:
         if not out:
             return b""
         return out[0] if len(out) == 1 else b"".join(out)
+
+    def _wait(self, rest: bytes, limit: int, state: int, out: list[bytes], body: list[bytes]) -> int:
+        """Keep ``rest``, an unfinished line, for the next read — or past ``limit`` bytes
+        hand it on and stop re-framing."""
+        if len(rest) > limit:
+            return _give_up(out, body, rest)
+        self._pending = rest
+        return state
 
     def _after_head(self, head: bytes) -> int:
         """What follows a response head: another head (1xx), a chunked body, or anything else."""
