@@ -212,7 +212,7 @@ class TokenStream(_Lifecycle):
 def _token_events(flow: Any, transport: Any) -> Iterator[Event]:
     # The driver's generator itself when possible: one generator less per event. The
     # flow marks the aggregate cancelled when it is closed early (see stream_flow).
-    from ._transport import drive_sync
+    from ._drivers import drive_sync
 
     if transport is None:
         from ._clients import sync_client
@@ -224,14 +224,14 @@ def _token_events(flow: Any, transport: Any) -> Iterator[Event]:
 def _with_own_client(flow: Any, transport: Any) -> Iterator[Event]:
     import httpx
 
-    from ._transport import drive_sync
+    from ._drivers import drive_sync
 
     with httpx.Client(transport=transport, timeout=None) as client:
         yield from drive_sync(flow, client)
 
 
 def _token_aevents(flow: Any, transport: Any) -> AsyncIterator[Event]:
-    from ._transport import drive_async
+    from ._drivers import drive_async
 
     if transport is None:
         from ._clients import async_client
@@ -243,7 +243,7 @@ def _token_aevents(flow: Any, transport: Any) -> AsyncIterator[Event]:
 async def _with_own_async_client(flow: Any, transport: Any) -> AsyncIterator[Event]:
     import httpx
 
-    from ._transport import drive_async
+    from ._drivers import drive_async
 
     async with httpx.AsyncClient(transport=transport, timeout=None) as client:
         events = drive_async(flow, client)

@@ -1,0 +1,212 @@
+"""The drivers of the streaming flow: they perform its operations with httpx.
+
+``drive_sync`` runs :func:`rillet._transport.stream_flow` with an ``httpx.Client``,
+``drive_async`` with an ``httpx.AsyncClient``; the flow holds all the logic, a driver only
+sends, reads, sleeps and closes, and hands the flow's events to the caller. Waits are
+bounded by the deadline-aware network backend of the shared clients (:mod:`rillet._deadlines`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, AsyncGenerator, AsyncIterator, Generator, Iterator
+
+import httpx
+
+from ._deadlines import GRACE, AsyncDeadlineStream, DeadlineStream, deadline
+from ._errors import RilletError
+from ._events import Event
+from ._transport import DRAIN_BYTES, DRAIN_SECONDS, Close, Read, ReadAll, Send, Sleep
+
+__all__ = ["drive_async", "drive_sync"]
+
+
+def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterator[Event]:
+    """Run ``flow`` with a sync client, yielding its events."""
+    bodies: dict[httpx.Response, tuple[Iterator[bytes], DeadlineStream | None]] = {}  # open responses: body iterator, connection
+    try:
+        operation = next(flow)
+        while True:
+            if type(operation) is list:
+                yield from operation
+                operation = next(flow)
+                continue
+            if type(operation) is Read and operation.events:
+                yield from operation.events
+            try:
+                result = _perform_sync(operation, client, bodies)
+            except (httpx.HTTPError, RilletError, TimeoutError) as exc:
+                operation = flow.throw(exc)
+            else:
+                operation = flow.send(result)
+    except StopIteration:
+        return
+    finally:
+        flow.close()
+        for response in bodies:
+            response.close()
+
+
+def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Response, tuple[Iterator[bytes], DeadlineStream | None]]) -> Any:
+    # The sync client's sockets wait no longer than an operation's deadline: set on the
+    # connection for a read (the hot path), in the context variable otherwise.
+    kind = type(operation)
+    if kind is Read:
+        body, connection = bodies[operation.response]
+        if connection is not None:
+            timeout = operation.timeout
+            end = connection.end = None if timeout is None else time.monotonic() + timeout
+            try:
+                return next(body, b"")
+            except httpx.TimeoutException:
+                _raise_if_past(end)
+                raise
+            finally:
+                connection.end = None
+    if kind is Read or kind is Send or kind is ReadAll:
+        timeout = operation.timeout
+        end = None if timeout is None else time.monotonic() + timeout
+        token = deadline.set(end)
+        try:
+            if kind is Read:
+                return next(bodies[operation.response][0], b"")
+            if kind is ReadAll:
+                return operation.response.read()
+            response = client.send(operation.request, stream=True)
+            connection = response.extensions.get("network_stream")
+            bodies[response] = (response.iter_bytes(), connection if isinstance(connection, DeadlineStream) else None)
+            return response
+        except httpx.TimeoutException:
+            _raise_if_past(end)
+            raise
+        finally:
+            deadline.reset(token)
+    if kind is Close:
+        entry = bodies.get(operation.response)
+        if operation.drain and entry is not None and entry[1] is not None:
+            _drain_sync(entry[0], entry[1])
+        operation.response.close()
+        bodies.pop(operation.response, None)
+        return None
+    if kind is Sleep:
+        time.sleep(operation.seconds)
+        return None
+    raise TypeError(f"unknown stream operation {operation!r}")
+
+
+def _drain_sync(body: Iterator[bytes], connection: DeadlineStream) -> None:
+    """Read the rest of a finished stream's body, within ``DRAIN_SECONDS`` and ``DRAIN_BYTES``."""
+    connection.end = time.monotonic() + DRAIN_SECONDS
+    try:
+        received = 0
+        for chunk in body:
+            received += len(chunk)
+            if received > DRAIN_BYTES:
+                return
+    except httpx.HTTPError:  # late, cut or slow: the connection is not reused, that is all
+        return
+    finally:
+        connection.end = None
+
+
+async def _drain_async(body: AsyncIterator[bytes], connection: AsyncDeadlineStream) -> None:
+    """``_drain_sync`` for an async body."""
+    connection.end = time.monotonic() + DRAIN_SECONDS
+    try:
+        received = 0
+        async for chunk in body:
+            received += len(chunk)
+            if received > DRAIN_BYTES:
+                return
+    except httpx.HTTPError:
+        return
+    finally:
+        connection.end = None
+
+
+def _raise_if_past(end: float | None) -> None:
+    """Raise ``TimeoutError`` if the deadline ``end`` has passed (the wait was the operation's)."""
+    if end is not None and time.monotonic() >= end:
+        raise TimeoutError from None
+
+
+async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient) -> AsyncGenerator[Event, None]:
+    """Run ``flow`` with an async client, yielding its events."""
+    bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]] = {}  # open responses: body iterator, connection
+    try:
+        operation = next(flow)
+        while True:
+            if type(operation) is list:
+                for event in operation:
+                    yield event
+                operation = next(flow)
+                continue
+            if type(operation) is Read and operation.events:
+                for event in operation.events:
+                    yield event
+            try:
+                result = await _perform_async(operation, client, bodies)
+            except (httpx.HTTPError, RilletError, TimeoutError) as exc:
+                operation = flow.throw(exc)
+            else:
+                operation = flow.send(result)
+    except StopIteration:
+        return
+    finally:
+        flow.close()
+        for response in bodies:
+            await response.aclose()
+
+
+async def _perform_async(
+    operation: Any, client: httpx.AsyncClient, bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]]
+) -> Any:
+    # Like the sync driver: a read's deadline is set on the connection (the hot path: no
+    # timeout scope of rillet's own, only httpcore's); other waits get a timeout scope.
+    import anyio
+
+    kind = type(operation)
+    if kind is Read:
+        body, connection = bodies[operation.response]
+        timeout = operation.timeout
+        if connection is not None:
+            end = connection.end = None if timeout is None else time.monotonic() + timeout
+            try:
+                return await anext(body, b"")
+            except httpx.TimeoutException:
+                _raise_if_past(end)
+                raise
+            finally:
+                connection.end = None
+        if timeout is None:
+            return await anext(body, b"")
+        with anyio.fail_after(timeout if timeout > GRACE else GRACE):
+            return await anext(body, b"")
+    if kind is Send or kind is ReadAll:
+        timeout = operation.timeout
+        if timeout is None:
+            return await _send_or_read_all(operation, client, bodies)
+        with anyio.fail_after(timeout if timeout > GRACE else GRACE):
+            return await _send_or_read_all(operation, client, bodies)
+    if kind is Close:
+        entry = bodies.get(operation.response)
+        if operation.drain and entry is not None and entry[1] is not None:
+            await _drain_async(entry[0], entry[1])
+        await operation.response.aclose()
+        bodies.pop(operation.response, None)
+        return None
+    if kind is Sleep:
+        await anyio.sleep(operation.seconds)
+        return None
+    raise TypeError(f"unknown stream operation {operation!r}")
+
+
+async def _send_or_read_all(
+    operation: Send | ReadAll, client: httpx.AsyncClient, bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]]
+) -> Any:
+    if isinstance(operation, ReadAll):
+        return await operation.response.aread()
+    response = await client.send(operation.request, stream=True)
+    connection = response.extensions.get("network_stream")
+    bodies[response] = (response.aiter_bytes(), connection if isinstance(connection, AsyncDeadlineStream) else None)
+    return response
