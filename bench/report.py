@@ -138,7 +138,31 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=1000, help="concurrent streams of the memory figure (default: 1000)")
     parser.add_argument("--only", default="", help="comma-separated contenders of the main table (default: all)")
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--results", default=str(HERE / "results.json"), help="where the raw figures are saved (default: bench/results.json, not committed)")
+    parser.add_argument("--rewrite", action="store_true", help="write the page again from --results (after editing the notes), measuring nothing")
+    parser.add_argument(
+        "--startup-python",
+        help="the interpreter of the start-up figures (default: --python); a venv holding only rillet and its "
+        "plugins measures what a rillet user starts, without the peers' dependencies (h2, rich …) that httpx imports when present",
+    )
+    parser.add_argument("--startup-only", action="store_true", help="measure the start-up figures again into --results, then write the page")
     args = parser.parse_args()
+    startup_python = args.startup_python or args.python
+    if args.rewrite or args.startup_only:
+        saved = json.loads(Path(args.results).read_text())
+        if args.startup_only:
+            server = run.Server(args.python, args.tokens, "chunked")
+            try:
+                saved["start"] = startup_figures(startup_python, server.url, args.repeat)
+            finally:
+                server.close()
+            saved["startup_python"] = startup_python
+            Path(args.results).write_text(json.dumps(saved, default=str))
+        environment, stream, start, many = saved["environment"], saved["stream"], saved["start"], saved["many"]
+        series = {int(size): figures for size, figures in saved["series"].items()}
+        args.startup_python = saved.get("startup_python", args.python)
+        write_page(args, environment, stream, series, {label: tuple(pair) for label, pair in start.items()}, many)
+        return
     options = argparse.Namespace(python=args.python, repeat=args.repeat, warmup=2, timeout=900, clock=args.clock)
     names = [name for name in MAIN if name in CONTENDERS and (not args.only or name in args.only.split(","))]
     server = run.Server(args.python, args.tokens, "chunked")
@@ -148,10 +172,18 @@ def main() -> None:
         sizes = [int(size) for size in args.scaling.split(",")]
         scaled = ["naive", *RILLET_PATHS]
         series = {size: run.run_suite(scaled, options, server.url, size, 3 if size <= 20000 else 1, label=f"{size:,} tokens") for size in sizes}
-        start = startup_figures(args.python, server.url, args.repeat)
+        start = startup_figures(startup_python, server.url, args.repeat)
         many = {name: concurrency(args.python, server.origin, name, args.streams) for name in ("rillet", "naive-async")}
     finally:
         server.close()
+    saved = {"environment": environment, "stream": stream, "series": series, "start": start, "many": many, "startup_python": startup_python}
+    Path(args.results).write_text(json.dumps(saved, default=str))
+    args.startup_python = startup_python
+    write_page(args, environment, stream, series, start, many)
+
+
+def write_page(args: argparse.Namespace, environment: list[str], stream: dict[str, Any], series: dict[int, Any], start: dict[str, Any], many: dict[str, Any]) -> None:
+    """Write the page and its chart from the figures of one run."""
     out = Path(args.out)
     chart(out.parent / CHART, stream, args.tokens, series)
     clock = "CPU time of the client process" if args.clock == "cpu" else "wall time"
@@ -186,7 +218,7 @@ def main() -> None:
         "## Start-up",
         "",
         f"Median of {args.repeat} runs after one untimed run (which writes the bytecode caches), wall and CPU",
-        "(user + system) of the whole process; the server answers at once.",
+        f"(user + system) of the whole process; the server answers at once. Interpreter: `{args.startup_python}`.",
         "",
         "| command | wall ms | CPU ms |",
         "|---|---:|---:|",
