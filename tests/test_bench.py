@@ -6,6 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 BENCH_RUN = Path(__file__).resolve().parents[1] / "bench" / "run.py"
 
@@ -64,3 +65,19 @@ def test_a_missed_goal_says_by_how_much() -> None:
     assert report.verdict(0.7, 0.8, "×") == "**met** (0.70×)"
     assert report.verdict(1.2, 0.8, "×") == "**missed** (1.20×: 0.40× or 50 % over)"
     assert report.verdict(None, 0.8, "×") == "not measured"
+
+
+def test_the_page_is_written_again_from_saved_figures(tmp_path: Path, monkeypatch: Any) -> None:
+    # `bench/report.py --rewrite` writes the page from a run's saved figures (after the
+    # notes were edited) without measuring anything; tests/fixtures holds one real run.
+    report = _bench_module("report")
+    monkeypatch.setattr(report, "chart", lambda *args: None)  # matplotlib lives in the bench venv only
+    out = tmp_path / "performance.md"
+    fixture = Path(__file__).parent / "fixtures" / "bench_results.json"
+    monkeypatch.setattr(sys, "argv", ["report.py", "--rewrite", "--results", str(fixture), "--out", str(out)])
+    report.main()
+    page = out.read_text()
+    assert "| 2. `stream_tokens` × raw sync | ≤ 0.8× | **met** (0.36×) |" in page
+    assert "| 4. fresh process to first token (cpu; wall 277 ms) | ≤ 80 ms | **missed**" in page
+    assert "Interpreter: `/tmp/startvenv/bin/python`" in page
+    assert "## What the profiles show" in page  # the hand-written notes are copied in
