@@ -16,9 +16,15 @@ import httpx
 from ._deadlines import GRACE, AsyncDeadlineStream, DeadlineStream, deadline
 from ._errors import RilletError
 from ._events import Event
-from ._transport import DRAIN_BYTES, DRAIN_SECONDS, Close, Read, ReadAll, Send, Sleep
+from ._transport import Close, Read, ReadAll, Send, Sleep
 
-__all__ = ["drive_async", "drive_sync"]
+__all__ = ["DRAIN_BYTES", "DRAIN_SECONDS", "drive_async", "drive_sync"]
+
+DRAIN_SECONDS = 0.1
+"""How long a driver waits for the rest of a body after its terminal event."""
+
+DRAIN_BYTES = 65536
+"""How much of a body a driver reads after its terminal event before giving up on it."""
 
 
 def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterator[Event]:

@@ -133,10 +133,10 @@ class Close:
     """Close ``response`` (release the connection).
 
     With ``drain``, after a stream's terminal event, the driver first reads what is left
-    of the body (the chunked terminator, a trailing ``[DONE]``) for at most
-    ``DRAIN_SECONDS`` and ``DRAIN_BYTES``: a body read to its end hands its connection
-    back to the pool, so the next request skips the TCP and TLS handshakes. A body that
-    does not end by then is closed, and its connection with it.
+    of the body (the chunked terminator, a trailing ``[DONE]``) within the bounds of
+    :mod:`rillet._drivers` (``DRAIN_SECONDS``, ``DRAIN_BYTES``): a body read to its end hands
+    its connection back to the pool, so the next request skips the TCP and TLS handshakes.
+    A body that does not end by then is closed, and its connection with it.
     """
 
     __slots__ = ("response", "drain")
@@ -144,13 +144,6 @@ class Close:
     def __init__(self, response: httpx.Response, drain: bool = False) -> None:
         self.response = response
         self.drain = drain
-
-
-DRAIN_SECONDS = 0.1
-"""How long a driver waits for the rest of a body after its terminal event."""
-
-DRAIN_BYTES = 65536
-"""How much of a body a driver reads after its terminal event before giving up on it."""
 
 
 # httpx errors → rillet errors ------------------------------------------------------------
