@@ -158,10 +158,7 @@ def main() -> None:
                 server.close()
             saved["startup_python"] = startup_python
             Path(args.results).write_text(json.dumps(saved, default=str))
-        environment, stream, start, many = saved["environment"], saved["stream"], saved["start"], saved["many"]
-        series = {int(size): figures for size, figures in saved["series"].items()}
-        args.startup_python = saved.get("startup_python", args.python)
-        write_page(args, environment, stream, series, {label: tuple(pair) for label, pair in start.items()}, many)
+        write_page(args, saved)
         return
     options = argparse.Namespace(python=args.python, repeat=args.repeat, warmup=2, timeout=900, clock=args.clock)
     names = [name for name in MAIN if name in CONTENDERS and (not args.only or name in args.only.split(","))]
@@ -178,12 +175,14 @@ def main() -> None:
         server.close()
     saved = {"environment": environment, "stream": stream, "series": series, "start": start, "many": many, "startup_python": startup_python}
     Path(args.results).write_text(json.dumps(saved, default=str))
-    args.startup_python = startup_python
-    write_page(args, environment, stream, series, start, many)
+    write_page(args, saved)
 
 
-def write_page(args: argparse.Namespace, environment: list[str], stream: dict[str, Any], series: dict[int, Any], start: dict[str, Any], many: dict[str, Any]) -> None:
-    """Write the page and its chart from the figures of one run."""
+def write_page(args: argparse.Namespace, saved: dict[str, Any]) -> None:
+    """Write the page and its chart from the figures of one run (as saved in ``--results``)."""
+    environment, stream, many, startup_python = saved["environment"], saved["stream"], saved["many"], saved["startup_python"]
+    series = {int(size): figures for size, figures in saved["series"].items()}
+    start = {label: tuple(pair) for label, pair in saved["start"].items()}
     out = Path(args.out)
     chart(out.parent / CHART, stream, args.tokens, series)
     clock = "CPU time of the client process" if args.clock == "cpu" else "wall time"
@@ -218,7 +217,7 @@ def write_page(args: argparse.Namespace, environment: list[str], stream: dict[st
         "## Start-up",
         "",
         f"Median of {args.repeat} runs after one untimed run (which writes the bytecode caches), wall and CPU",
-        f"(user + system) of the whole process; the server answers at once. Interpreter: `{args.startup_python}`.",
+        f"(user + system) of the whole process; the server answers at once. Interpreter: `{startup_python}`.",
         "",
         "| command | wall ms | CPU ms |",
         "|---|---:|---:|",
