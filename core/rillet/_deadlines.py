@@ -11,12 +11,14 @@ passed, reports it as the operation's limit.
 The deadline of sending a request is in :data:`deadline` (a context variable: the
 connection is not known yet; the sync driver sets it); the deadline of reading a body
 chunk is set on the response's connection itself (:attr:`DeadlineStream.end`,
-:attr:`AsyncDeadlineStream.end`), which costs less per chunk. In async code this leaves
-one timeout scope per read, httpcore's own, as in plain httpx.
+:attr:`AsyncDeadlineStream.end`), which costs less per chunk. Under asyncio the async
+sockets are :mod:`rillet._asyncio_stream`'s (a read waits on one timer, with no event-loop
+round or cancel scope of its own); under trio, httpcore's anyio backend's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import threading
 import time
@@ -26,6 +28,7 @@ from contextvars import ContextVar
 import httpcore
 import httpx
 
+from . import _asyncio_stream
 from ._rechunk import Rechunker
 
 __all__ = [
@@ -179,7 +182,8 @@ class AsyncDeadlineStream(httpcore.AsyncNetworkStream):
 
 
 class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's anyio backend (asyncio or trio) with its waits bounded by :data:`deadline`."""
+    """Async sockets with their waits bounded by :data:`deadline`: asyncio's transports
+    (:mod:`rillet._asyncio_stream`) under asyncio, httpcore's anyio backend under trio."""
 
     def __init__(self) -> None:
         self._backend = httpcore.AnyIOBackend()
@@ -193,13 +197,19 @@ class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
         socket_options: typing.Iterable[typing.Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         """Open a TCP connection."""
-        stream = await self._backend.connect_tcp(host, port, time_left(timeout), local_address, socket_options)
+        stream: httpcore.AsyncNetworkStream
+        if _under_asyncio():
+            stream = await _asyncio_stream.connect_tcp(host, port, time_left(timeout), local_address, socket_options)
+        else:
+            stream = await self._backend.connect_tcp(host, port, time_left(timeout), local_address, socket_options)
         return AsyncDeadlineStream(stream)
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: typing.Iterable[typing.Any] | None = None
     ) -> httpcore.AsyncNetworkStream:
         """Open a Unix socket connection."""
+        if _under_asyncio():
+            return AsyncDeadlineStream(await _asyncio_stream.connect_unix_socket(path, time_left(timeout), socket_options))
         return AsyncDeadlineStream(await self._backend.connect_unix_socket(path, time_left(timeout), socket_options))
 
     async def sleep(self, seconds: float) -> None:
@@ -232,6 +242,15 @@ class LazySSLContext:
     def set_alpn_protocols(self, protocols: list[str]) -> None:
         """What httpcore calls before each TLS connection."""
         self.get().set_alpn_protocols(protocols)
+
+
+def _under_asyncio() -> bool:
+    """Whether the running event loop is asyncio's (else trio's, through anyio)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _real_context(context: ssl.SSLContext | LazySSLContext) -> ssl.SSLContext:
