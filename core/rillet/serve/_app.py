@@ -33,8 +33,8 @@ def create_app(config: GatewayConfig | None = None) -> Starlette:
     """The gateway as an ASGI app: ``POST /v1/chat/completions``, ``/v1/messages``,
     ``/v1/responses`` and ``GET /v1/models`` in front of every installed provider.
 
-    Mount it in any ASGI server (``uvicorn``, ``hypercorn``); ``rillet serve`` runs it
-    with uvicorn.
+    Mount it in any ASGI server running asyncio (``uvicorn``, ``hypercorn``'s asyncio
+    worker); ``rillet serve`` runs it with uvicorn.
     """
     config = config or GatewayConfig()
     routes = [Route(fmt.path, _endpoint(fmt, config), methods=["POST"]) for fmt in FORMATS]

@@ -9,16 +9,18 @@ nothing is decided: a retryable failure or a first-token timeout then moves on t
 model, and a failure of the last one is answered with its HTTP status. After that, the
 client gets everything as it comes, and a failure is the format's in-band error. A client
 that hangs up cancels the producer, which closes the upstream response.
+
+It runs on asyncio's own futures and tasks: anyio's task groups, events and cancel scopes
+cost more per request than the rest of the relay.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import deque
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, AsyncIterator
-
-import anyio
 
 from .._aggregate import StreamAggregator
 from .._errors import RilletError, StreamTimeoutError
@@ -59,7 +61,9 @@ class _EventQueue:
     """A bounded queue of upstream events that hands the reader everything queued at once.
 
     ``put`` suspends only when the queue is full, so a producer iterating events that are
-    already decoded does not let the reader run between them.
+    already decoded does not let the reader run between them. Built on bare asyncio
+    futures: this is the gateway's per-event path, and anyio's events and cancel scopes
+    cost more than the rest of it.
     """
 
     __slots__ = ("items", "limit", "closed", "_ready", "_space")
@@ -68,46 +72,68 @@ class _EventQueue:
         self.items: deque[Event] = deque()
         self.limit = limit
         self.closed = False
-        self._ready = anyio.Event()
-        self._space: anyio.Event | None = None
+        self._ready: asyncio.Future[None] | None = None
+        self._space: asyncio.Future[None] | None = None
 
     async def put(self, event: Event) -> None:
         """Queue ``event``; wait for room when the queue is full."""
         self.items.append(event)
-        self._ready.set()
+        _wake(self._ready)
         if len(self.items) >= self.limit:
-            self._space = anyio.Event()
-            await self._space.wait()
+            self._space = asyncio.get_running_loop().create_future()
+            await self._space
 
     def close(self) -> None:
         """No more events will come."""
         self.closed = True
-        self._ready.set()
+        _wake(self._ready)
 
-    async def take(self) -> list[Event]:
-        """Every queued event (waiting for one); ``[]`` once closed and empty."""
-        while not self.items and not self.closed:
-            self._ready = anyio.Event()
-            await self._ready.wait()
+    async def take(self, timeout: float | None = None) -> list[Event] | None:
+        """Every queued event, waiting for one at most ``timeout`` seconds (``None`` when
+        none came in time); ``[]`` once closed and empty."""
+        if not self.items and not self.closed:
+            loop = asyncio.get_running_loop()
+            ready = self._ready = loop.create_future()
+            timer = None if timeout is None else loop.call_later(max(timeout, 0.0), _wake, ready)
+            try:
+                await ready
+            finally:
+                self._ready = None
+                if timer is not None:
+                    timer.cancel()
+            if not self.items and not self.closed:
+                return None
         batch = list(self.items)
         self.items.clear()
-        if self._space is not None:
-            self._space.set()
-            self._space = None
+        _wake(self._space)
+        self._space = None
         return batch
 
 
-class _Upstream:
-    """A started model: its queue of events, its ``start``, and events taken but not used."""
+def _wake(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
 
-    def __init__(self, queue: _EventQueue) -> None:
+
+class _HungUp(Exception):
+    """The client hung up before its answer was complete: stop, write nothing more."""
+
+
+class _Upstream:
+    """A started model: its producer task and queue of events, its ``start``, and events
+    taken but not used."""
+
+    def __init__(self, queue: _EventQueue, producer: asyncio.Task[None]) -> None:
         self.queue = queue
+        self.producer = producer
         self.start: Any = None
         self.rest: list[Event] = []
 
 
 class RelayResponse:
     """An ASGI response that relays a client request to the models ``model_ids``.
+
+    It runs on asyncio (uvicorn, hypercorn's asyncio worker), like ``rillet serve``.
 
     Args:
         fmt: the client's wire format.
@@ -123,14 +149,17 @@ class RelayResponse:
         self.config = config
         self._committed = False
         self._answered = False  # the last body message is sent: a disconnect now is no hang-up
+        self._hung_up = False
+        self._upstream: _Upstream | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        async with anyio.create_task_group() as group:
-            group.start_soon(self._cancel_on_disconnect, receive, group.cancel_scope)
-            try:
-                await self._answer(send)
-            finally:
-                group.cancel_scope.cancel()
+        watcher = asyncio.get_running_loop().create_task(self._watch_for_hang_up(receive))
+        try:
+            await self._answer(send)
+        except _HungUp:
+            pass
+        finally:
+            watcher.cancel()
 
     # the answer ---------------------------------------------------------------------
 
@@ -146,7 +175,7 @@ class RelayResponse:
                 if error.retryable and may_fall_back:
                     continue
                 break
-            async with _events_of(stream) as upstream:
+            async with self._events_of(stream) as upstream:
                 first = await self._first_event(upstream, send)
                 if first is None:
                     last_error = StreamTimeoutError(
@@ -170,24 +199,32 @@ class RelayResponse:
                 return
         await self._fail(last_error, send)
 
+    async def _take(self, upstream: _Upstream, timeout: float | None = None) -> list[Event] | None:
+        """The upstream's next events (see :meth:`_EventQueue.take`), unless the client hung up."""
+        batch = await upstream.queue.take(timeout)
+        if self._hung_up:
+            raise _HungUp
+        return batch
+
     async def _first_event(self, upstream: _Upstream, send: Any) -> Any:
         """The first event after ``start``, or ``None`` after the first-token timeout.
 
         While it is slow, a streaming answer is started and kept alive with SSE comments.
         """
+        loop = asyncio.get_running_loop()
         limit = self.config.first_token_timeout
-        deadline = None if limit is None else anyio.current_time() + limit
+        deadline = None if limit is None else loop.time() + limit
         while True:
-            wait = self.config.keep_alive if self.client.stream else float("inf")
-            if deadline is not None:
-                wait = min(wait, deadline - anyio.current_time())
             batch: list[Event] | None = upstream.rest or None
             upstream.rest = []
             if batch is None:
-                with anyio.move_on_after(max(wait, 0.0)):
-                    batch = await upstream.queue.take()
+                wait = self.config.keep_alive if self.client.stream else None
+                if deadline is not None:
+                    left = deadline - loop.time()
+                    wait = left if wait is None or left < wait else wait
+                batch = await self._take(upstream, wait)
             if batch is None:
-                if deadline is not None and anyio.current_time() >= deadline:
+                if deadline is not None and loop.time() >= deadline:
                     return None
                 await self._commit(send)
                 await _write(send, keep_alive())
@@ -206,8 +243,8 @@ class RelayResponse:
         await self._commit(send)
         encode = encoder.encode
         frames = encode(upstream.start) if upstream.start is not None else b""
-        batch = [first, *upstream.rest]
-        while True:
+        batch: list[Event] | None = [first, *upstream.rest]
+        while batch:
             for event in batch:
                 frames += encode(event)
                 if encoder.finished:
@@ -216,9 +253,7 @@ class RelayResponse:
                 await _write(send, frames)
             if encoder.finished:
                 break
-            batch = await upstream.queue.take()
-            if not batch:
-                break
+            batch = await self._take(upstream)
             frames = b""
         tail = b"" if encoder.finished else encoder.encode(UPSTREAM_CUT)
         await send({"type": "http.response.body", "body": tail, "more_body": False})
@@ -229,12 +264,12 @@ class RelayResponse:
         aggregator = StreamAggregator()
         if upstream.start is not None:
             aggregator.add(upstream.start)
-        batch = [first, *upstream.rest]
+        batch: list[Event] | None = [first, *upstream.rest]
         while batch and not aggregator.ended:
             for event in batch:
                 aggregator.add(event)
             if not aggregator.ended:
-                batch = await upstream.queue.take()
+                batch = await self._take(upstream)
         if not aggregator.ended:
             aggregator.add(UPSTREAM_CUT)
         result = aggregator.result()
@@ -260,19 +295,38 @@ class RelayResponse:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _cancel_on_disconnect(self, receive: Any, scope: anyio.CancelScope) -> None:
-        """Stop everything when the client hangs up before its answer is complete."""
+    async def _watch_for_hang_up(self, receive: Any) -> None:
+        """Stop the upstream when the client hangs up before its answer is complete: its
+        producer is cancelled (which closes the upstream response) and the answer ends."""
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
                 if not self._answered:
-                    scope.cancel()
+                    self._hung_up = True
+                    if self._upstream is not None:
+                        self._upstream.producer.cancel()
                 return
 
     async def _commit(self, send: Any) -> None:
         if not self._committed:
             self._committed = True
             await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
+
+    @asynccontextmanager
+    async def _events_of(self, stream: Any) -> AsyncIterator[_Upstream]:
+        """Read ``stream`` in a producer task; leaving the block stops it and closes the stream."""
+        if self._hung_up:
+            raise _HungUp
+        queue = _EventQueue(_BUFFERED_EVENTS)
+        producer = asyncio.get_running_loop().create_task(_produce(stream, queue))
+        upstream = self._upstream = _Upstream(queue, producer)
+        try:
+            yield upstream
+        finally:
+            self._upstream = None
+            if not producer.done():
+                producer.cancel()
+                await asyncio.wait((producer,))  # the upstream response is closed before going on
 
 
 async def _write(send: Any, data: bytes) -> None:
@@ -283,23 +337,11 @@ async def _let_finish(upstream: _Upstream) -> None:
     """Wait (briefly) for the producer to end on its own once the answer is sent: after
     the terminal event it reads the rest of the upstream body, which puts the upstream
     connection back in the pool instead of closing it."""
-    with anyio.move_on_after(_FINISH_SECONDS):
-        while await upstream.queue.take():
-            pass
-
-
-
-
-@asynccontextmanager
-async def _events_of(stream: Any) -> AsyncIterator[_Upstream]:
-    """Read ``stream`` in a producer task; leaving the block stops it and closes the stream."""
-    queue = _EventQueue(_BUFFERED_EVENTS)
-    async with anyio.create_task_group() as group:
-        group.start_soon(_produce, stream, queue)
-        try:
-            yield _Upstream(queue)
-        finally:
-            group.cancel_scope.cancel()
+    end = asyncio.get_running_loop().time() + _FINISH_SECONDS
+    while True:
+        batch = await upstream.queue.take(end - asyncio.get_running_loop().time())
+        if not batch:
+            return
 
 
 async def _produce(stream: Any, queue: _EventQueue) -> None:
