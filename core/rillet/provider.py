@@ -19,7 +19,8 @@ What is here, by concern:
 - the contract: :func:`hookimpl`, :class:`ProviderInfo`, :class:`Capabilities`,
   :class:`StreamingChatModel`, :class:`ChatRequest` and its parts, :class:`TokenStream`,
   :class:`AggregatedStream`, the :class:`Decoder` protocol, :func:`join_url` (an endpoint
-  under a base URL, its query string kept) and :func:`redact_url` (a URL fit to show), :class:`UserProvider` and
+  under a base URL, its query string kept), :func:`json_post` (the JSON ``POST`` a stream
+  sends) and :func:`redact_url` (a URL fit to show), :class:`UserProvider` and
   :func:`load_user_providers` (the servers a user added with ``rillet providers add``);
 - events: every event class, :data:`Event`, :data:`FinishReason`, :class:`Usage`;
 - errors: the whole hierarchy, :data:`ErrorCode`, the error table a plugin extends
@@ -58,6 +59,7 @@ _EXPORTS = {
     "AggregatedStream": "rillet._stream",
     "StreamOptions": "rillet._transport",
     "join_url": "rillet._urls",
+    "json_post": "rillet._json_post",
     "redact_url": "rillet._redaction",
     "Decoder": "rillet._decoding",
     "UserProvider": "rillet._user_providers",
@@ -203,6 +205,7 @@ __all__ = [
     "flat_headers",
     "hookimpl",
     "join_url",
+    "json_post",
     "load_user_providers",
     "parse_retry_after",
     "parse_tool_arguments",
@@ -282,6 +285,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._stream import AggregatedStream, TokenStream
     from ._redaction import redact_url
     from ._transport import StreamOptions
+    from ._json_post import json_post
     from ._urls import join_url
     from ._user_providers import UserProvider, load_user_providers
     from .framing import (

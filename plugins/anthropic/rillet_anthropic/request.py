@@ -7,11 +7,10 @@ block whose ``source`` is ``base64`` (media type and data) or ``url``.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from rillet.provider import ImagePart, Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart, join_url, read_tool_arguments
+from rillet.provider import ImagePart, Message, ReasoningPart, ServerToolPart, TextPart, ToolCallPart, ToolResultPart, join_url, json_post, read_tool_arguments
 
 from .decoder import PROVIDER_BLOCK_KEY
 
@@ -108,17 +107,13 @@ def build_http_request(model: StreamingChatModel, request: ChatRequest) -> httpx
 
     Raises ``MissingKeyError`` when no key is configured.
     """
-    import httpx
-
     key = model.require_key()
     headers = {
         "x-api-key": key,
         "anthropic-version": ANTHROPIC_VERSION,
-        "content-type": "application/json",
         "accept": "text/event-stream",
     }
-    content = json.dumps(build_body(model.name, request), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return httpx.Request("POST", messages_url(model.base_url), headers=headers, content=content)
+    return json_post(messages_url(model.base_url), build_body(model.name, request), headers)
 
 
 def convert_messages(messages: list[Message]) -> tuple[str | list[dict[str, Any]] | None, list[dict[str, Any]]]:

@@ -7,15 +7,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import httpx
-
-from rillet.provider import ChatRequest, Reasoning, Tool, join_url
+from rillet.provider import ChatRequest, Reasoning, Tool, join_url, json_post
 
 from .contents import build_contents, build_system_instruction
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["THINKING_BUDGETS", "build_body", "build_request", "stream_url"]
 
@@ -36,17 +36,8 @@ def stream_url(base_url: str, model: str) -> str:
 
 def build_request(model: str, request: ChatRequest, *, base_url: str, key: str) -> httpx.Request:
     """The ``httpx.Request`` that streams ``request`` from ``model``."""
-    body = build_body(model, request)
-    return httpx.Request(
-        "POST",
-        stream_url(base_url, model),
-        headers={
-            "x-goog-api-key": key,
-            "content-type": "application/json",
-            "accept": "text/event-stream",
-        },
-        content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-    )
+    headers = {"x-goog-api-key": key, "accept": "text/event-stream"}
+    return json_post(stream_url(base_url, model), build_body(model, request), headers)
 
 
 def build_body(model: str, request: ChatRequest) -> dict[str, Any]:

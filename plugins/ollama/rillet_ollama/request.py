@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from rillet.provider import ConfigurationError, ImagePart, Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart, join_url
+from rillet.provider import ConfigurationError, ImagePart, Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart, join_url, json_post
 
 if TYPE_CHECKING:
     import httpx
@@ -195,10 +195,7 @@ def build_request(model: str, request: ChatRequest, *, base_url: str, key: str |
     ``key`` (optional: a local server needs none) is sent as a bearer token, for Ollama
     behind an authenticating proxy or ollama.com.
     """
-    import httpx
-
-    headers = {"Content-Type": "application/json", "Accept": "application/x-ndjson"}
+    headers = {"Accept": "application/x-ndjson"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
-    content = json.dumps(build_body(model, request), ensure_ascii=False).encode("utf-8")
-    return httpx.Request("POST", join_url(base_url, "api/chat"), headers=headers, content=content)
+    return json_post(join_url(base_url, "api/chat"), build_body(model, request), headers)

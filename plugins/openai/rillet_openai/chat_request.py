@@ -100,12 +100,11 @@ def build_chat_body(model_name: str, request: ChatRequest, *, openai_host: bool 
 
 def build_chat_request(model: StreamingChatModel, request: ChatRequest) -> httpx.Request:
     """The ``httpx.Request`` streaming ``request`` from ``model``."""
-    import httpx
+    from rillet.provider import join_url, json_post
 
     base_url = model.base_url
     body = build_chat_body(model.name, request, openai_host=is_openai_host(base_url))
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return httpx.Request("POST", model.url("chat/completions"), headers=chat_headers(model), content=content)
+    return json_post(join_url(base_url, "chat/completions"), body, chat_headers(model))
 
 
 def messages_to_wire(messages: list[Message]) -> list[dict[str, Any]]:

@@ -22,11 +22,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import httpx
-from rillet.provider import ConfigurationError
+from rillet.provider import ConfigurationError, json_post
 from rillet.provider import ImagePart, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
 if TYPE_CHECKING:
+    import httpx
+
     from rillet.provider import Message
     from rillet.provider import StreamingChatModel
     from rillet.provider import ChatRequest
@@ -47,17 +48,8 @@ def build_responses_request(model: StreamingChatModel, request: ChatRequest) -> 
     Responses API does not have (``stop``, ``seed``, a reasoning token budget).
     """
     key = model.require_key()
-    body = build_responses_body(model.name, request)
-    return httpx.Request(
-        "POST",
-        model.url("responses"),
-        headers={
-            "Authorization": f"Bearer {key}",
-            "Content-Type": "application/json",
-            "Accept": "text/event-stream",
-        },
-        content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-    )
+    headers = {"Authorization": f"Bearer {key}", "Accept": "text/event-stream"}
+    return json_post(model.url("responses"), build_responses_body(model.name, request), headers)
 
 
 def build_responses_body(model_name: str, request: ChatRequest) -> dict[str, Any]:
