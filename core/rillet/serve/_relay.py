@@ -242,19 +242,20 @@ class RelayResponse:
         encoder = self.fmt.encoder(self.client.model, self.client)
         await self._commit(send)
         encode = encoder.encode
-        frames = encode(upstream.start) if upstream.start is not None else b""
+        frames = [encode(upstream.start)] if upstream.start is not None else []
         batch: list[Event] | None = [first, *upstream.rest]
         while batch:
             for event in batch:
-                frames += encode(event)
+                frames.append(encode(event))
                 if encoder.finished:
                     break
-            if frames:
-                await _write(send, frames)
+            data = b"".join(frames)  # one write per batch (never +=: a batch may be thousands of events)
+            if data:
+                await _write(send, data)
             if encoder.finished:
                 break
             batch = await self._take(upstream)
-            frames = b""
+            frames = []
         tail = b"" if encoder.finished else encoder.encode(UPSTREAM_CUT)
         await send({"type": "http.response.body", "body": tail, "more_body": False})
         self._answered = True
