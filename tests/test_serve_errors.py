@@ -128,6 +128,37 @@ def test_a_route_never_falls_back_after_the_first_token(gateway: str) -> None:
     assert "error" in json.loads(frames[-1]) and "[DONE]" not in frames  # … and its failure too
 
 
+def test_a_plugin_bug_mid_stream_is_logged_and_reaches_the_client_as_an_error(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from rillet import StartEvent, TokenEvent
+    from rillet.serve import _relay
+
+    class BuggyStream:
+        async def __aenter__(self) -> BuggyStream:
+            return self
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+        async def __aiter__(self) -> Any:
+            yield StartEvent(provider="buggy", model="m")
+            yield TokenEvent(text="Hel")
+            raise KeyError("choices")
+
+    class BuggyModel:
+        def astream_tokens(self, *args: Any, **kwargs: Any) -> BuggyStream:
+            return BuggyStream()
+
+    monkeypatch.setattr(_relay, "open_model", lambda model_id, config: BuggyModel())
+    with running_gateway(GatewayConfig()) as url:
+        response = post(url, "/v1/chat/completions", {"model": "buggy/m", "stream": True, "messages": HELLO})
+    frames = sse_data(response)
+    assert response.status_code == 200 and "[DONE]" not in frames
+    assert json.loads(frames[-2])["choices"][0]["delta"]["content"] == "Hel"
+    error = json.loads(frames[-1])["error"]
+    assert "failed while reading the upstream (KeyError)" in error["message"]
+    assert any(record.name == "rillet.serve" and record.exc_info for record in caplog.records)
+
+
 # the replay fence -------------------------------------------------------------------------
 
 

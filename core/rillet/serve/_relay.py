@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import deque
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, AsyncIterator
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from ._formats import WireFormat
 
 __all__ = ["RelayResponse", "error_response"]
+
+logger = logging.getLogger("rillet.serve")
 
 _BUFFERED_EVENTS = 1024  # decoded events that may wait for a slow client
 _FINISH_SECONDS = 0.25  # the longest wait for the producer after the answer (it drains ≤ 0.1 s)
@@ -352,5 +355,9 @@ async def _produce(stream: Any, queue: _EventQueue) -> None:
                 await queue.put(event)
     except RilletError as error:
         queue.items.append(ErrorEvent.from_exception(error))
+    except Exception as error:  # a bug (a plugin's or rillet's): logged, and the client told
+        logger.exception("the upstream stream failed")
+        message = f"the gateway failed while reading the upstream ({type(error).__name__}); its log has the traceback"
+        queue.items.append(ErrorEvent(code="error", message=message))
     finally:
         queue.close()
