@@ -96,6 +96,23 @@ def test_a_silent_server_is_a_read_timeout_and_a_write_reaches_it() -> None:
     assert received == [b"ping"]
 
 
+def test_a_wake_up_meant_for_the_writer_does_not_end_a_read() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.1)
+        writer.write(b"late")
+        await writer.drain()
+        await reader.read()
+
+    async def client(port: int) -> bytes:
+        stream = await connect(port)
+        asyncio.get_running_loop().call_later(0.02, stream._protocol.resume_writing)
+        data = await stream.read(100, timeout=2.0)
+        await stream.aclose()
+        return data
+
+    assert with_server(handler, client) == b"late"  # not b"": the end of the body
+
+
 def test_an_unread_flood_stops_reading_the_socket_until_it_is_read() -> None:
     sent = 8 * HIGH_WATER
 

@@ -108,7 +108,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         """What has arrived (up to ``max_bytes``), waiting for it when nothing has; ``b""`` at the end."""
         protocol = self._protocol
-        if not protocol.chunks and not protocol.eof:
+        while not protocol.chunks and not protocol.eof:  # (a wake-up for the writer brings nothing)
             await protocol.wait(timeout, httpcore.ReadTimeout, "waiting for the server")
         chunks = protocol.chunks
         if chunks:
