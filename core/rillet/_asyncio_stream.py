@@ -20,6 +20,8 @@ from collections import deque
 
 import httpcore
 
+from ._wakeup import Wakeup
+
 __all__ = ["HIGH_WATER", "AsyncioStream", "connect_tcp", "connect_unix_socket"]
 
 HIGH_WATER = 256 * 1024
@@ -37,7 +39,7 @@ class _Protocol(asyncio.Protocol):
         self.eof = False
         self.error: BaseException | None = None
         self.transport: asyncio.Transport | None = None
-        self.waiter: asyncio.Future[None] | None = None
+        self.wakeup = Wakeup()
         self.can_write = True
         self.reading_paused = False
 
@@ -50,11 +52,11 @@ class _Protocol(asyncio.Protocol):
         if self.buffered > HIGH_WATER and not self.reading_paused and self.transport is not None:
             self.reading_paused = True
             self.transport.pause_reading()
-        self._wake()
+        self.wakeup.wake()
 
     def eof_received(self) -> bool | None:
         self.eof = True
-        self._wake()
+        self.wakeup.wake()
         return None  # the transport closes itself
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -62,38 +64,19 @@ class _Protocol(asyncio.Protocol):
         if exc is not None and self.error is None:
             self.error = exc
         self.can_write = True
-        self._wake()
+        self.wakeup.wake()
 
     def pause_writing(self) -> None:
         self.can_write = False
 
     def resume_writing(self) -> None:
         self.can_write = True
-        self._wake()
-
-    def _wake(self) -> None:
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self.wakeup.wake()
 
     async def wait(self, timeout: float | None, timeout_error: type[Exception], what: str) -> None:
         """Wait until the transport reports something, at most ``timeout`` seconds."""
-        loop = asyncio.get_running_loop()
-        waiter = self.waiter = loop.create_future()
-        timer = None if timeout is None else loop.call_later(timeout, _expire, waiter)
-        try:
-            await waiter
-        except asyncio.TimeoutError:
-            raise timeout_error(f"timed out {what}") from None
-        finally:
-            self.waiter = None
-            if timer is not None:
-                timer.cancel()
-
-
-def _expire(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(asyncio.TimeoutError())
+        if not await self.wakeup.wait(timeout):
+            raise timeout_error(f"timed out {what}")
 
 
 class AsyncioStream(httpcore.AsyncNetworkStream):

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 from .._aggregate import StreamAggregator
 from .._errors import RilletError, StreamTimeoutError
 from .._events import ErrorEvent
+from .._wakeup import Wakeup
 from ..wire import keep_alive
 from ..wire._common import UPSTREAM_CUT
 from ._models import open_model
@@ -75,47 +76,32 @@ class _EventQueue:
         self.items: deque[Event] = deque()
         self.limit = limit
         self.closed = False
-        self._ready: asyncio.Future[None] | None = None
-        self._space: asyncio.Future[None] | None = None
+        self._ready = Wakeup()  # the reader, when the queue is empty
+        self._space = Wakeup()  # the producer, when the queue is full
 
     async def put(self, event: Event) -> None:
         """Queue ``event``; wait for room when the queue is full."""
         self.items.append(event)
-        _wake(self._ready)
+        self._ready.wake()
         if len(self.items) >= self.limit:
-            self._space = asyncio.get_running_loop().create_future()
-            await self._space
+            await self._space.wait()
 
     def close(self) -> None:
         """No more events will come."""
         self.closed = True
-        _wake(self._ready)
+        self._ready.wake()
 
     async def take(self, timeout: float | None = None) -> list[Event] | None:
         """Every queued event, waiting for one at most ``timeout`` seconds (``None`` when
         none came in time); ``[]`` once closed and empty."""
         if not self.items and not self.closed:
-            loop = asyncio.get_running_loop()
-            ready = self._ready = loop.create_future()
-            timer = None if timeout is None else loop.call_later(max(timeout, 0.0), _wake, ready)
-            try:
-                await ready
-            finally:
-                self._ready = None
-                if timer is not None:
-                    timer.cancel()
+            await self._ready.wait(timeout)
             if not self.items and not self.closed:
                 return None
         batch = list(self.items)
         self.items.clear()
-        _wake(self._space)
-        self._space = None
+        self._space.wake()
         return batch
-
-
-def _wake(waiter: asyncio.Future[None] | None) -> None:
-    if waiter is not None and not waiter.done():
-        waiter.set_result(None)
 
 
 class _HungUp(Exception):
@@ -341,9 +327,10 @@ async def _let_finish(upstream: _Upstream) -> None:
     """Wait (briefly) for the producer to end on its own once the answer is sent: after
     the terminal event it reads the rest of the upstream body, which puts the upstream
     connection back in the pool instead of closing it."""
-    end = asyncio.get_running_loop().time() + _FINISH_SECONDS
+    loop = asyncio.get_running_loop()
+    end = loop.time() + _FINISH_SECONDS
     while True:
-        batch = await upstream.queue.take(end - asyncio.get_running_loop().time())
+        batch = await upstream.queue.take(end - loop.time())
         if not batch:
             return
 
