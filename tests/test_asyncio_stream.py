@@ -13,8 +13,7 @@ import pytest
 from loopback import LoopbackServer, Reply
 
 import rillet
-from rillet import _asyncio_stream
-from rillet._asyncio_stream import HIGH_WATER, AsyncioStream
+from rillet._asyncio_stream import HIGH_WATER, AsyncioBackend, AsyncioStream
 
 pytestmark = pytest.mark.usefixtures("fake_plugin")
 
@@ -35,7 +34,7 @@ def with_server(handler: Handler, client: Callable[[int], Awaitable[Any]]) -> An
 
 
 async def connect(port: int) -> AsyncioStream:
-    return await _asyncio_stream.connect_tcp("127.0.0.1", port, 2.0, None, None)
+    return await AsyncioBackend().connect_tcp("127.0.0.1", port, 2.0)
 
 
 def test_a_read_returns_what_arrived_and_the_end_is_empty_bytes() -> None:

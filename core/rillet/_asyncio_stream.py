@@ -22,7 +22,7 @@ import httpcore
 
 from ._wakeup import Wakeup
 
-__all__ = ["HIGH_WATER", "AsyncioStream", "connect_tcp", "connect_unix_socket"]
+__all__ = ["HIGH_WATER", "AsyncioBackend", "AsyncioStream"]
 
 HIGH_WATER = 256 * 1024
 """Unread bytes past which the transport stops reading from the socket until they are read."""
@@ -177,19 +177,32 @@ async def _connected(opening: typing.Awaitable[tuple[asyncio.BaseTransport, _Pro
     return AsyncioStream(typing.cast(asyncio.Transport, transport), protocol)
 
 
-async def connect_tcp(
-    host: str, port: int, timeout: float | None, local_address: str | None, socket_options: typing.Iterable[typing.Any] | None
-) -> AsyncioStream:
-    """A TCP connection (``TCP_NODELAY``, as asyncio sets it), bounded by ``timeout``."""
-    loop = asyncio.get_running_loop()
-    settings: dict[str, typing.Any] = {"local_addr": None if local_address is None else (local_address, 0)}
-    if isinstance(loop, asyncio.BaseEventLoop):  # uvloop tries the addresses one after another
-        settings["happy_eyeballs_delay"] = _HAPPY_EYEBALLS_DELAY
-    opening = loop.create_connection(_Protocol, host, port, **settings)
-    return await _connected(opening, timeout, socket_options)
+class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend on the running asyncio loop's transports."""
 
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> AsyncioStream:
+        """A TCP connection (``TCP_NODELAY``, as asyncio sets it), bounded by ``timeout``."""
+        loop = asyncio.get_running_loop()
+        settings: dict[str, typing.Any] = {"local_addr": None if local_address is None else (local_address, 0)}
+        if isinstance(loop, asyncio.BaseEventLoop):  # uvloop tries the addresses one after another
+            settings["happy_eyeballs_delay"] = _HAPPY_EYEBALLS_DELAY
+        opening = loop.create_connection(_Protocol, host, port, **settings)
+        return await _connected(opening, timeout, socket_options)
 
-async def connect_unix_socket(path: str, timeout: float | None, socket_options: typing.Iterable[typing.Any] | None) -> AsyncioStream:
-    """A Unix socket connection, bounded by ``timeout``."""
-    loop = asyncio.get_running_loop()
-    return await _connected(loop.create_unix_connection(_Protocol, path), timeout, socket_options)
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: typing.Iterable[typing.Any] | None = None
+    ) -> AsyncioStream:
+        """A Unix socket connection, bounded by ``timeout``."""
+        loop = asyncio.get_running_loop()
+        return await _connected(loop.create_unix_connection(_Protocol, path), timeout, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep (httpcore's connection retries)."""
+        await asyncio.sleep(seconds)

@@ -28,7 +28,7 @@ from contextvars import ContextVar
 import httpcore
 import httpx
 
-from . import _asyncio_stream
+from ._asyncio_stream import AsyncioBackend
 from ._rechunk import Rechunker
 
 __all__ = [
@@ -186,7 +186,16 @@ class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
     (:mod:`rillet._asyncio_stream`) under asyncio, httpcore's anyio backend under trio."""
 
     def __init__(self) -> None:
-        self._backend = httpcore.AnyIOBackend()
+        self._asyncio = AsyncioBackend()
+        self._anyio = httpcore.AnyIOBackend()
+
+    def _sockets(self) -> httpcore.AsyncNetworkBackend:
+        """The backend of the running event loop: asyncio's own, else anyio's (trio)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self._anyio
+        return self._asyncio
 
     async def connect_tcp(
         self,
@@ -197,24 +206,18 @@ class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
         socket_options: typing.Iterable[typing.Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         """Open a TCP connection."""
-        stream: httpcore.AsyncNetworkStream
-        if _under_asyncio():
-            stream = await _asyncio_stream.connect_tcp(host, port, time_left(timeout), local_address, socket_options)
-        else:
-            stream = await self._backend.connect_tcp(host, port, time_left(timeout), local_address, socket_options)
+        stream = await self._sockets().connect_tcp(host, port, time_left(timeout), local_address, socket_options)
         return AsyncDeadlineStream(stream)
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: typing.Iterable[typing.Any] | None = None
     ) -> httpcore.AsyncNetworkStream:
         """Open a Unix socket connection."""
-        if _under_asyncio():
-            return AsyncDeadlineStream(await _asyncio_stream.connect_unix_socket(path, time_left(timeout), socket_options))
-        return AsyncDeadlineStream(await self._backend.connect_unix_socket(path, time_left(timeout), socket_options))
+        return AsyncDeadlineStream(await self._sockets().connect_unix_socket(path, time_left(timeout), socket_options))
 
     async def sleep(self, seconds: float) -> None:
         """Sleep (httpcore's connection retries)."""
-        await self._backend.sleep(seconds)
+        await self._sockets().sleep(seconds)
 
 
 class LazySSLContext:
@@ -242,15 +245,6 @@ class LazySSLContext:
     def set_alpn_protocols(self, protocols: list[str]) -> None:
         """What httpcore calls before each TLS connection."""
         self.get().set_alpn_protocols(protocols)
-
-
-def _under_asyncio() -> bool:
-    """Whether the running event loop is asyncio's (else trio's, through anyio)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def _real_context(context: ssl.SSLContext | LazySSLContext) -> ssl.SSLContext:
