@@ -1,8 +1,7 @@
-"""What the log tests share: the fake wire's lines, sync/async collection, reading back the store."""
+"""What the log tests share: the fake wire's lines, the fake model, reading back the store."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -21,17 +20,6 @@ both = pytest.mark.parametrize("mode", ["sync", "async"])
 def fake_model(server: LoopbackServer, options: rillet.StreamOptions, **kwargs: Any) -> rillet.StreamingChatModel:
     """The fake provider's model, pointed at ``server``."""
     return rillet.get_model("fake/fake-1", base_url=server.url, options=options, **kwargs)
-
-
-def collect(stream: Any, mode: str) -> list[Any]:
-    """Every event of ``stream``, iterated the ``mode`` way."""
-    if mode == "sync":
-        return list(stream)
-
-    async def gather() -> list[Any]:
-        return [event async for event in stream]
-
-    return asyncio.run(gather())
 
 
 def logged(location: str) -> list[Any]:

@@ -10,8 +10,8 @@ import json
 from typing import Any, Iterator
 
 import pytest
-from log_support import DONE, TOKENS, both, collect, fake_model, logged
-from loopback import LoopbackServer, Reply
+from log_support import DONE, TOKENS, both, fake_model, logged
+from loopback import LoopbackServer, Reply, collect
 
 import rillet
 import rillet.logs
