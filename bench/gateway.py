@@ -11,7 +11,9 @@ costs. ``rillet serve`` runs in its own process with a route ``gpt-4o-mini`` to
 ``openai/gpt-4o-mini`` pointed at ``bench/server.py``; LiteLLM's proxy (``litellm[proxy]``,
 in the benchmark's own venv only) gets the same model from a config file. Reported: µs per
 token and the ratio to the direct path, and the time to first token added by each gateway
-on a stream that pauses after its first token. Nothing asserts on time.
+on a stream that pauses after its first token. Every gateway runs for the whole benchmark,
+and the client processes of the paths take turns (direct, gateway, gateway, direct, …), so
+a slow minute of the machine lands on every path. Nothing asserts on time.
 """
 
 from __future__ import annotations
@@ -88,8 +90,24 @@ def _litellm_proxy_installed(python: str) -> bool:
     return done.returncode == 0
 
 
-def _renamed(results: dict[str, Any], name: str) -> dict[str, Any]:
-    return {name: results["naive"]}
+def _interleaved(paths: dict[str, str], args: argparse.Namespace, tokens: int, streams: int, label: str) -> dict[str, Any]:
+    """The naive client's results on each path (name → URL), its processes taking turns
+    path by path, in reverse order every other round: the machine's drift over the run and a
+    process's place in a round weigh on every path alike, so the differences are the gateways'."""
+    results: dict[str, Any] = {}
+    once = argparse.Namespace(**{**vars(args), "repeat": 1})
+    for repetition in range(args.repeat):
+        for name in list(paths) if repetition % 2 == 0 else list(reversed(paths)):
+            entry = run_suite(["naive"], once, paths[name], tokens, streams, label=f"{label} {repetition + 1}/{args.repeat}")["naive"]
+            if name not in results:
+                results[name] = entry
+            elif results[name]["status"] == "ok":
+                if entry["status"] != "ok":
+                    results[name] = entry
+                else:
+                    results[name]["per_process"] += entry["per_process"]
+                    results[name]["first_token"] += entry["first_token"]
+    return results
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -107,27 +125,25 @@ def main(argv: list[str] | None = None) -> None:
 
     server = Server(args.python, args.tokens, "chunked")
     pause_url = f"{server.origin}/pause={args.pause}/v1"
-    kinds = ["rillet serve"]
-    if not args.no_litellm:
-        kinds.append("litellm proxy")
+    stream_paths = {"direct": server.url}
+    ttft_paths = {"naive": pause_url}
     stream: dict[str, Any] = {}
     ttft: dict[str, Any] = {}
+    gateways: list[Gateway] = []
     report = environment(args.python)
     try:
-        stream.update(_renamed(run_suite(["naive"], args, server.url, args.tokens, args.streams, label="direct"), "direct"))
-        ttft.update(_renamed(run_suite(["naive"], args, pause_url, 20, 10, label="ttft"), "naive"))
-        for kind in kinds:
+        for kind in ["rillet serve"] + ([] if args.no_litellm else ["litellm proxy"]):
             if kind == "litellm proxy" and not _litellm_proxy_installed(args.python):
                 stream[kind] = ttft[kind] = {"status": "not installed", "detail": "pip install 'litellm[proxy]' into the bench venv"}
                 continue
-            for upstream, target, tokens, streams in ((server.url, stream, args.tokens, args.streams), (pause_url, ttft, 20, 10)):
-                gateway = Gateway(kind, args.python, upstream)
-                try:
-                    label = "ttft" if target is ttft else kind
-                    target.update(_renamed(run_suite(["naive"], args, gateway.url, tokens, streams, label=label), kind))
-                finally:
-                    gateway.close()
+            for paths, upstream in ((stream_paths, server.url), (ttft_paths, pause_url)):
+                gateways.append(Gateway(kind, args.python, upstream))
+                paths[kind] = gateways[-1].url
+        stream = {**_interleaved(stream_paths, args, args.tokens, args.streams, "stream"), **stream}
+        ttft = {**_interleaved(ttft_paths, args, 20, 10, "ttft"), **ttft}
     finally:
+        for gateway in gateways:
+            gateway.close()
         server.close()
     report += [
         f"Client → gateway → loopback upstream, {args.tokens} tokens; the client is the naive httpx loop; "
