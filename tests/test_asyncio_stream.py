@@ -13,7 +13,7 @@ import pytest
 from loopback import LoopbackServer, Reply
 
 import rillet
-from rillet._asyncio_stream import HIGH_WATER, AsyncioBackend, AsyncioStream
+from rillet._asyncio_stream import COALESCE_BYTES, HIGH_WATER, AsyncioBackend, AsyncioStream
 
 pytestmark = pytest.mark.usefixtures("fake_plugin")
 
@@ -135,6 +135,100 @@ def test_an_unread_flood_stops_reading_the_socket_until_it_is_read() -> None:
     buffered, paused, total = with_server(handler, client)
     assert paused and HIGH_WATER < buffered < 2 * HIGH_WATER  # held back, not all 2 MiB
     assert total == sent  # and nothing lost once read
+
+
+def spy_on_sends(stream: AsyncioStream) -> list[bytes]:
+    """What the stream hands its transport, write by write (the transport still sends it)."""
+    sends: list[bytes] = []
+    transport = stream._transport
+    send = transport.write
+
+    def write(data: Any) -> None:
+        sends.append(bytes(data))
+        send(data)
+
+    transport.write = write  # type: ignore[method-assign]
+    return sends
+
+
+async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while data := await reader.read(65536):
+        writer.write(data)
+        await writer.drain()
+    writer.close()
+
+
+def test_writes_made_one_after_another_leave_in_one_send_before_the_read() -> None:
+    async def client(port: int) -> tuple[list[bytes], list[bytes], bytes]:
+        stream = await connect(port)
+        sends = spy_on_sends(stream)
+        await stream.write(b"HEAD ", timeout=2.0)
+        await stream.write(b"BODY", timeout=2.0)
+        held = list(sends)
+        echoed = b""
+        while len(echoed) < 9:
+            echoed += await stream.read(100, timeout=2.0)
+        await stream.aclose()
+        return held, sends, echoed
+
+    held, sends, echoed = with_server(echo, client)
+    assert held == []  # nothing sent between the head and the body
+    assert sends == [b"HEAD BODY"]  # one send: the server wakes once for the whole request
+    assert echoed == b"HEAD BODY"
+
+
+def test_held_writes_leave_at_the_end_of_the_event_loop_round_without_a_read() -> None:
+    received: list[bytes] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        received.append(await reader.readexactly(4))
+        await reader.read()
+
+    async def client(port: int) -> None:
+        stream = await connect(port)
+        await stream.write(b"ping", timeout=2.0)
+        for _ in range(100):  # a writer that goes on to wait for something else, not a read
+            if received:
+                break
+            await asyncio.sleep(0.01)
+        await stream.aclose()
+
+    with_server(handler, client)
+    assert received == [b"ping"]
+
+
+def test_a_large_write_goes_to_the_transport_at_once() -> None:
+    async def client(port: int) -> tuple[int, list[int]]:
+        stream = await connect(port)
+        sends = spy_on_sends(stream)
+        await stream.write(b"x" * 10, timeout=2.0)
+        await stream.write(b"y" * COALESCE_BYTES, timeout=2.0)
+        sent_at_once = [len(data) for data in sends]
+        total = 0
+        while total < COALESCE_BYTES + 10:
+            total += len(await stream.read(1 << 20, timeout=2.0))
+        await stream.aclose()
+        return total, sent_at_once
+
+    total, sent_at_once = with_server(echo, client)
+    assert sent_at_once == [COALESCE_BYTES + 10]  # the small write held before it went with it
+    assert total == COALESCE_BYTES + 10
+
+
+def test_closing_sends_what_is_held_first() -> None:
+    received: list[bytes] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        received.append(await reader.read())  # everything, until the client closes
+
+    async def client(port: int) -> None:
+        stream = await connect(port)
+        await stream.write(b"last words", timeout=2.0)
+        await stream.aclose()
+        await asyncio.sleep(0.2)
+
+    with_server(handler, client)
+    assert received == [b"last words"]
 
 
 def test_writing_to_a_closed_connection_is_a_write_error() -> None:
