@@ -293,6 +293,33 @@ def test_streams_one_after_another_reuse_the_connection(server: LoopbackServer, 
 
 
 @both
+def test_a_providers_cookie_is_neither_kept_nor_sent_back(server: LoopbackServer, fast_options: Any, mode: str) -> None:
+    # Streams of one process may serve different people (a gateway): a cookie set by a
+    # provider's load balancer must not become state that every later stream carries.
+    from rillet._clients import async_client, sync_client
+
+    cookie = {"content-type": "application/x-ndjson", "set-cookie": "affinity=node-7; Path=/"}
+    server.queue(*[Reply(headers=cookie, body=[*TOKENS, DONE], keep_alive=True) for _ in range(2)])
+    chat = model(server, fast_options)
+    if mode == "sync":
+        texts = [chat.stream_tokens("hi").result().text for _ in range(2)]
+        kept = len(sync_client().cookies)
+    else:
+
+        async def run() -> tuple[list[str], int]:
+            texts = []
+            for _ in range(2):
+                async with chat.astream_tokens("hi") as stream:
+                    texts.append((await stream.aresult()).text)
+            return texts, len(async_client().cookies)  # the client those streams used
+
+        texts, kept = asyncio.run(run())
+    assert texts == ["Hello"] * 2
+    assert kept == 0
+    assert [headers.get("cookie") for _, headers, _ in server.requests] == [None, None]
+
+
+@both
 def test_a_body_left_open_after_the_terminal_event_is_let_go(server: LoopbackServer, fast_options: Any, mode: str) -> None:
     # The server sends the terminal event but never ends the body: the stream still ends
     # at once (the gap timeout is 2 s, the server holds for 30 s), and the connection,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from http.cookiejar import CookieJar
 from typing import Any
 
 import httpx
@@ -16,6 +17,21 @@ __all__ = ["async_client", "sync_client"]
 # pool scans its idle connections (a syscall each) whenever a request starts or ends: 200 of
 # them cost 1,000 concurrent streams four times their time; httpx's own default of 20 does not.
 _LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=20, keepalive_expiry=30.0)
+
+
+class _NoCookies(CookieJar):
+    """A cookie jar that keeps nothing: a provider's ``Set-Cookie`` (a load balancer's
+    affinity cookie, say) must not become state shared by every later stream of the
+    process — a gateway's streams belong to different clients. Keeping nothing also saves
+    the jar's parsing of every response's headers."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        """Keep nothing."""
+
+    def add_cookie_header(self, request: Any) -> None:
+        """Send nothing."""
+
+
 _sync: httpx.Client | None = None
 _async: weakref.WeakKeyDictionary[Any, httpx.AsyncClient] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -28,7 +44,9 @@ def sync_client() -> httpx.Client:
         with _lock:
             if _sync is None:
                 # Its sockets wait no longer than the running stream operation's deadline.
-                _sync = httpx.Client(timeout=None, transport=sync_transport(_LIMITS), follow_redirects=False)
+                _sync = httpx.Client(
+                    timeout=None, transport=sync_transport(_LIMITS), follow_redirects=False, cookies=_NoCookies()
+                )
     return _sync
 
 
@@ -43,5 +61,7 @@ def async_client() -> httpx.AsyncClient:
     client = _async.get(loop)
     if client is None:
         # Its sockets wait no longer than the running stream operation's deadline.
-        client = _async[loop] = httpx.AsyncClient(timeout=None, transport=async_transport(_LIMITS), follow_redirects=False)
+        client = _async[loop] = httpx.AsyncClient(
+            timeout=None, transport=async_transport(_LIMITS), follow_redirects=False, cookies=_NoCookies()
+        )
     return client
