@@ -136,8 +136,15 @@ def _raise_if_past(end: float | None) -> None:
         raise TimeoutError from None
 
 
-async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient) -> AsyncGenerator[Event, None]:
-    """Run ``flow`` with an async client, yielding its events."""
+async def drive_async(
+    flow: Generator[Any, Any, None], client: httpx.AsyncClient, *, deadline_sockets: bool = False
+) -> AsyncGenerator[Event, None]:
+    """Run ``flow`` with an async client, yielding its events.
+
+    ``deadline_sockets``: the client's connections are :mod:`rillet._deadlines`' (the shared
+    client), so sending is bounded by :data:`~rillet._deadlines.deadline` as in the sync
+    driver; another client's transport gets a timeout scope around it instead.
+    """
     bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]] = {}  # open responses: body iterator, connection
     try:
         operation = next(flow)
@@ -151,7 +158,7 @@ async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient
                 for event in operation.events:
                     yield event
             try:
-                result = await _perform_async(operation, client, bodies)
+                result = await _perform_async(operation, client, bodies, deadline_sockets)
             except (httpx.HTTPError, RilletError, TimeoutError) as exc:
                 operation = flow.throw(exc)
             else:
@@ -165,10 +172,14 @@ async def drive_async(flow: Generator[Any, Any, None], client: httpx.AsyncClient
 
 
 async def _perform_async(
-    operation: Any, client: httpx.AsyncClient, bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]]
+    operation: Any,
+    client: httpx.AsyncClient,
+    bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]],
+    deadline_sockets: bool,
 ) -> Any:
-    # Like the sync driver: a read's deadline is set on the connection (the hot path: no
-    # timeout scope of rillet's own, only httpcore's); other waits get a timeout scope.
+    # Like the sync driver: a read's deadline is set on the connection, a send's in the
+    # context variable (no timeout scope of rillet's own on either hot path); with another
+    # client's transport, other waits get a timeout scope.
     import anyio
 
     kind = type(operation)
@@ -192,6 +203,16 @@ async def _perform_async(
         timeout = operation.timeout
         if timeout is None:
             return await _send_or_read_all(operation, client, bodies)
+        if deadline_sockets:
+            end = time.monotonic() + timeout
+            token = deadline.set(end)
+            try:
+                return await _send_or_read_all(operation, client, bodies)
+            except httpx.TimeoutException:
+                _raise_if_past(end)
+                raise
+            finally:
+                deadline.reset(token)
         with anyio.fail_after(timeout if timeout > GRACE else GRACE):
             return await _send_or_read_all(operation, client, bodies)
     if kind is Close:

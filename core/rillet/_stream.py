@@ -236,7 +236,7 @@ def _token_aevents(flow: Any, transport: Any) -> AsyncIterator[Event]:
     if transport is None:
         from ._clients import async_client
 
-        return drive_async(flow, async_client())
+        return drive_async(flow, async_client(), deadline_sockets=True)
     return _with_own_async_client(flow, transport)
 
 
