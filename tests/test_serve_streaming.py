@@ -84,6 +84,74 @@ def test_a_first_token_timeout_falls_back_to_the_next_model(upstream: LoopbackSe
     assert upstream.client_closed.wait(timeout=2.0)  # and the slow model's connection was closed
 
 
+def anthropic_event(name: str, data: dict[str, Any]) -> bytes:
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+MESSAGE_START = anthropic_event("message_start", {"type": "message_start", "message": {
+    "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-x", "content": [],
+    "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 12, "output_tokens": 1}}})
+PING = anthropic_event("ping", {"type": "ping"})
+OVERLOADED = anthropic_event("error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+
+
+@pytest.fixture
+def anthropic_upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
+    """A loopback server that ``anthropic/…`` models reach."""
+    with LoopbackServer() as server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-upstream")
+        yield server
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "whole"])
+@pytest.mark.parametrize(
+    "after_message_start",
+    [[OVERLOADED], [PING, 3.0, PING]],
+    ids=["overloaded-before-any-token", "silent-past-the-first-token-timeout"],
+)
+def test_anthropics_message_start_is_not_the_first_token(anthropic_upstream: LoopbackServer, after_message_start: list[Any], stream: bool) -> None:
+    # message_start brings `start` and the prompt's `usage` before any token: an overload or
+    # a silence after it is still "before the first token", so the route falls back.
+    anthropic_upstream.queue(Reply(headers=SSE, body=[MESSAGE_START, *after_message_start]))
+    config = GatewayConfig(routes={"quick": ("anthropic/claude-x", "replay/demo")}, first_token_timeout=0.5, keep_alive=0.1)
+    with running_gateway(config) as url:
+        body = {"model": "quick", "messages": HELLO, "stream": stream}
+        if stream:
+            lines = list(stream_lines(url, body))
+            text = "".join(json.loads(line[6:])["choices"][0]["delta"].get("content") or "" for line in lines
+                           if line.startswith("data: {") and json.loads(line[6:])["choices"])
+        else:
+            response = httpx.post(url + "/v1/chat/completions", json=body, timeout=30)
+            assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+            text = response.json()["choices"][0]["message"]["content"]
+    assert "sky" in text  # the demo answered: nothing of the first model reached the client
+    assert "Overloaded" not in text
+
+
+def test_an_answer_sent_whole_never_gets_keep_alives_even_when_a_timer_fires_early(upstream: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # uvloop's timers may end a wait a hair before the deadline: a request without `stream`
+    # must then get its fallback (or a JSON error), never a committed SSE answer.
+    from rillet.serve import _relay
+
+    take = _relay._EventQueue.take
+    fired_early: list[float] = []
+
+    async def early(self: Any, timeout: float | None = None) -> Any:
+        if timeout is not None and not self.items and not fired_early:
+            fired_early.append(timeout)
+            return None  # the timer fired before anything came, and before the deadline
+        return await take(self, timeout)
+
+    monkeypatch.setattr(_relay._EventQueue, "take", early)
+    upstream.queue(Reply(headers=SSE, body=[3.0, *answer("late")]))
+    config = GatewayConfig(routes={"quick": ("openai/slow", "replay/demo")}, first_token_timeout=5.0, keep_alive=0.05)
+    with running_gateway(config) as url:
+        response = httpx.post(url + "/v1/chat/completions", json={"model": "quick", "messages": HELLO}, timeout=30)
+    assert fired_early and response.status_code == 200 and response.headers["content-type"] == "application/json"
+    assert "sky" in response.json()["choices"][0]["message"]["content"]
+
+
 def test_provider_keys_never_reach_the_client_or_the_logs(upstream: LoopbackServer, caplog: pytest.LogCaptureFixture) -> None:
     upstream.queue(Reply(status=401, headers={"content-type": "application/json"}, body=[b'{"error": {"message": "Incorrect API key provided: sk-upstream-secret-key"}}']))
     with running_gateway() as url:

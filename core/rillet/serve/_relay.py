@@ -108,14 +108,19 @@ class _HungUp(Exception):
     """The client hung up before its answer was complete: stop, write nothing more."""
 
 
+_BEFORE_THE_ANSWER = frozenset({"start", "usage"})
+"""Events that do not start an answer: Anthropic's ``message_start`` brings ``start`` and the
+prompt's ``usage`` before any token, and an overload may still follow them."""
+
+
 class _Upstream:
-    """A started model: its producer task and queue of events, its ``start``, and events
-    taken but not used."""
+    """A started model: its producer task and queue of events, the events that came before
+    its first answer event (``start``, ``usage``), and events taken but not used."""
 
     def __init__(self, queue: _EventQueue, producer: asyncio.Task[None]) -> None:
         self.queue = queue
         self.producer = producer
-        self.start: Any = None
+        self.preamble: list[Event] = []
         self.rest: list[Event] = []
 
 
@@ -196,33 +201,37 @@ class RelayResponse:
         return batch
 
     async def _first_event(self, upstream: _Upstream, send: Any) -> Any:
-        """The first event after ``start``, or ``None`` after the first-token timeout.
+        """The first event of the answer (after ``start`` and any ``usage``), or ``None``
+        after the first-token timeout.
 
-        While it is slow, a streaming answer is started and kept alive with SSE comments.
+        While it is slow, a streaming answer is started and kept alive with SSE comments;
+        an answer sent whole gets none (its status and body are not decided yet).
         """
         loop = asyncio.get_running_loop()
         limit = self.config.first_token_timeout
         deadline = None if limit is None else loop.time() + limit
+        interval = self.config.keep_alive if self.client.stream else None
         while True:
             batch: list[Event] | None = upstream.rest or None
             upstream.rest = []
             if batch is None:
-                wait = self.config.keep_alive if self.client.stream else None
+                wait, until_deadline = interval, False
                 if deadline is not None:
                     left = deadline - loop.time()
-                    wait = left if wait is None or left < wait else wait
+                    if wait is None or left <= wait:
+                        wait, until_deadline = left, True
                 batch = await self._take(upstream, wait)
-            if batch is None:
-                if deadline is not None and loop.time() >= deadline:
-                    return None
-                await self._commit(send)
-                await _write(send, keep_alive())
-                continue
+                if batch is None:
+                    if until_deadline:  # the deadline's wait ended (a timer may fire a hair early)
+                        return None
+                    await self._commit(send)
+                    await _write(send, keep_alive())
+                    continue
             if not batch:  # the upstream ended with nothing at all
                 return UPSTREAM_CUT
             for position, event in enumerate(batch):
-                if event.type == "start":
-                    upstream.start = event
+                if event.type in _BEFORE_THE_ANSWER:
+                    upstream.preamble.append(event)
                     continue
                 upstream.rest = batch[position + 1 :]
                 return event
@@ -231,7 +240,7 @@ class RelayResponse:
         encoder = self.fmt.encoder(self.client.model, self.client)
         await self._commit(send)
         encode = encoder.encode
-        frames = [encode(upstream.start)] if upstream.start is not None else []
+        frames = [encode(event) for event in upstream.preamble]
         batch: list[Event] | None = [first, *upstream.rest]
         while batch:
             for event in batch:
@@ -252,8 +261,8 @@ class RelayResponse:
 
     async def _answer_whole(self, upstream: _Upstream, first: Any, send: Any) -> None:
         aggregator = StreamAggregator()
-        if upstream.start is not None:
-            aggregator.add(upstream.start)
+        for event in upstream.preamble:
+            aggregator.add(event)
         batch: list[Event] | None = [first, *upstream.rest]
         while batch and not aggregator.ended:
             for event in batch:
