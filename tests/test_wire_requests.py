@@ -175,7 +175,6 @@ def test_responses_reads_a_string_input_instructions_and_outputs() -> None:
         (read_chat_request, {"model": "m", "messages": ONE, "n": 2}, "n", "only one choice"),
         (read_chat_request, {"model": "m", "messages": ONE, "response_format": {"type": "json_object"}}, "response_format.type", "structured output"),
         (read_chat_request, {"model": "m", "messages": ONE, "temperature": "hot"}, "temperature", "must be a number"),
-        (read_chat_request, {"model": "m", "messages": [{"role": "assistant", "tool_calls": [{"id": "c", "function": {"name": "f", "arguments": "{oops"}}]}]}, "messages[0].tool_calls[0].function.arguments", "is not valid JSON"),
         (read_chat_request, {"model": "m", "messages": [{"role": "tool", "content": "x"}]}, "messages[0].tool_call_id", "is required"),
         (read_chat_request, {"model": "m", "messages": ONE, "tools": [{"type": "function", "function": {}}]}, "tools[0].function.name", "is required"),
         (read_chat_request, {"model": "m", "messages": ONE, "tool_choice": "sometimes"}, "tool_choice", "must be auto"),
@@ -200,6 +199,22 @@ def test_a_bad_body_is_a_typed_error_naming_the_field(read: Any, body: Any, fiel
     assert isinstance(error, rillet.BadRequestError) and error.code == "bad_request"
     status, response = chat_error_body(error)
     assert status == 400 and response["error"]["param"] == field
+
+
+@pytest.mark.parametrize(
+    ("read", "body"),
+    [
+        (read_chat_request, {"model": "m", "messages": [*ONE, {"role": "assistant", "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": '{"city": "Pa'}}]}]}),
+        (read_responses_request, {"model": "m", "input": [*ONE, {"type": "function_call", "call_id": "c", "name": "f", "arguments": '{"city": "Pa'}]}),
+    ],
+    ids=["chat", "responses"],
+)
+def test_a_tool_call_cut_by_the_token_limit_comes_back_as_it_was(read: Any, body: dict[str, Any]) -> None:
+    # An agent loop sends back the call the gateway relayed, arguments cut mid-JSON: the
+    # text is kept (and marked), not refused, so the conversation can go on.
+    call = read(body).request.messages[-1].content[0]
+    assert (call.name, call.raw_arguments, call.arguments) == ("f", '{"city": "Pa', None)
+    assert "not valid JSON" in call.arguments_error
 
 
 def test_images_from_openai_and_anthropic_clients_become_image_parts() -> None:

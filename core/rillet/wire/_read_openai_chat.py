@@ -18,7 +18,7 @@ from .._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResu
 from .._request import Reasoning, Tool
 from ._openai_chat import thought_signature_metadata
 from ._read_images import has_image, read_openai_image, user_parts
-from ._reading import Body, ClientRequest, bad, chat_request, parse_arguments, read_tool, read_tool_choice, text_content
+from ._reading import Body, ClientRequest, bad, chat_request, call_arguments, read_tool, read_tool_choice, text_content
 
 __all__ = ["read_chat_request"]
 
@@ -81,8 +81,7 @@ def _message(item: Body) -> Message:
         parts.append(ToolCallPart(
             call_id=call.need("id", str),
             name=function.need("name", str),
-            arguments=parse_arguments(raw, function.at("arguments")),
-            raw_arguments=raw,
+            **call_arguments(raw),
             provider_metadata=thought_signature_metadata(call.value.get("extra_content")),
         ))
     return Message("assistant", parts)

@@ -22,7 +22,7 @@ from ._reading import (
     append_part,
     bad,
     chat_request,
-    parse_arguments,
+    call_arguments,
     read_tool,
     read_tool_choice,
     text_content,
@@ -92,8 +92,7 @@ def _item(item: Body, messages: list[Message]) -> None:
         append_part(messages, "assistant", ToolCallPart(
             call_id=item.need("call_id", str),
             name=item.need("name", str),
-            arguments=parse_arguments(raw, item.at("arguments")),
-            raw_arguments=raw,
+            **call_arguments(raw),
             provider_metadata={_OPENAI: {"item_id": item.value["id"]}} if item.get("id", str) else None,
         ))
     elif kind == "function_call_output":

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from .._errors import InvalidRequestError
+from .._events import read_tool_arguments
 from .._messages import Message, Part
 from .._request import ChatRequest, Tool
 
@@ -144,14 +145,13 @@ def text_content(value: Any, path: str, text_types: tuple[str, ...], what: str) 
     return "".join(texts)
 
 
-def parse_arguments(text: str, path: str) -> Any:
-    """A tool call's JSON argument text, parsed (``""`` is no arguments)."""
-    if not text.strip():
-        return {}
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise bad(path, f"is not valid JSON ({exc.msg})") from None
+def call_arguments(raw: str) -> dict[str, Any]:
+    """A tool call's ``arguments``, ``raw_arguments`` and ``arguments_error`` from the text a
+    client sent back. Text that is not JSON (a call the token limit cut, which the gateway
+    itself may have relayed) is kept as it came, as OpenAI keeps it, and marked: an agent
+    loop goes on after a broken call."""
+    arguments, error = read_tool_arguments(raw)
+    return {"arguments": arguments, "raw_arguments": raw, "arguments_error": error}
 
 
 def append_part(messages: list[Message], role: Literal["assistant", "tool"], part: Part) -> None:
