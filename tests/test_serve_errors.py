@@ -58,6 +58,62 @@ def test_bad_json_is_a_400_in_the_clients_format(gateway: str, path: str, error_
     assert "not JSON" in error_of(response.json())["message"]
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(gateway: str, constant: str) -> None:
+    # Python's json reads them; a provider would refuse the request they went into.
+    body = b'{"model": "replay/demo", "messages": [{"role": "user", "content": "hi"}], "temperature": %s}' % constant.encode()
+    response = post(gateway, "/v1/chat/completions", body)
+    assert response.status_code == 400
+    assert "not JSON" in response.json()["error"]["message"] and constant.lstrip("-") in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "error_of"),
+    [
+        ("POST", "/v1/embeddings", 404, lambda body: body["error"]),
+        ("GET", "/v1/responses/resp_1", 404, lambda body: body["error"]),
+        ("POST", "/v1/messages/count_tokens", 404, lambda body: body["type"] == "error" and body["error"]),
+        ("GET", "/v1/chat/completions", 405, lambda body: body["error"]),
+    ],
+)
+def test_a_path_or_method_not_served_is_a_json_error_saying_what_is(gateway: str, method: str, path: str, status: int, error_of: Any) -> None:
+    response = httpx.request(method, gateway + path, timeout=30)
+    assert response.status_code == status and response.headers["content-type"] == "application/json"
+    message = error_of(response.json())["message"]
+    assert f"{method} {path}" in message and "POST /v1/chat/completions" in message
+    if status == 405:
+        assert response.headers["allow"] == "POST"
+
+
+def test_whole_answers_and_errors_carry_their_length(gateway: str) -> None:
+    # An HTTP/1.0 client (or a proxy that buffers) reads a body by its Content-Length.
+    whole = post(gateway, "/v1/chat/completions", {"model": "replay/demo", "messages": HELLO})
+    error = post(gateway, "/v1/chat/completions", {"model": UNAUTHORIZED, "messages": HELLO})
+    for response in (whole, error):
+        assert "transfer-encoding" not in response.headers
+        assert int(response.headers["content-length"]) == len(response.content) > 0
+
+
+def test_a_client_gone_before_its_body_arrived_is_no_server_error(gateway: str, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    address = urlsplit(gateway)
+    errors = logging.getLogger("uvicorn.error")
+    errors.addHandler(caplog.handler)
+    try:
+        with socket.create_connection((address.hostname, address.port)) as sock:
+            sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 1000\r\n\r\n{\"model\": \"rep")
+        time.sleep(0.3)
+        assert post(gateway, "/v1/chat/completions", {"model": "replay/demo", "messages": HELLO}).status_code == 200
+    finally:
+        errors.removeHandler(caplog.handler)
+    assert "Exception in ASGI application" not in caplog.text
+
+
 def test_an_invalid_body_names_the_field(gateway: str) -> None:
     response = post(gateway, "/v1/chat/completions", {"model": "replay/demo", "messages": "hi"})
     assert response.status_code == 400 and "messages" in response.json()["error"]["message"]

@@ -7,12 +7,13 @@ import json
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .._errors import AuthenticationError, BadRequestError, RilletError
+from .._errors import AuthenticationError, BadRequestError, NotFoundError, RilletError
 from ._config import GatewayConfig
 from ._formats import FORMATS, OPENAI_CHAT, OPENAI_RESPONSES, WireFormat
 from ._history import with_history
@@ -47,7 +48,21 @@ def create_app(config: GatewayConfig | None = None) -> Starlette:
         middleware.append(
             Middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"], allow_headers=["*"])
         )
-    return Starlette(routes=routes, middleware=middleware)
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _no_such_route})
+
+
+async def _no_such_route(request: Request, exc: Exception) -> Response:
+    """A JSON error body (as every answer of the gateway has) for a path or method it does not serve."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    served = "POST /v1/chat/completions, /v1/messages or /v1/responses, or GET /v1/models"
+    error = (NotFoundError if status == 404 else BadRequestError)(
+        f"this gateway does not serve {request.method} {request.url.path}; it serves {served}", status_code=status
+    )
+    fmt = next((fmt for fmt in FORMATS if request.url.path.startswith(fmt.path)), OPENAI_CHAT)
+    response = _error(fmt, error)
+    if isinstance(exc, HTTPException) and exc.headers:
+        response.headers.update(exc.headers)  # Allow, for a 405
+    return response
 
 
 def _endpoint(fmt: WireFormat, config: GatewayConfig) -> Any:
@@ -56,7 +71,7 @@ def _endpoint(fmt: WireFormat, config: GatewayConfig) -> Any:
             _check_key(request, config)
             body = await _read_body(request, config.max_body_bytes)
             try:
-                parsed = json.loads(body)
+                parsed = json.loads(body, parse_constant=_not_json)
             except ValueError as exc:
                 raise _Answer(BadRequestError(f"the request body is not JSON: {exc}", status_code=400)) from None
             client = fmt.read(parsed)
@@ -67,9 +82,17 @@ def _endpoint(fmt: WireFormat, config: GatewayConfig) -> Any:
             return _error(fmt, answer.error)
         except RilletError as error:
             return _error(fmt, error)
+        except ClientDisconnect:  # gone before its body was read: nobody to answer
+            return Response(status_code=400)
         return RelayResponse(fmt, client, model_ids, config)
 
     return endpoint
+
+
+def _not_json(constant: str) -> Any:
+    """``NaN`` and ``Infinity`` are refused: Python reads them, but they are not JSON, and
+    a provider would refuse the request they went into."""
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 def _models_endpoint(config: GatewayConfig) -> Any:

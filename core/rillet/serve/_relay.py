@@ -54,11 +54,12 @@ SSE_HEADERS = [
 def error_response(fmt: WireFormat, error: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Status, headers and body of the format's error answer (``Retry-After`` kept)."""
     status, body = fmt.error_body(error)
-    headers = [(b"content-type", b"application/json")]
+    data = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         headers.append((b"retry-after", str(max(int(retry_after + 0.999), 0)).encode()))
-    return status, headers, json.dumps(body).encode()
+    return status, headers, data
 
 
 class _EventQueue:
@@ -276,7 +277,8 @@ class RelayResponse:
             await self._fail(result.error, send)
             return
         body = json.dumps(self.fmt.whole(result, self.client)).encode()
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         self._answered = True
         await _let_finish(upstream)
