@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 import uvicorn
+from loopback import LoopbackServer
 
 from rillet.serve import GatewayConfig, create_app
+from rillet.serve._uvicorn import HTTPProtocol
 
 REPO = Path(__file__).resolve().parents[1]
 CASSETTES = REPO / "cassettes"
@@ -26,9 +29,10 @@ def fast_replay(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @contextmanager
 def running_gateway(config: GatewayConfig | None = None) -> Iterator[str]:
-    """Serve ``config`` on a free loopback port; yield the base URL (``http://127.0.0.1:N``)."""
+    """Serve ``config`` on a free loopback port, as ``rillet serve`` does (its HTTP protocol);
+    yield the base URL (``http://127.0.0.1:N``)."""
     server = uvicorn.Server(
-        uvicorn.Config(create_app(config), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        uvicorn.Config(create_app(config), host="127.0.0.1", port=0, log_level="warning", lifespan="off", http=HTTPProtocol)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -43,3 +47,29 @@ def running_gateway(config: GatewayConfig | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+# an OpenAI-compatible upstream on loopback ----------------------------------------------
+
+SSE = {"content-type": "text/event-stream"}
+
+
+def chunk(content: str | None = None, finish: str | None = None, role: bool = False) -> bytes:
+    delta: dict[str, Any] = {"role": "assistant"} if role else {}
+    if content is not None:
+        delta["content"] = content
+    body = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+
+def answer(*words: str) -> list[bytes | float]:
+    return [chunk("", role=True), *(chunk(word) for word in words), chunk(finish="stop"), b"data: [DONE]\n\n"]
+
+
+@pytest.fixture
+def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
+    """An OpenAI-compatible loopback server that ``openai/…`` models reach."""
+    with LoopbackServer() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url + "/v1")
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-upstream-secret-key")
+        yield server

@@ -13,7 +13,8 @@ import pytest
 from loopback import LoopbackServer, Reply
 
 import rillet
-from rillet._asyncio_stream import COALESCE_BYTES, HIGH_WATER, AsyncioBackend, AsyncioStream
+from rillet._asyncio_stream import HIGH_WATER, AsyncioBackend, AsyncioStream
+from rillet._coalescing import COALESCE_BYTES
 
 pytestmark = pytest.mark.usefixtures("fake_plugin")
 

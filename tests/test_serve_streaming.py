@@ -16,34 +16,10 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
-from gateway_support import HELLO, running_gateway
+from gateway_support import HELLO, SSE, answer, chunk, running_gateway, upstream  # noqa: F401 (upstream: a fixture)
 from loopback import LoopbackServer, Reply
 
 from rillet.serve import GatewayConfig
-
-SSE = {"content-type": "text/event-stream"}
-
-
-def chunk(content: str | None = None, finish: str | None = None, role: bool = False) -> bytes:
-    delta: dict[str, Any] = {"role": "assistant"} if role else {}
-    if content is not None:
-        delta["content"] = content
-    body = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
-    return b"data: " + json.dumps(body).encode() + b"\n\n"
-
-
-def answer(*words: str) -> list[bytes | float]:
-    return [chunk("", role=True), *(chunk(word) for word in words), chunk(finish="stop"), b"data: [DONE]\n\n"]
-
-
-@pytest.fixture
-def upstream(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
-    """An OpenAI-compatible loopback server that ``openai/…`` models reach."""
-    with LoopbackServer() as server:
-        monkeypatch.setenv("OPENAI_BASE_URL", server.url + "/v1")
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-upstream-secret-key")
-        yield server
-
 
 def stream_lines(url: str, body: dict[str, Any]) -> Iterator[str]:
     with httpx.stream("POST", url + "/v1/chat/completions", json=body, timeout=30) as response:

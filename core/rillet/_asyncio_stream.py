@@ -11,9 +11,9 @@ Reading is flow-controlled: past :data:`HIGH_WATER` bytes unread the transport s
 reading from the socket, so a slow reader's backpressure reaches the sender.
 
 Writes made one after another without a wait between them (httpcore writes a request's
-head, then its body) leave in one ``send``: they are held until the next read, the end of
-the current event-loop round or :data:`COALESCE_BYTES`, whichever comes first. The server
-then wakes once for the whole request instead of once for its head and again for its body.
+head, then its body) leave in one ``send`` (:mod:`rillet._coalescing`): they are held until
+the next read, the end of the event-loop round or ``COALESCE_BYTES``, whichever comes
+first. The server then wakes once for the whole request, not for its head and again for its body.
 """
 
 from __future__ import annotations
@@ -25,15 +25,13 @@ from collections import deque
 
 import httpcore
 
+from ._coalescing import CoalescingTransport
 from ._wakeup import Wakeup
 
-__all__ = ["COALESCE_BYTES", "HIGH_WATER", "AsyncioBackend", "AsyncioStream"]
+__all__ = ["HIGH_WATER", "AsyncioBackend", "AsyncioStream"]
 
 HIGH_WATER = 256 * 1024
 """Unread bytes past which the transport stops reading from the socket until they are read."""
-
-COALESCE_BYTES = 64 * 1024
-"""Bytes past which held writes go to the transport at once (a large body is not held)."""
 
 _HAPPY_EYEBALLS_DELAY = 0.25  # as anyio's connect_tcp: try the next address after 250 ms
 
@@ -90,18 +88,16 @@ class _Protocol(asyncio.Protocol):
 class AsyncioStream(httpcore.AsyncNetworkStream):
     """One connection on an asyncio transport, as httpcore reads and writes it."""
 
-    __slots__ = ("_transport", "_protocol", "_held", "_held_bytes")
+    __slots__ = ("_transport", "_protocol", "_out")
 
     def __init__(self, transport: asyncio.Transport, protocol: _Protocol) -> None:
         self._transport = transport
         self._protocol = protocol
-        self._held: list[bytes] = []  # written, not yet handed to the transport
-        self._held_bytes = 0
+        self._out = CoalescingTransport(transport)  # what is written, held until the next read
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         """What has arrived (up to ``max_bytes``), waiting for it when nothing has; ``b""`` at the end."""
-        if self._held:
-            self._flush()
+        self._out.flush()
         protocol = self._protocol
         while not protocol.chunks and not protocol.eof:  # (a wake-up for the writer brings nothing)
             await protocol.wait(timeout, httpcore.ReadTimeout, "waiting for the server")
@@ -128,40 +124,24 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         protocol = self._protocol
         if self._transport.is_closing():
             raise httpcore.WriteError(str(protocol.error) if protocol.error else "the connection is closed")
-        if not self._held:
-            asyncio.get_running_loop().call_soon(self._flush)
-        self._held.append(buffer)
-        self._held_bytes += len(buffer)
-        if self._held_bytes < COALESCE_BYTES and protocol.can_write:
+        self._out.write(buffer)
+        if protocol.can_write:
             return
-        self._flush()
+        self._out.flush()
         while not protocol.can_write and not protocol.eof:
             await protocol.wait(timeout, httpcore.WriteTimeout, "sending to the server")
         if protocol.error is not None:
             raise httpcore.WriteError(str(protocol.error) or type(protocol.error).__name__)
 
-    def _flush(self) -> None:
-        """Hand the held writes to the transport in one write (dropped if it has closed:
-        the next read reports why)."""
-        held = self._held
-        if not held:
-            return
-        data = held[0] if len(held) == 1 else b"".join(held)
-        held.clear()
-        self._held_bytes = 0
-        if not self._transport.is_closing():
-            self._transport.write(data)
-
     async def aclose(self) -> None:
         """Close the connection (without waiting for the peer); held writes go first."""
-        self._flush()
-        self._transport.close()
+        self._out.close()
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.AsyncNetworkStream:
         """Upgrade to TLS; a failed handshake closes the connection."""
-        self._flush()
+        self._out.flush()
         loop = asyncio.get_running_loop()
         try:
             transport = await _bounded(

@@ -86,7 +86,9 @@ def serve(
     click.echo(f"rillet gateway on http://{host}:{port} — binding {shown}; models: GET /v1/models", err=True)
     import uvicorn
 
+    from ..serve._uvicorn import HTTPProtocol
+
     uvicorn.run(
         "rillet.serve:app_from_environment", factory=True, host=host, port=port, workers=workers,
-        log_level=log_level, timeout_graceful_shutdown=5,
+        log_level=log_level, timeout_graceful_shutdown=5, http=HTTPProtocol,
     )
