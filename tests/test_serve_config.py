@@ -66,3 +66,20 @@ def test_workers_receive_the_same_configuration(monkeypatch: pytest.MonkeyPatch,
 def test_serve_rejects_bad_options_with_exit_2(args: list[str], message: str) -> None:
     result = run("serve", *args)
     assert result.exit_code == 2 and message in result.output
+
+
+def test_a_serving_worker_freezes_its_start_up_heap_and_collects_young_objects_less_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from rillet.serve._uvicorn import GC_THRESHOLD, serving_app
+
+    monkeypatch.setenv("RILLET_SERVE_CONFIG", GatewayConfig(routes={"r": ("openai/a",)}).to_env())
+    threshold = gc.get_threshold()
+    try:
+        app = serving_app()
+        assert gc.get_threshold() == (GC_THRESHOLD, *threshold[1:])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    assert callable(app)

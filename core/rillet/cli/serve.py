@@ -89,6 +89,6 @@ def serve(
     from ..serve._uvicorn import HTTPProtocol
 
     uvicorn.run(
-        "rillet.serve:app_from_environment", factory=True, host=host, port=port, workers=workers,
+        "rillet.serve._uvicorn:serving_app", factory=True, host=host, port=port, workers=workers,
         log_level=log_level, timeout_graceful_shutdown=5, http=HTTPProtocol,
     )

@@ -1,4 +1,14 @@
-"""uvicorn's HTTP protocol as ``rillet serve`` runs it, on a :class:`~rillet._coalescing.CoalescingTransport`.
+"""How ``rillet serve`` runs the gateway in uvicorn: each worker's app, and the HTTP protocol.
+
+**The worker's app** (:func:`serving_app`) is the gateway of ``RILLET_SERVE_CONFIG`` in a
+process whose garbage collector is set for serving. The heap built at start-up (modules,
+plugins, validators) is frozen, so the full collections no longer walk it, and the young
+generation is collected every :data:`GC_THRESHOLD` allocations instead of 700: a request
+leaves its objects behind in well under that, so far fewer collections find anything to do.
+Measured with ``bench/gateway.py``'s first-token stream (idle 50 ms between requests):
+0.57 ms of collections per request before, 0.15 ms after.
+
+**The HTTP protocol** is uvicorn's, on a :class:`~rillet._coalescing.CoalescingTransport`.
 
 uvicorn writes a response's head the moment the app sends ``http.response.start``, and
 its body with the next message. The gateway sends both together, as soon as the first
@@ -12,8 +22,10 @@ when it is installed and h11's otherwise, as uvicorn's own ``auto`` choice.
 from __future__ import annotations
 
 import asyncio
+import gc
 
 from .._coalescing import CoalescingTransport
+from . import app_from_environment
 
 try:
     import httptools  # noqa: F401  (uvicorn's "auto" picks it when present)
@@ -21,7 +33,20 @@ try:
 except ImportError:  # pragma: no cover - the serve extra installs httptools (uvicorn[standard])
     from uvicorn.protocols.http.h11_impl import H11Protocol as _UvicornProtocol  # type: ignore[assignment]
 
-__all__ = ["HTTPProtocol"]
+__all__ = ["GC_THRESHOLD", "HTTPProtocol", "serving_app"]
+
+GC_THRESHOLD = 10_000
+"""Allocations between two collections of the young generation in a serving process."""
+
+
+def serving_app() -> object:
+    """The app of one ``rillet serve`` worker (uvicorn's factory), its process's garbage
+    collector set for serving (see the module docstring)."""
+    app = app_from_environment()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    return app
 
 
 class HTTPProtocol(_UvicornProtocol):
