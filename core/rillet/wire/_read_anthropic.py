@@ -5,8 +5,9 @@ Reads ``system`` (a string or text blocks), ``messages`` (``text``, ``thinking``
 turn's tool results become rillet ``tool`` messages before its text), ``tools``,
 ``tool_choice``, ``max_tokens``, ``temperature``, ``top_p``, ``stop_sequences``,
 ``thinking`` and ``stream``. ``metadata``, ``top_k`` and ``cache_control`` marks are
-ignored; a user's ``image`` blocks become image parts; documents and server tools are
-refused with an error naming the field.
+ignored; a user's ``image`` blocks become image parts; documents, server tools and
+structured output (``output_format``, ``output_config.format``) are refused with an
+error naming the field.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def read_anthropic_request(body: Any) -> ClientRequest:
     """
     root = Body(body)
     model = root.need("model", str)
+    output_config = root.body("output_config")
+    formats = {"output_format": root.value.get("output_format"), "output_config.format": output_config and output_config.value.get("format")}
+    for field, value in formats.items():
+        if value is not None:  # refused as the OpenAI formats refuse it, never silently dropped
+            raise bad(field, f"structured output is not supported yet; leave {field} out")
     messages: list[Message] = []
     system = root.value.get("system")
     if system is not None:

@@ -6,8 +6,9 @@ OpenRouter ``reasoning_details``, ``tool``), ``tools``,
 ``tool_choice``, ``max_completion_tokens``/``max_tokens``, ``temperature``, ``top_p``,
 ``stop``, ``seed``, ``reasoning_effort``, ``stream`` and ``stream_options``. Fields that
 steer only OpenAI (``user``, ``metadata``, ``logprobs`` …) are ignored; what rillet
-cannot honour (``n`` > 1, a JSON ``response_format``, content parts other than text and
-a user's ``image_url``) is refused with an error naming the field.
+cannot honour (``n`` > 1, a JSON ``response_format``, the legacy ``functions`` and
+``function_call``, content parts other than text and a user's ``image_url``) is refused
+with an error naming the field.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def read_chat_request(body: Any) -> ClientRequest:
     response_format = root.body("response_format")
     if response_format is not None and response_format.get("type", str, "text") != "text":
         raise bad("response_format.type", "structured output is not supported yet; leave response_format out")
+    for legacy, modern in (("functions", "tools"), ("function_call", "tool_choice")):
+        if root.value.get(legacy) is not None:  # an old client's: refused, never silently dropped
+            raise bad(legacy, f"the legacy {legacy} field is not supported; send {modern} instead")
     options = root.body("stream_options")
     effort = root.choice("reasoning_effort", _EFFORTS)
     request = chat_request(
