@@ -107,6 +107,28 @@ def test_openai_sdk_lists_models(gateway: str) -> None:
 # Anthropic SDK ------------------------------------------------------------------------
 
 
+def test_anthropic_sdk_lists_and_retrieves_models_page_by_page(gateway: str) -> None:
+    client = anthropic.Anthropic(base_url=gateway, api_key="unused", max_retries=0)
+    first = client.models.list(limit=2)
+    assert len(first.data) == 2 and first.has_more and first.last_id == first.data[-1].id
+    listed = [model.id for model in client.models.list(limit=7)]  # the SDK pages through them all
+    everything = {f"{name}/{m}" for name, info in rillet.providers().items() for m in info.models}
+    assert everything <= set(listed) and len(listed) == len(set(listed))
+    model = client.models.retrieve("replay/demo")
+    assert (model.id, model.type, model.display_name) == ("replay/demo", "model", "replay/demo")
+    with pytest.raises(anthropic.NotFoundError) as missing:
+        client.models.retrieve("nobody/nothing")
+    assert "GET /v1/models" in str(missing.value)
+
+
+def test_openai_sdk_retrieves_a_model_and_an_unknown_one_is_a_404(gateway: str) -> None:
+    client = openai.OpenAI(base_url=f"{gateway}/v1", api_key="unused", max_retries=0)
+    assert client.models.retrieve("replay/demo").id == "replay/demo"
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("nobody/nothing")
+
+
+
 @pytest.mark.parametrize("model", [ANTHROPIC_TEXT, OPENAI_TEXT, GEMINI_TEXT, OLLAMA_TEXT])
 def test_anthropic_sdk_streams_text_from_every_upstream_format(gateway: str, model: str) -> None:
     client = anthropic.Anthropic(base_url=gateway, api_key="unused")

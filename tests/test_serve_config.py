@@ -83,3 +83,22 @@ def test_a_serving_worker_freezes_its_start_up_heap_and_collects_young_objects_l
         gc.unfreeze()
         gc.set_threshold(*threshold)
     assert callable(app)
+
+
+@pytest.mark.parametrize(
+    ("after_id", "before_id", "ids", "has_more"),
+    [
+        (None, None, ["m0", "m1"], True),
+        ("m1", None, ["m2", "m3"], True),
+        ("m3", None, ["m4"], False),
+        (None, "m3", ["m1", "m2"], True),
+        (None, "m1", ["m0"], False),
+        ("gone", None, [], False),
+    ],
+)
+def test_anthropic_model_pages_go_after_or_before_an_id(after_id: str | None, before_id: str | None, ids: list[str], has_more: bool) -> None:
+    from rillet.serve._models import anthropic_model_page
+
+    page = anthropic_model_page([{"id": f"m{n}"} for n in range(5)], 2, after_id, before_id)
+    assert [model["id"] for model in page["data"]] == ids and page["has_more"] is has_more
+    assert (page["first_id"], page["last_id"]) == ((ids[0], ids[-1]) if ids else (None, None))

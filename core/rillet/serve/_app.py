@@ -15,9 +15,9 @@ from starlette.routing import Route
 
 from .._errors import AuthenticationError, BadRequestError, NotFoundError, RilletError
 from ._config import GatewayConfig
-from ._formats import FORMATS, OPENAI_CHAT, OPENAI_RESPONSES, WireFormat
+from ._formats import ANTHROPIC_MESSAGES, FORMATS, OPENAI_CHAT, OPENAI_RESPONSES, WireFormat
 from ._history import with_history
-from ._models import candidates, model_list
+from ._models import anthropic_model, anthropic_model_page, candidates, model_list
 from ._relay import RelayResponse, error_response
 
 __all__ = ["create_app"]
@@ -40,6 +40,7 @@ def create_app(config: GatewayConfig | None = None) -> Starlette:
     config = config or GatewayConfig()
     routes = [Route(fmt.path, _endpoint(fmt, config), methods=["POST"]) for fmt in FORMATS]
     routes.append(Route("/v1/models", _models_endpoint(config), methods=["GET"]))
+    routes.append(Route("/v1/models/{model_id:path}", _model_endpoint(config), methods=["GET"]))
     routes.append(Route("/healthz", _health, methods=["GET"]))
     middleware = []
     if config.cors_origins:
@@ -97,13 +98,42 @@ def _not_json(constant: str) -> Any:
 
 def _models_endpoint(config: GatewayConfig) -> Any:
     async def models(request: Request) -> Response:
+        anthropic = _from_anthropic_client(request)
         try:
             _check_key(request, config)
+            if not anthropic:
+                return JSONResponse({"object": "list", "data": model_list(config)})
+            query = request.query_params
+            limit = query.get("limit", "20")
+            if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+                raise _Answer(BadRequestError("limit: must be an integer from 1 to 1000", status_code=400))
+            page = anthropic_model_page(model_list(config), int(limit), query.get("after_id"), query.get("before_id"))
+            return JSONResponse(page)
         except _Answer as answer:
-            return _error(OPENAI_CHAT, answer.error)
-        return JSONResponse({"object": "list", "data": model_list(config)})
+            return _error(ANTHROPIC_MESSAGES if anthropic else OPENAI_CHAT, answer.error)
 
     return models
+
+
+def _model_endpoint(config: GatewayConfig) -> Any:
+    async def model(request: Request) -> Response:
+        anthropic = _from_anthropic_client(request)
+        model_id = request.path_params["model_id"]
+        try:
+            _check_key(request, config)
+            entry = next((entry for entry in model_list(config) if entry["id"] == model_id), None)
+            if entry is None:
+                raise _Answer(NotFoundError(f"model {model_id!r} is not served here; GET /v1/models lists what is", status_code=404))
+        except _Answer as answer:
+            return _error(ANTHROPIC_MESSAGES if anthropic else OPENAI_CHAT, answer.error)
+        return JSONResponse(anthropic_model(entry) if anthropic else entry)
+
+    return model
+
+
+def _from_anthropic_client(request: Request) -> bool:
+    """Whether the client speaks Anthropic's API (its SDKs send ``anthropic-version``)."""
+    return "anthropic-version" in request.headers
 
 
 async def _health(request: Request) -> Response:

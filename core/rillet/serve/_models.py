@@ -16,7 +16,7 @@ from .._errors import NotFoundError, RilletError
 from .._model import StreamingChatModel, get_model
 from ._config import GatewayConfig
 
-__all__ = ["candidates", "model_list"]
+__all__ = ["anthropic_model", "anthropic_model_page", "candidates", "model_list"]
 
 
 def _not_found(name: str, why: str) -> NotFoundError:
@@ -85,3 +85,29 @@ def model_list(config: GatewayConfig) -> list[dict[str, Any]]:
         for model in info.models:
             entries.append({"id": f"{provider}/{model}", "object": "model", "created": 0, "owned_by": provider})
     return entries
+
+
+def anthropic_model(entry: dict[str, Any]) -> dict[str, Any]:
+    """A ``GET /v1/models`` entry as Anthropic's API shapes a model."""
+    return {"type": "model", "id": entry["id"], "display_name": entry["id"], "created_at": "1970-01-01T00:00:00Z"}
+
+
+def anthropic_model_page(entries: list[dict[str, Any]], limit: int, after_id: str | None, before_id: str | None) -> dict[str, Any]:
+    """One page of Anthropic's model list: at most ``limit`` entries after ``after_id`` or
+    before ``before_id``, with ``has_more``, ``first_id`` and ``last_id`` (the SDKs page on them)."""
+    ids = [entry["id"] for entry in entries]
+    if after_id is not None:
+        start = ids.index(after_id) + 1 if after_id in ids else len(ids)
+        window, has_more = entries[start : start + limit], start + limit < len(entries)
+    elif before_id is not None:
+        end = ids.index(before_id) if before_id in ids else 0
+        window, has_more = entries[max(end - limit, 0) : end], end - limit > 0
+    else:
+        window, has_more = entries[:limit], limit < len(entries)
+    data = [anthropic_model(entry) for entry in window]
+    return {
+        "data": data,
+        "has_more": has_more,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+    }
