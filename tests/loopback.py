@@ -61,8 +61,14 @@ class LoopbackServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
+        # Bounded: a stop that hangs fails the test that used the server, by name, instead
+        # of hanging the whole run (seen once, not reproduced).
+        stopping = threading.Thread(target=self._server.shutdown, daemon=True)
+        stopping.start()
+        stopping.join(10)
         self._server.server_close()
+        if stopping.is_alive():
+            raise RuntimeError(f"the loopback server at {self.url} did not stop within 10 s")
 
     def queue(self, *replies: Reply) -> None:
         self.replies.extend(replies)
