@@ -97,6 +97,19 @@ def test_openai_sdk_responses_api_streams(gateway: str) -> None:
     assert final.output_text == direct(ANTHROPIC_TEXT).text
 
 
+def test_an_openai_refusal_reaches_the_openai_sdk_as_a_refusal(gateway: str) -> None:
+    # OpenAI refuses with `refusal` text and finish_reason "stop"; the SDK's helpers read it
+    # there (content_filter would make get_final_completion() raise).
+    client = openai.OpenAI(base_url=f"{gateway}/v1", api_key="unused", max_retries=0)
+    refusal = "replay/openai/responses_refusal.yaml"
+    with client.chat.completions.stream(model=refusal, messages=HELLO) as stream:
+        final = stream.get_final_completion()
+    whole = client.chat.completions.create(model=refusal, messages=HELLO)
+    expected = direct(refusal).text
+    for choice in (final.choices[0], whole.choices[0]):
+        assert (choice.message.refusal, choice.message.content or None, choice.finish_reason) == (expected, None, "stop")
+
+
 def test_openai_sdk_lists_models(gateway: str) -> None:
     client = openai.OpenAI(base_url=f"{gateway}/v1", api_key="unused")
     ids = {model.id for model in client.models.list()}

@@ -46,12 +46,21 @@ def test_openai_sdk_accumulates_the_chat_stream(name: str, interaction: Any) -> 
         state.handle_chunk(ChatCompletionChunk.model_validate(payload, strict=False))
     snapshot = state.current_completion_snapshot
     message = snapshot.choices[0].message
-    assert (message.content or "") == source.message.text
-    assert [(choice.message.content or "") for choice in snapshot.choices] == [answer.text for answer in source.choices]
+    refusal = openai_refusal(source.message)
+    if refusal:  # OpenAI's own refusal: where the SDK looks for it, ended as OpenAI ends it
+        assert (message.refusal, message.content or None, snapshot.choices[0].finish_reason) == (refusal, None, "stop")
+    else:
+        assert (message.content or "") == source.message.text and message.refusal is None
+    assert [(choice.message.content or "") + (choice.message.refusal or "") for choice in snapshot.choices] == [answer.text for answer in source.choices]
     calls = [(call.id, call.function.name, loads_or_raw(call.function.arguments)) for call in message.tool_calls or []]
     assert calls == [(call.call_id, call.name, _arguments(call)) for call in source.message.tool_calls]
     if source.error is None:
         assert snapshot.choices[0].finish_reason in ("stop", "length", "tool_calls", "content_filter")
+
+
+def openai_refusal(message: Any) -> str:
+    """The text of ``message`` marked as OpenAI refusal text."""
+    return "".join(part.text for part in message.content if part.type == "text" and (part.provider_metadata or {}).get("openai", {}).get("refusal"))
 
 
 def frame_is_last(frames: list[Any], payload: dict[str, Any]) -> bool:

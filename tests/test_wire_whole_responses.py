@@ -38,8 +38,10 @@ def _calls(result: rillet.ChatResult) -> list[tuple[str, str, Any]]:
 def test_chat_completion(result: rillet.ChatResult) -> None:
     completion = ChatCompletion.model_validate(chat_completion(result, model="m", created=1))
     message = completion.choices[0].message
-    assert (message.content or "") == result.message.text
-    assert [(choice.index, choice.message.content or "") for choice in completion.choices] == [
+    assert (message.content or "") + (message.refusal or "") == result.message.text
+    if result.finish_reason == "refusal" and message.refusal:  # OpenAI's own refusal, as OpenAI answers it
+        assert (message.content, message.refusal, completion.choices[0].finish_reason) == (None, result.message.text, "stop")
+    assert [(choice.index, (choice.message.content or "") + (choice.message.refusal or "")) for choice in completion.choices] == [
         (number, answer.text) for number, answer in enumerate(result.choices or [result.message])
     ]
     calls = [(c.id, c.function.name, c.function.arguments) for c in message.tool_calls or []]

@@ -39,7 +39,9 @@ __all__ = [
 _DONE = b"data: [DONE]\n\n"
 
 #: Unified finish reason → ``finish_reason``. Chat Completions has no ``refusal`` or
-#: ``other``: a refusal is the closest documented value, ``content_filter``; an unknown
+#: ``other``: a refusal whose text came marked as one (OpenAI's own, see
+#: :func:`is_refusal`) is written as ``refusal`` text and ``stop``, as OpenAI sends it;
+#: another (Anthropic's) is the closest documented value, ``content_filter``; an unknown
 #: reason is ``stop``, as OpenAI-compatible servers report it.
 _FINISH_REASONS = {
     "stop": "stop",
@@ -90,9 +92,19 @@ def thought_signature_metadata(extra_content: Any) -> dict[str, Any] | None:
     return {_GEMINI: {"thought_signature": signature}} if isinstance(signature, str) and signature else None
 
 
-def chat_finish_reason(finish_reason: str | None) -> str:
-    """The Chat Completions ``finish_reason`` for a unified one."""
+def chat_finish_reason(finish_reason: str | None, refused: bool = False) -> str:
+    """The Chat Completions ``finish_reason`` for a unified one (``refused``: the answer's
+    text went out as ``refusal`` text, which OpenAI ends with ``stop``)."""
+    if refused and finish_reason == "refusal":
+        return "stop"
     return _FINISH_REASONS.get(finish_reason or "stop", "stop")
+
+
+def is_refusal(provider_metadata: dict[str, Any] | None) -> bool:
+    """Whether text carries OpenAI's refusal mark (``{"openai": {"refusal": True}}``, as the
+    openai plugin's decoders set it on ``delta.refusal`` and refusal parts)."""
+    marks = (provider_metadata or {}).get("openai")
+    return isinstance(marks, dict) and marks.get("refusal") is True
 
 
 def chat_usage(usage: Usage) -> dict[str, Any]:
@@ -155,6 +167,7 @@ class OpenAIChatEncoder(StreamEncoder):
         self._tools: dict[tuple[int, int], int] = {}  # (choice, rillet tool index) → wire index
         self._choices: dict[int, bool] = {0: False}  # the choices written, and whether each called a tool
         self._usage: Usage | None = None
+        self._refused: set[int] = set()  # the choices whose text went out as refusal text
         self._prefix = b""  # every chunk's bytes up to its choices, once the stream started
 
     def encode(self, event: Any) -> bytes:
@@ -163,6 +176,9 @@ class OpenAIChatEncoder(StreamEncoder):
             return b""
         kind = event.type
         if kind == "token":
+            if is_refusal(event.provider_metadata):
+                self._refused.add(event.choice)
+                return self._start_once(None) + self._chunk({"refusal": event.text}, choice=event.choice)
             return self._start_once(None) + self._chunk({"content": event.text}, choice=event.choice)
         if kind == "reasoning":
             return self._reasoning(event)
@@ -253,11 +269,11 @@ class OpenAIChatEncoder(StreamEncoder):
 
     def _end(self, event: Any) -> bytes:
         self.finished = True
-        frames = self._start_once(None) + self._chunk({}, chat_finish_reason(event.finish_reason))
+        frames = self._start_once(None) + self._chunk({}, chat_finish_reason(event.finish_reason, 0 in self._refused))
         for choice, called in self._choices.items():  # alternatives (n > 1) finish too
             if choice:
                 reason = "tool_calls" if called else "stop" if event.finish_reason == "tool_calls" else event.finish_reason
-                frames += self._chunk({}, chat_finish_reason(reason), choice=choice)
+                frames += self._chunk({}, chat_finish_reason(reason, choice in self._refused), choice=choice)
         usage = event.usage or self._usage
         if self.include_usage and usage is not None:
             frames += self._prefix + f"[],\"usage\":{dumps(chat_usage(usage))}}}\n\n".encode()
@@ -271,7 +287,7 @@ def chat_completion(
 
     A failed result is answered with :func:`chat_error_body` instead.
     """
-    finish = chat_finish_reason(result.finish_reason)
+    finish = chat_finish_reason(result.finish_reason, _refusal_text(result.message) is not None)
     choices = [
         {"index": number, "message": _message(answer), "logprobs": None, "finish_reason": finish if number == 0 else _alternative_finish(answer, result)}
         for number, answer in enumerate(result.choices or [result.message])
@@ -292,15 +308,24 @@ def _alternative_finish(answer: Message, result: ChatResult) -> str:
     """An alternative answer's finish reason: only choice 0's is reported, so it is inferred."""
     if answer.tool_calls:
         return "tool_calls"
-    return "stop" if result.finish_reason == "tool_calls" else chat_finish_reason(result.finish_reason)
+    return "stop" if result.finish_reason == "tool_calls" else chat_finish_reason(result.finish_reason, _refusal_text(answer) is not None)
+
+
+def _refusal_text(answer: Message) -> str | None:
+    """The answer's refusal text (its text parts marked as one), if it has any."""
+    parts = [part.text for part in answer.content if isinstance(part, TextPart) and is_refusal(part.provider_metadata)]
+    return "".join(parts) if parts else None
 
 
 def _message(answer: Message) -> dict[str, Any]:
     """One answer as a ``chat.completion`` message."""
     message: dict[str, Any] = {"role": "assistant", "content": None}
-    text = "".join(part.text for part in answer.content if isinstance(part, TextPart))
-    if text or not answer.tool_calls:
+    refusal = _refusal_text(answer)
+    text = "".join(part.text for part in answer.content if isinstance(part, TextPart) and not is_refusal(part.provider_metadata))
+    if text or (not answer.tool_calls and refusal is None):
         message["content"] = text
+    if refusal is not None:
+        message["refusal"] = refusal
     reasoning = [part for part in answer.content if isinstance(part, ReasoningPart)]
     if any(part.text for part in reasoning):
         message["reasoning_content"] = "".join(part.text for part in reasoning)

@@ -8,8 +8,10 @@ and the dialects of OpenAI-compatible servers:
   ``thinking`` is a string or its own list of text parts);
 * every event of choice ``n`` carries ``choice=n``: with ``n > 1`` the alternatives stay apart
   (choice 0 is the message, the others go to ``ChatResult.choices``);
-* ``delta.refusal`` → ``token`` as well (the refusal *is* the answer the user sees), and the
-  choice's ``finish_reason: stop`` becomes the unified ``refusal`` (raw ``stop`` kept);
+* ``delta.refusal`` → ``token`` as well (the refusal *is* the answer the user sees), marked
+  ``provider_metadata={"openai": {"refusal": True}}`` so an OpenAI encoder writes it back as
+  a refusal, and the choice's ``finish_reason: stop`` becomes the unified ``refusal`` (raw
+  ``stop`` kept);
 * ``delta.reasoning_content`` (DeepSeek, Z.ai, older vLLM) and ``delta.reasoning`` (OpenRouter,
   vLLM ≥ 0.10, Groq) → ``reasoning`` (a string, or a list of parts like ``content``); OpenRouter's ``reasoning_details`` keep their
   ``signature`` / encrypted ``data`` and, at the end of the choice, the whole merged list in
@@ -56,6 +58,9 @@ from rillet.provider import quote_bytes
 from .chat_errors import error_from_response, openai_error
 from .chat_wire import TEXT_FIELDS, FrameTemplate, completion_as_chunk, content_parts, scanstring, usage_from_wire
 from .finish_reasons import unified_finish_reason
+
+#: How refusal text is marked (the OpenAI encoders of ``rillet.wire`` write it as a refusal).
+REFUSAL = {"openai": {"refusal": True}}
 
 __all__ = ["ChatCompletionsDecoder", "usage_from_wire"]
 
@@ -337,7 +342,7 @@ class ChatCompletionsDecoder:
             refusal = delta.get("refusal")
             if refusal:
                 state.refused = True
-                out.append(TokenEvent(text=refusal, choice=index))
+                out.append(TokenEvent(text=refusal, choice=index, provider_metadata=REFUSAL))
         finish = choice.get("finish_reason")
         if finish and state.finish is None:
             state.finish = finish

@@ -5,7 +5,8 @@ The body is SSE; each ``data:`` frame is one JSON event whose ``type`` says what
 
 * ``response.created`` (or whatever frame comes first) → ``start`` with the response id and
   model;
-* ``response.output_text.delta`` and ``response.refusal.delta`` → ``token``;
+* ``response.output_text.delta`` and ``response.refusal.delta`` → ``token`` (refusal text
+  marked ``provider_metadata={"openai": {"refusal": True}}``);
   ``response.reasoning_summary_text.delta`` and ``response.reasoning_text.delta`` →
   ``reasoning``. Every (output item, content/summary part) pair gets its own stable block
   ``index``, numbered in order of appearance from 0;
@@ -37,6 +38,7 @@ from rillet.provider import (
 )
 from rillet.provider import BodyKind, JSONBodyParser, RemoteProtocolError, RilletError, ServerSentEvent, SSEParser, TruncatedStreamError
 
+from .chat_decoder import REFUSAL
 from .chat_errors import ERRORS, openai_error
 from .responses_request import METADATA_KEY
 
@@ -199,7 +201,8 @@ class ResponsesDecoder:
             events.append(ReasoningEvent(text=payload.get("delta") or "", index=index))
         elif kind == "response.refusal.delta":
             self._refused = True
-            events.append(TokenEvent(text=payload.get("delta") or "", index=self._block(payload, "refusal", "content_index")))
+            index = self._block(payload, "refusal", "content_index")
+            events.append(TokenEvent(text=payload.get("delta") or "", index=index, provider_metadata=REFUSAL))
         elif kind == "response.output_item.added":
             self._item_added(payload, events)
         elif kind == "response.output_item.done":
@@ -339,7 +342,8 @@ class ResponsesDecoder:
             text = part.get("refusal") if kind == "refusal" else part.get("text")
             if text and (output_index, kind, number) not in self._blocks:
                 self._refused = self._refused or kind == "refusal"
-                events.append(TokenEvent(text=text, index=self._block_for(output_index, kind, number)))
+                marked = REFUSAL if kind == "refusal" else None
+                events.append(TokenEvent(text=text, index=self._block_for(output_index, kind, number), provider_metadata=marked))
 
     # -- terminal frames ----------------------------------------------------------------------
 
