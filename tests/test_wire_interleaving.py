@@ -206,8 +206,9 @@ def test_openai_chat_writes_interleaved_calls_unbuffered() -> None:
 
 
 @pytest.mark.parametrize("target", list(FORMATS))
-def test_sync_and_async_drivers_write_the_same_bytes(target: str) -> None:
+def test_sync_and_async_drivers_write_the_same_bytes(target: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The held events go out the same way through ``stream`` and ``astream``."""
+    monkeypatch.setattr("time.time", lambda: 1_764_000_000.0)  # both runs in the same second (`created`)
 
     async def drive(events: list[Any]) -> bytes:
         async def source() -> Any:
