@@ -3,7 +3,8 @@ conversation from its log store, so a client need not resend it (and any worker 
 
 from __future__ import annotations
 
-from typing import Iterator
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import openai
 import pytest
@@ -43,3 +44,37 @@ def test_an_unknown_previous_response_is_a_404_saying_what_to_do(gateway: str) -
     with pytest.raises(openai.NotFoundError) as caught:
         client.responses.create(model="replay/demo", input="hi", previous_response_id="resp_nosuch")
     assert "resp_nosuch" in str(caught.value) and "whole conversation" in str(caught.value)
+
+
+def test_an_answer_another_worker_is_still_writing_is_waited_for(gateway: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With several workers the next turn may reach one that does not see the answer yet:
+    # the first lookups find nothing, as if its writer had not committed, then it is there.
+    import rillet.logs
+
+    client = openai.OpenAI(base_url=f"{gateway}/v1", api_key="unused", max_retries=0)
+    first = client.responses.create(model="replay/demo", input="Why is the sky blue?")
+    rillet.logs.flush()
+    real_open_store = rillet.logs.open_store
+    misses = [0]
+
+    class NotYetWritten:
+        def __init__(self, store: Any) -> None:
+            self.store = store
+
+        def messages_for_response(self, response_id: str) -> Any:
+            if misses[0] < 3:
+                misses[0] += 1
+                return None
+            return self.store.messages_for_response(response_id)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.store, name)
+
+    @contextmanager
+    def lagging_store() -> Iterator[Any]:
+        with real_open_store() as store:
+            yield NotYetWritten(store)
+
+    monkeypatch.setattr(rillet.logs, "open_store", lagging_store)
+    second = client.responses.create(model="replay/demo", input="And at sunset?", previous_response_id=first.id)
+    assert misses[0] == 3 and second.output_text

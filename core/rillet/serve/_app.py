@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from typing import Any
@@ -76,8 +77,8 @@ def _endpoint(fmt: WireFormat, config: GatewayConfig) -> Any:
             except ValueError as exc:
                 raise _Answer(BadRequestError(f"the request body is not JSON: {exc}", status_code=400)) from None
             client = fmt.read(parsed)
-            if fmt is OPENAI_RESPONSES:
-                client = with_history(client)
+            if fmt is OPENAI_RESPONSES:  # (the log store's lookups block: not on the event loop)
+                client = await asyncio.to_thread(with_history, client)
             model_ids = candidates(client.model, config)
         except _Answer as answer:
             return _error(fmt, answer.error)

@@ -5,10 +5,16 @@ Every answer the gateway streams in the Responses format gets an id of the gatew
 naming it as ``previous_response_id`` is sent with that conversation's messages first — the
 client need not resend them. The store is shared by every worker and machine (PostgreSQL
 with ``RILLET_LOG_URL``), so the gateway itself stays stateless.
+
+An answer is written a moment after its end, by the worker that streamed it; a client that
+sends the next turn at once may reach another worker first. So an id the store does not
+know yet is looked up again for up to :data:`HISTORY_WAIT` seconds before it is a 404. The
+lookups block: call :func:`with_history` from a thread, not from the event loop.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import replace
 
@@ -16,7 +22,10 @@ from .._errors import NotFoundError
 from .._messages import Message
 from ..wire import ClientRequest
 
-__all__ = ["with_history"]
+__all__ = ["HISTORY_WAIT", "with_history"]
+
+HISTORY_WAIT = 2.0
+"""How long an unknown ``previous_response_id`` is looked for (another worker may still be writing it)."""
 
 
 def with_history(client: ClientRequest) -> ClientRequest:
@@ -41,14 +50,20 @@ def _history(response_id: str) -> tuple[list[Message], str]:
     from ..logs._settings import logging_enabled
 
     flush()  # an answer this worker just streamed is written a moment after its end
-    with open_store() as store:
-        history = store.messages_for_response(response_id)
-        conversation_id = store.conversation_for_response(response_id)
-    if history is None or conversation_id is None:
-        off = "" if logging_enabled() else "; the gateway's log is off (RILLET_LOG=0), so it remembers no answer"
-        raise NotFoundError(
-            f"previous_response_id {response_id!r} is not an answer this gateway's log store knows{off}: "
-            "send the whole conversation in input instead",
-            status_code=404,
-        )
-    return history, conversation_id
+    end, pause = time.monotonic() + HISTORY_WAIT, 0.02
+    while True:
+        with open_store() as store:
+            history = store.messages_for_response(response_id)
+            conversation_id = store.conversation_for_response(response_id)
+        if history is not None and conversation_id is not None:
+            return history, conversation_id
+        if not logging_enabled() or time.monotonic() + pause > end:
+            break
+        time.sleep(pause)  # another worker may be writing it now
+        pause = min(pause * 2, 0.25)
+    off = "" if logging_enabled() else "; the gateway's log is off (RILLET_LOG=0), so it remembers no answer"
+    raise NotFoundError(
+        f"previous_response_id {response_id!r} is not an answer this gateway's log store knows{off}: "
+        "send the whole conversation in input instead",
+        status_code=404,
+    )
