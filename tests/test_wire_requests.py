@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import base64
 from typing import Any
 
@@ -219,6 +221,33 @@ def test_a_tool_call_cut_by_the_token_limit_comes_back_as_it_was(read: Any, body
     call = read(body).request.messages[-1].content[0]
     assert (call.name, call.raw_arguments, call.arguments) == ("f", '{"city": "Pa', None)
     assert "not valid JSON" in call.arguments_error
+
+
+WEATHER = {"type": "object", "properties": {"city": {"type": "string"}}}
+
+
+@pytest.mark.parametrize(
+    ("read", "body"),
+    [
+        (read_chat_request, {"model": "m", "messages": ONE, "tools": [{"type": "function", "function": {"name": name, "parameters": WEATHER}} for name in ("a", "b", "c")],
+                             "tool_choice": {"type": "allowed_tools", "allowed_tools": {"mode": "required", "tools": [{"type": "function", "function": {"name": "c"}}, {"type": "function", "function": {"name": "a"}}]}}}),
+        (read_responses_request, {"model": "m", "input": "x", "tools": [{"type": "function", "name": name, "parameters": WEATHER} for name in ("a", "b", "c")],
+                                  "tool_choice": {"type": "allowed_tools", "mode": "required", "tools": [{"type": "function", "name": "c"}, {"type": "function", "name": "a"}]}}),
+    ],
+    ids=["chat", "responses"],
+)
+def test_allowed_tools_keeps_the_tools_it_names_with_its_mode(read: Any, body: dict[str, Any]) -> None:
+    request = read(body).request
+    assert [tool.name for tool in request.tools] == ["a", "c"] and request.tool_choice == "required"
+    body["tool_choice"] = json.loads(json.dumps(body["tool_choice"]).replace('"c"', '"z"'))
+    with pytest.raises(rillet.InvalidRequestError) as caught:
+        read(body)
+    assert "does not define: z" in caught.value.message
+
+
+def test_anthropic_thinking_that_is_not_enabled_asks_for_no_reasoning() -> None:
+    for kind in ("disabled", "adaptive", "between_tools"):
+        assert read_anthropic_request({"model": "c", "max_tokens": 5, "messages": ONE, "thinking": {"type": kind}}).request.reasoning is None
 
 
 def test_images_from_openai_and_anthropic_clients_become_image_parts() -> None:

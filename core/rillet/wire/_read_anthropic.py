@@ -134,6 +134,6 @@ def _tool_choice(choice: Body | None) -> str | None:
 
 
 def _thinking(thinking: Body | None) -> Reasoning | None:
-    if thinking is None or thinking.choice("type", ("enabled", "disabled", "adaptive")) != "enabled":
+    if thinking is None or thinking.choice("type", ("enabled", "disabled", "adaptive", "between_tools")) != "enabled":
         return None
     return Reasoning(budget_tokens=thinking.need("budget_tokens", int))

@@ -3,7 +3,7 @@
 Reads ``messages`` (``system``/``developer``, ``user``, ``assistant`` with ``tool_calls``
 — a Gemini thought signature in ``extra_content`` included —, ``reasoning_content`` and
 OpenRouter ``reasoning_details``, ``tool``), ``tools``,
-``tool_choice``, ``max_completion_tokens``/``max_tokens``, ``temperature``, ``top_p``,
+``tool_choice`` (``allowed_tools`` keeps the tools it names), ``max_completion_tokens``/``max_tokens``, ``temperature``, ``top_p``,
 ``stop``, ``seed``, ``reasoning_effort``, ``stream`` and ``stream_options``. Fields that
 steer only OpenAI (``user``, ``metadata``, ``logprobs`` …) are ignored; what rillet
 cannot honour (``n`` > 1, a JSON ``response_format``, the legacy ``functions`` and
@@ -19,7 +19,7 @@ from .._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResu
 from .._request import Reasoning, Tool
 from ._openai_chat import thought_signature_metadata
 from ._read_images import has_image, read_openai_image, user_parts
-from ._reading import Body, ClientRequest, bad, chat_request, call_arguments, read_tool, read_tool_choice, text_content
+from ._reading import Body, ClientRequest, bad, chat_request, call_arguments, read_tool, text_content, tools_and_choice
 
 __all__ = ["read_chat_request"]
 
@@ -42,12 +42,13 @@ def read_chat_request(body: Any) -> ClientRequest:
     for legacy, modern in (("functions", "tools"), ("function_call", "tool_choice")):
         if root.value.get(legacy) is not None:  # an old client's: refused, never silently dropped
             raise bad(legacy, f"the legacy {legacy} field is not supported; send {modern} instead")
+    tools, tool_choice = tools_and_choice(root, [_tool(item) for item in root.bodies("tools")], nested="function")
     options = root.body("stream_options")
     effort = root.choice("reasoning_effort", _EFFORTS)
     request = chat_request(
         messages=[_message(item) for item in root.bodies("messages", required=True)],
-        tools=[_tool(item) for item in root.bodies("tools")],
-        tool_choice=read_tool_choice(root, nested="function"),
+        tools=tools,
+        tool_choice=tool_choice,
         temperature=root.get("temperature", float),
         top_p=root.get("top_p", float),
         max_tokens=root.get("max_completion_tokens", int) or root.get("max_tokens", int),

@@ -24,7 +24,7 @@ from ._reading import (
     chat_request,
     call_arguments,
     read_tool,
-    read_tool_choice,
+    tools_and_choice,
     text_content,
 )
 
@@ -60,10 +60,11 @@ def read_responses_request(body: Any) -> ClientRequest:
             _item(item, messages)
     reasoning = root.body("reasoning")
     effort = reasoning.choice("effort", ("minimal", "low", "medium", "high")) if reasoning is not None else None
+    tools, tool_choice = tools_and_choice(root, [_tool(item) for item in root.bodies("tools")])
     request = chat_request(
         messages=messages,
-        tools=[_tool(item) for item in root.bodies("tools")],
-        tool_choice=read_tool_choice(root),
+        tools=tools,
+        tool_choice=tool_choice,
         temperature=root.get("temperature", float),
         top_p=root.get("top_p", float),
         max_tokens=root.get("max_output_tokens", int),

@@ -19,11 +19,12 @@ __all__ = [
     "ClientRequest",
     "append_part",
     "bad",
+    "call_arguments",
     "chat_request",
-    "parse_arguments",
     "read_tool",
     "read_tool_choice",
     "text_content",
+    "tools_and_choice",
 ]
 
 _NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "an array", dict: "an object"}
@@ -190,6 +191,33 @@ def read_tool_choice(root: Body, *, nested: str | None = None) -> str | None:
     if choice is not None and choice not in ("auto", "none", "required"):
         raise bad(root.at("tool_choice"), f"must be auto, none, required or a function object, not {choice!r}")
     return choice
+
+
+def tools_and_choice(root: Body, tools: list[Tool], *, nested: str | None = None) -> tuple[list[Tool], str | None]:
+    """The request's ``tools`` and ``tool_choice`` (see :func:`read_tool_choice`). An
+    ``allowed_tools`` choice keeps only the tools it names, with its ``mode`` (``auto`` or
+    ``required``) as the choice: in Chat Completions it sits in member ``nested`` and names
+    each tool inside ``function``, in Responses it names them directly."""
+    choice = root.value.get("tool_choice")
+    if not (isinstance(choice, dict) and choice.get("type") == "allowed_tools"):
+        return tools, read_tool_choice(root, nested=nested)
+    allowed = Body(choice, root.at("tool_choice"))
+    if nested is not None:
+        inner = allowed.body("allowed_tools")
+        if inner is None:
+            raise bad(allowed.at("allowed_tools"), "is required when tool_choice.type is allowed_tools")
+        allowed = inner
+    mode = allowed.choice("mode", ("auto", "required"), "auto")
+    names = []
+    for item in allowed.bodies("tools", required=True):
+        named = item.body(nested) if nested is not None else item
+        if named is None:
+            raise bad(item.at(str(nested)), "is required")
+        names.append(named.need("name", str))
+    unknown = sorted(set(names) - {tool.name for tool in tools})
+    if unknown:
+        raise bad(allowed.at("tools"), f"names tools the request does not define: {', '.join(unknown)}")
+    return [tool for tool in tools if tool.name in names], mode
 
 
 def chat_request(**fields: Any) -> ChatRequest:
