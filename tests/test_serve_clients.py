@@ -120,6 +120,20 @@ def test_openai_sdk_lists_models(gateway: str) -> None:
 # Anthropic SDK ------------------------------------------------------------------------
 
 
+def test_an_anthropic_upstreams_prompt_usage_is_in_message_start(gateway: str) -> None:
+    # Anthropic reports the prompt's tokens in message_start; clients that read them there
+    # (older SDKs take only output_tokens from message_delta) see the same through the gateway.
+    import httpx
+
+    body = {"model": ANTHROPIC_TEXT, "max_tokens": 50, "stream": True, "messages": HELLO}
+    with httpx.stream("POST", f"{gateway}/v1/messages", json=body, headers={"anthropic-version": "2023-06-01"}, timeout=30) as response:
+        events = [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: ")]
+    start = events[0]
+    final = next(event for event in events if event["type"] == "message_delta")
+    assert start["type"] == "message_start" and start["message"]["usage"]["input_tokens"] > 0
+    assert start["message"]["usage"]["input_tokens"] == final["usage"]["input_tokens"]
+
+
 def test_anthropic_sdk_lists_and_retrieves_models_page_by_page(gateway: str) -> None:
     client = anthropic.Anthropic(base_url=gateway, api_key="unused", max_retries=0)
     first = client.models.list(limit=2)

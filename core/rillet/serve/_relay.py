@@ -241,7 +241,10 @@ class RelayResponse:
         encoder = self.fmt.encoder(self.client.model, self.client)
         await self._commit(send)
         encode = encoder.encode
-        frames = [encode(event) for event in upstream.preamble]
+        # The prompt's usage before the answer goes first: a format whose start frame has a
+        # place for it (Anthropic's message_start) carries it there, as the provider did.
+        preamble = sorted(upstream.preamble, key=lambda event: event.type != "usage")
+        frames = [encode(event) for event in preamble]
         batch: list[Event] | None = [first, *upstream.rest]
         while batch:
             for event in batch:

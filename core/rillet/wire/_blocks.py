@@ -69,10 +69,11 @@ class BlockEncoder(StreamEncoder):
         kind = event.type
         if kind == "start":
             return self._begin_once(event)
-        frames = self._begin_once(None)
-        if kind == "usage":
+        if kind == "usage":  # no frame of its own: usage given before ``start`` goes into the start frame
             self.usage = event.usage
-        elif kind == "end":
+            return b""
+        frames = self._begin_once(None)
+        if kind == "end":
             if event.usage is not None:
                 self.usage = event.usage
             frames += self._end()
