@@ -108,6 +108,9 @@ def test_an_openai_refusal_reaches_the_openai_sdk_as_a_refusal(gateway: str) -> 
     expected = direct(refusal).text
     for choice in (final.choices[0], whole.choices[0]):
         assert (choice.message.refusal, choice.message.content or None, choice.finish_reason) == (expected, None, "stop")
+    with client.responses.stream(model=refusal, input="hi") as responses:  # a refusal part in Responses
+        parts = [part for item in responses.get_final_response().output if item.type == "message" for part in item.content]
+    assert [(part.type, getattr(part, "refusal", None)) for part in parts] == [("refusal", expected)]
 
 
 def test_openai_sdk_lists_models(gateway: str) -> None:

@@ -120,10 +120,10 @@ def test_openai_sdk_accumulates_the_responses_stream(name: str, interaction: Any
     assert numbers == list(range(len(frames)))
     assert final is not None
     assert (final.status == "failed") == (source.error is not None)
-    text = "".join(
-        part.text for item in final.output if item.type == "message" for part in item.content if part.type == "output_text"
-    )
-    assert text == source.message.text
+    parts = [part for item in final.output if item.type == "message" for part in item.content]
+    text = "".join(part.text for part in parts if part.type == "output_text")
+    refusal = "".join(part.refusal for part in parts if part.type == "refusal")
+    assert (text, refusal) == (source.message.text, "") if not openai_refusal(source.message) else ("", source.message.text)
     calls = [(item.call_id, item.name, loads_or_raw(item.arguments)) for item in final.output if item.type == "function_call"]
     assert calls == [(call.call_id, call.name, _arguments(call)) for call in source.message.tool_calls]
 

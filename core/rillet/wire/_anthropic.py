@@ -129,7 +129,7 @@ class AnthropicMessagesEncoder(BlockEncoder):
         return sse_json({"type": "message_start", "message": message}, "message_start")
 
     def _open(self, kind: str, call_id: str, name: str) -> bytes:
-        if kind == "text":
+        if kind in ("text", "refusal"):  # Anthropic's refusal is a stop reason, its text plain text
             block: dict[str, Any] = {"type": "text", "text": ""}
         elif kind == "reasoning":
             block = {"type": "thinking", "thinking": "", "signature": ""}

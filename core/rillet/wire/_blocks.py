@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._events import Usage
-from ._common import StreamEncoder
+from ._common import StreamEncoder, is_refusal
 
 __all__ = ["BlockEncoder"]
 
@@ -40,6 +40,15 @@ _BLOCK_KINDS = {
     "tool_call_delta": "tool",
     "tool_call": "tool",
 }
+
+
+def _block_of(event: Any) -> tuple[str, int]:
+    """The block ``(kind, index)`` of a content event; OpenAI's refusal text (see
+    :func:`~rillet.wire._common.is_refusal`) is a ``refusal`` block of its own."""
+    kind = _BLOCK_KINDS[event.type]
+    if kind == "text" and is_refusal(event.provider_metadata):
+        kind = "refusal"
+    return kind, event.index
 
 
 class BlockEncoder(StreamEncoder):
@@ -96,7 +105,7 @@ class BlockEncoder(StreamEncoder):
     def _place(self, event: Any) -> bytes:
         """Write ``event`` now, or hold it when it belongs to another block than the open
         one and that block may not close, or events held before it must go first."""
-        block = (_BLOCK_KINDS[event.type], event.index)
+        block = _block_of(event)
         if self._block != block and (self._held or not self._closable()):
             self._held.append(event)
             return b""
@@ -128,7 +137,7 @@ class BlockEncoder(StreamEncoder):
         kind, frames = event.type, b""
         if kind == "token":
             if event.text:
-                frames += self._enter("text", event.index) + self._text(event.text)
+                frames += self._enter(*_block_of(event)) + self._text(event.text)
         elif kind == "reasoning":
             if event.text or event.signature:
                 frames += self._enter("reasoning", event.index)

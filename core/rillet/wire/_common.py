@@ -11,7 +11,7 @@ from .._errors import RilletError
 from .._events import ErrorEvent
 from ..framing import encode_sse_event
 
-__all__ = ["UPSTREAM_CUT", "StreamEncoder", "arguments_text", "dumps", "error_status", "new_id", "now", "sse_json"]
+__all__ = ["UPSTREAM_CUT", "StreamEncoder", "arguments_text", "dumps", "error_status", "is_refusal", "new_id", "now", "sse_json"]
 
 #: The HTTP status of an error raised before the first byte, by rillet error ``code``,
 #: when the error carries no status of its own (an upstream failure is a bad gateway).
@@ -47,6 +47,14 @@ def sse_json(value: Any, event: str | None = None) -> bytes:
 def new_id(prefix: str) -> str:
     """A fresh random id such as ``chatcmpl-1f0c…`` (``prefix`` includes its separator)."""
     return prefix + uuid.uuid4().hex
+
+
+def is_refusal(provider_metadata: dict[str, Any] | None) -> bool:
+    """Whether text carries OpenAI's refusal mark (``{"openai": {"refusal": True}}``, as the
+    openai plugin's decoders set it on ``delta.refusal`` and refusal parts): the OpenAI
+    formats write such text back as a refusal."""
+    marks = (provider_metadata or {}).get("openai")
+    return isinstance(marks, dict) and marks.get("refusal") is True
 
 
 def now() -> int:

@@ -24,7 +24,7 @@ from typing import Any
 from .._aggregate import ChatResult
 from .._events import Usage
 from .._messages import Message, ReasoningPart, TextPart, ToolCallPart
-from ._common import StreamEncoder, arguments_text, dumps, error_status, new_id, now, sse_json
+from ._common import StreamEncoder, arguments_text, dumps, error_status, is_refusal, new_id, now, sse_json
 
 __all__ = [
     "OpenAIChatEncoder",
@@ -99,12 +99,6 @@ def chat_finish_reason(finish_reason: str | None, refused: bool = False) -> str:
         return "stop"
     return _FINISH_REASONS.get(finish_reason or "stop", "stop")
 
-
-def is_refusal(provider_metadata: dict[str, Any] | None) -> bool:
-    """Whether text carries OpenAI's refusal mark (``{"openai": {"refusal": True}}``, as the
-    openai plugin's decoders set it on ``delta.refusal`` and refusal parts)."""
-    marks = (provider_metadata or {}).get("openai")
-    return isinstance(marks, dict) and marks.get("refusal") is True
 
 
 def chat_usage(usage: Usage) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from .._aggregate import ChatResult
 from .._events import Usage
 from .._messages import ReasoningPart, TextPart, ToolCallPart
 from ._blocks import BlockEncoder
-from ._common import arguments_text, new_id, now, sse_json
+from ._common import arguments_text, is_refusal, new_id, now, sse_json
 from ._openai_chat import chat_error_body
 
 __all__ = ["OpenAIResponsesEncoder", "responses_error_body", "responses_response", "responses_usage"]
@@ -65,9 +65,14 @@ def _item_id(prefix: str, response_id: str, output_index: int) -> str:
     return f"{prefix}_{output_index}_{response_id}"
 
 
-def _message_item(item_id: str, text: str, status: str = "completed") -> dict[str, Any]:
-    part = {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
+def _message_item(item_id: str, text: str, status: str = "completed", *, refusal: bool = False) -> dict[str, Any]:
+    part = _refusal_part(text) if refusal else {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
     return {"id": item_id, "type": "message", "status": status, "role": "assistant", "content": [part]}
+
+
+def _refusal_part(text: str) -> dict[str, Any]:
+    """A message's ``refusal`` content part (OpenAI's refusal, where the SDKs look for it)."""
+    return {"type": "refusal", "refusal": text}
 
 
 def _reasoning_item(item_id: str, text: str, encrypted: str | None) -> dict[str, Any]:
@@ -126,6 +131,7 @@ class OpenAIResponsesEncoder(BlockEncoder):
         self._item: dict[str, Any] = {}  # the open item
         self._chunks: list[str] = []  # its text or arguments so far
         self._summary_open = False
+        self._refusal = False  # the open message holds OpenAI refusal text
 
     # frames -------------------------------------------------------------------------------
 
@@ -160,9 +166,10 @@ class OpenAIResponsesEncoder(BlockEncoder):
     def _open(self, kind: str, call_id: str, name: str) -> bytes:
         self._chunks = []
         self._summary_open = False
-        if kind == "text":
+        if kind in ("text", "refusal"):
+            self._refusal = kind == "refusal"
             self._item = {"id": self._item_id("msg"), "type": "message", "status": "in_progress", "role": "assistant", "content": []}
-            part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+            part = _refusal_part("") if self._refusal else {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
             added = self._event("response.output_item.added", {"output_index": len(self._output), "item": self._item})
             return added + self._item_event("response.content_part.added", {"content_index": 0, "part": part})
         if kind == "reasoning":
@@ -174,6 +181,8 @@ class OpenAIResponsesEncoder(BlockEncoder):
 
     def _text(self, text: str) -> bytes:
         self._chunks.append(text)
+        if self._refusal:
+            return self._item_event("response.refusal.delta", {"content_index": 0, "delta": text})
         return self._item_event("response.output_text.delta", {"content_index": 0, "delta": text, "logprobs": []})
 
     def _reasoning_text(self, text: str) -> bytes:
@@ -203,9 +212,12 @@ class OpenAIResponsesEncoder(BlockEncoder):
         text = "".join(self._chunks)
         item, kind = self._item, self._item["type"]
         if kind == "message":
-            done = _message_item(item["id"], text)
+            done = _message_item(item["id"], text, refusal=self._refusal)
             part = done["content"][0]
-            frames = self._item_event("response.output_text.done", {"content_index": 0, "text": text, "logprobs": []})
+            if self._refusal:
+                frames = self._item_event("response.refusal.done", {"content_index": 0, "refusal": text})
+            else:
+                frames = self._item_event("response.output_text.done", {"content_index": 0, "text": text, "logprobs": []})
             frames += self._item_event("response.content_part.done", {"content_index": 0, "part": part})
         elif kind == "reasoning":
             done = _reasoning_item(item["id"], text, item.get("encrypted_content"))
@@ -246,7 +258,7 @@ def responses_response(
     for part in result.message.content:
         item_id = partial(_item_id, response_id=response_id, output_index=len(output))
         if isinstance(part, TextPart) and part.text:
-            output.append(_message_item(item_id("msg"), part.text))
+            output.append(_message_item(item_id("msg"), part.text, refusal=is_refusal(part.provider_metadata)))
         elif isinstance(part, ReasoningPart) and (part.text or part.redacted):
             output.append(_reasoning_item(item_id("rs"), part.text, part.data if part.redacted else None))
         elif isinstance(part, ToolCallPart):
