@@ -154,6 +154,7 @@ def test_anthropic_sdk_lists_and_retrieves_models_page_by_page(gateway: str) -> 
 def test_openai_sdk_retrieves_a_model_and_an_unknown_one_is_a_404(gateway: str) -> None:
     client = openai.OpenAI(base_url=f"{gateway}/v1", api_key="unused", max_retries=0)
     assert client.models.retrieve("replay/demo").id == "replay/demo"
+    assert client.models.retrieve("openai/any-model-the-provider-serves").owned_by == "openai"  # as POST takes it
     with pytest.raises(openai.NotFoundError):
         client.models.retrieve("nobody/nothing")
 

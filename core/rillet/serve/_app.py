@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import math
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,7 +19,7 @@ from .._errors import AuthenticationError, BadRequestError, NotFoundError, Rille
 from ._config import GatewayConfig
 from ._formats import ANTHROPIC_MESSAGES, FORMATS, OPENAI_CHAT, OPENAI_RESPONSES, WireFormat
 from ._history import with_history
-from ._models import anthropic_model, anthropic_model_page, candidates, model_list
+from ._models import anthropic_model, anthropic_model_page, candidates, model_entry, model_list
 from ._relay import RelayResponse, error_response
 
 __all__ = ["create_app"]
@@ -57,9 +58,8 @@ async def _no_such_route(request: Request, exc: Exception) -> Response:
     """A JSON error body (as every answer of the gateway has) for a path or method it does not serve."""
     status = exc.status_code if isinstance(exc, HTTPException) else 404
     served = "POST /v1/chat/completions, /v1/messages or /v1/responses, or GET /v1/models"
-    error = (NotFoundError if status == 404 else BadRequestError)(
-        f"this gateway does not serve {request.method} {request.url.path}; it serves {served}", status_code=status
-    )
+    # A bad request of that status: no "model_not_found" code, as OpenAI answers an unknown URL.
+    error = BadRequestError(f"this gateway does not serve {request.method} {request.url.path}; it serves {served}", status_code=status)
     fmt = next((fmt for fmt in FORMATS if request.url.path.startswith(fmt.path)), OPENAI_CHAT)
     response = _error(fmt, error)
     if isinstance(exc, HTTPException) and exc.headers:
@@ -73,7 +73,7 @@ def _endpoint(fmt: WireFormat, config: GatewayConfig) -> Any:
             _check_key(request, config)
             body = await _read_body(request, config.max_body_bytes)
             try:
-                parsed = json.loads(body, parse_constant=_not_json)
+                parsed = json.loads(body, parse_constant=_not_json, parse_float=_finite)
             except ValueError as exc:
                 raise _Answer(BadRequestError(f"the request body is not JSON: {exc}", status_code=400)) from None
             client = fmt.read(parsed)
@@ -95,6 +95,15 @@ def _not_json(constant: str) -> Any:
     """``NaN`` and ``Infinity`` are refused: Python reads them, but they are not JSON, and
     a provider would refuse the request they went into."""
     raise ValueError(f"{constant} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    """A JSON number, refused when it overflows to infinity (``1e999``): it would go to the
+    provider as ``Infinity``, which is not JSON."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range for a number")
+    return value
 
 
 def _models_endpoint(config: GatewayConfig) -> Any:
@@ -122,7 +131,7 @@ def _model_endpoint(config: GatewayConfig) -> Any:
         model_id = request.path_params["model_id"]
         try:
             _check_key(request, config)
-            entry = next((entry for entry in model_list(config) if entry["id"] == model_id), None)
+            entry = model_entry(model_id, config)
             if entry is None:
                 raise _Answer(NotFoundError(f"model {model_id!r} is not served here; GET /v1/models lists what is", status_code=404))
         except _Answer as answer:

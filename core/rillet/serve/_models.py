@@ -16,7 +16,7 @@ from .._errors import NotFoundError, RilletError
 from .._model import StreamingChatModel, get_model
 from ._config import GatewayConfig
 
-__all__ = ["anthropic_model", "anthropic_model_page", "candidates", "model_list"]
+__all__ = ["anthropic_model", "anthropic_model_page", "candidates", "model_entry", "model_list"]
 
 
 def _not_found(name: str, why: str) -> NotFoundError:
@@ -85,6 +85,16 @@ def model_list(config: GatewayConfig) -> list[dict[str, Any]]:
         for model in info.models:
             entries.append({"id": f"{provider}/{model}", "object": "model", "created": 0, "owned_by": provider})
     return entries
+
+
+def model_entry(model_id: str, config: GatewayConfig) -> dict[str, Any] | None:
+    """The ``GET /v1/models/{model}`` entry: a listed route or model, or any ``PROVIDER/MODEL``
+    of an installed provider (a provider serves more models than it lists, as POST does)."""
+    entry = next((entry for entry in model_list(config) if entry["id"] == model_id), None)
+    provider, _, name = model_id.partition("/")
+    if entry is None and name and provider in providers():
+        entry = {"id": model_id, "object": "model", "created": 0, "owned_by": provider}
+    return entry
 
 
 def anthropic_model(entry: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 from .._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 from .._request import Reasoning, Tool
 from ._read_images import read_anthropic_image
-from ._reading import Body, ClientRequest, append_part, bad, chat_request, read_tool, text_content
+from ._reading import Body, ClientRequest, append_part, bad, chat_request, max_tokens, read_tool, text_content
 
 __all__ = ["read_anthropic_request"]
 
@@ -49,7 +49,7 @@ def read_anthropic_request(body: Any) -> ClientRequest:
         tool_choice=_tool_choice(root.body("tool_choice")),
         temperature=root.get("temperature", float),
         top_p=root.get("top_p", float),
-        max_tokens=root.get("max_tokens", int),
+        max_tokens=max_tokens(root, "max_tokens"),
         stop=root.stop("stop_sequences"),
         reasoning=_thinking(root.body("thinking")),
     )

@@ -19,7 +19,7 @@ from .._messages import Message, ReasoningPart, TextPart, ToolCallPart, ToolResu
 from .._request import Reasoning, Tool
 from ._openai_chat import thought_signature_metadata
 from ._read_images import has_image, read_openai_image, user_parts
-from ._reading import Body, ClientRequest, bad, chat_request, call_arguments, read_tool, text_content, tools_and_choice
+from ._reading import Body, ClientRequest, bad, call_arguments, chat_request, max_tokens, read_tool, text_content, tools_and_choice
 
 __all__ = ["read_chat_request"]
 
@@ -51,7 +51,7 @@ def read_chat_request(body: Any) -> ClientRequest:
         tool_choice=tool_choice,
         temperature=root.get("temperature", float),
         top_p=root.get("top_p", float),
-        max_tokens=root.get("max_completion_tokens", int) or root.get("max_tokens", int),
+        max_tokens=max_tokens(root, "max_completion_tokens", "max_tokens"),
         stop=root.stop("stop"),
         seed=root.get("seed", int),
         reasoning=Reasoning(effort=effort) if effort else None,  # type: ignore[arg-type]

@@ -21,11 +21,12 @@ from ._reading import (
     ClientRequest,
     append_part,
     bad,
-    chat_request,
     call_arguments,
+    chat_request,
+    max_tokens,
     read_tool,
-    tools_and_choice,
     text_content,
+    tools_and_choice,
 )
 
 __all__ = ["read_responses_request"]
@@ -67,7 +68,7 @@ def read_responses_request(body: Any) -> ClientRequest:
         tool_choice=tool_choice,
         temperature=root.get("temperature", float),
         top_p=root.get("top_p", float),
-        max_tokens=root.get("max_output_tokens", int),
+        max_tokens=max_tokens(root, "max_output_tokens"),
         reasoning=Reasoning(effort=effort) if effort else None,  # type: ignore[arg-type]
     )
     return ClientRequest(model, bool(root.get("stream", bool, False)), request, previous_response_id=previous_response_id)

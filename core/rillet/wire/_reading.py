@@ -21,6 +21,7 @@ __all__ = [
     "bad",
     "call_arguments",
     "chat_request",
+    "max_tokens",
     "read_tool",
     "read_tool_choice",
     "text_content",
@@ -218,6 +219,17 @@ def tools_and_choice(root: Body, tools: list[Tool], *, nested: str | None = None
     if unknown:
         raise bad(allowed.at("tools"), f"names tools the request does not define: {', '.join(unknown)}")
     return [tool for tool in tools if tool.name in names], mode
+
+
+def max_tokens(root: Body, *names: str) -> int | None:
+    """The answer's token limit: the first of the members ``names`` that is given, at least 1."""
+    for name in names:
+        value = root.get(name, int)
+        if value is not None:
+            if value < 1:
+                raise bad(root.at(name), f"must be at least 1, not {value}")
+            return int(value)
+    return None
 
 
 def chat_request(**fields: Any) -> ChatRequest:
