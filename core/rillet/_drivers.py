@@ -9,6 +9,7 @@ bounded by the deadline-aware network backend of the shared clients (:mod:`rille
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from typing import Any, AsyncGenerator, AsyncIterator, Generator, Iterator
 
 import httpx
@@ -70,10 +71,7 @@ def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Respo
             finally:
                 connection.end = None
     if kind is Read or kind is Send or kind is ReadAll:
-        timeout = operation.timeout
-        end = None if timeout is None else time.monotonic() + timeout
-        token = deadline.set(end)
-        try:
+        with _within(operation.timeout):
             if kind is Read:
                 return next(bodies[operation.response][0], b"")
             if kind is ReadAll:
@@ -82,11 +80,6 @@ def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Respo
             connection = response.extensions.get("network_stream")
             bodies[response] = (response.iter_bytes(), connection if isinstance(connection, DeadlineStream) else None)
             return response
-        except httpx.TimeoutException:
-            _raise_if_past(end)
-            raise
-        finally:
-            deadline.reset(token)
     if kind is Close:
         entry = bodies.get(operation.response)
         if operation.drain and entry is not None and entry[1] is not None:
@@ -128,6 +121,22 @@ async def _drain_async(body: AsyncIterator[bytes], connection: AsyncDeadlineStre
         return
     finally:
         connection.end = None
+
+
+@contextmanager
+def _within(timeout: float | None) -> Iterator[None]:
+    """Bound the socket waits of the block by ``timeout`` (in :data:`deadline`, for sockets
+    of :mod:`rillet._deadlines`); a wait that ends with it is this operation's ``TimeoutError``.
+    Both drivers send this way."""
+    end = None if timeout is None else time.monotonic() + timeout
+    token = deadline.set(end)
+    try:
+        yield
+    except httpx.TimeoutException:
+        _raise_if_past(end)
+        raise
+    finally:
+        deadline.reset(token)
 
 
 def _raise_if_past(end: float | None) -> None:
@@ -204,15 +213,8 @@ async def _perform_async(
         if timeout is None:
             return await _send_or_read_all(operation, client, bodies)
         if deadline_sockets:
-            end = time.monotonic() + timeout
-            token = deadline.set(end)
-            try:
+            with _within(timeout):
                 return await _send_or_read_all(operation, client, bodies)
-            except httpx.TimeoutException:
-                _raise_if_past(end)
-                raise
-            finally:
-                deadline.reset(token)
         with anyio.fail_after(timeout if timeout > GRACE else GRACE):
             return await _send_or_read_all(operation, client, bodies)
     if kind is Close:
