@@ -74,12 +74,18 @@ def test_a_read_takes_at_most_max_bytes_and_keeps_the_rest() -> None:
     assert all(len(part) <= 3 for part in parts)
 
 
-def test_a_silent_server_is_a_read_timeout_and_a_write_reaches_it() -> None:
-    received: list[bytes] = []
+def first_four_bytes_into(received: list[bytes]) -> Handler:
+    """A server that records the first four bytes it receives, then waits for the close."""
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         received.append(await reader.readexactly(4))
         await reader.read()
+
+    return handler
+
+
+def test_a_silent_server_is_a_read_timeout_and_a_write_reaches_it() -> None:
+    received: list[bytes] = []
 
     async def client(port: int) -> str:
         stream = await connect(port)
@@ -92,7 +98,7 @@ def test_a_silent_server_is_a_read_timeout_and_a_write_reaches_it() -> None:
             await stream.aclose()
         return "no timeout"
 
-    assert with_server(handler, client) == "timed out waiting for the server"
+    assert with_server(first_four_bytes_into(received), client) == "timed out waiting for the server"
     assert received == [b"ping"]
 
 
@@ -181,10 +187,6 @@ def test_writes_made_one_after_another_leave_in_one_send_before_the_read() -> No
 def test_held_writes_leave_at_the_end_of_the_event_loop_round_without_a_read() -> None:
     received: list[bytes] = []
 
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        received.append(await reader.readexactly(4))
-        await reader.read()
-
     async def client(port: int) -> None:
         stream = await connect(port)
         await stream.write(b"ping", timeout=2.0)
@@ -194,7 +196,7 @@ def test_held_writes_leave_at_the_end_of_the_event_loop_round_without_a_read() -
             await asyncio.sleep(0.01)
         await stream.aclose()
 
-    with_server(handler, client)
+    with_server(first_four_bytes_into(received), client)
     assert received == [b"ping"]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rillet import ChatResult, StreamAggregator
-from wire_support import FORMATS, decode_recording, decode_target, encode_all, recorded_interactions
+from wire_support import FORMATS, decode_recording, decode_target, encode_all, openai_refusal, recorded_interactions
 
 #: Finish reasons a format has no value for, and the one it writes instead (documented in
 #: each encoder's module).
@@ -53,14 +53,6 @@ def _signatures(result: ChatResult) -> tuple[str, list[str]]:
     return signatures, redacted
 
 
-def _openai_refusal(result: ChatResult) -> bool:
-    """Whether the answer's text came marked as OpenAI refusal text."""
-    return any(
-        part.type == "text" and ((part.provider_metadata or {}).get("openai") or {}).get("refusal") is True
-        for part in result.message.content
-    )
-
-
 def _calls(result: ChatResult) -> list[tuple[str, str, Any]]:
     return [
         (call.call_id, call.name, call.arguments if call.arguments is not None else call.raw_arguments)
@@ -90,7 +82,7 @@ def test_round_trip(interaction: Any, target: str) -> None:
     else:
         assert again.error is None, again.error
         expected = LOSSY_FINISH[target].get(source.finish_reason or "", source.finish_reason)
-        if target != "anthropic" and _openai_refusal(source):
+        if target != "anthropic" and openai_refusal(source.message):
             expected = "refusal"  # OpenAI's own refusal goes back as refusal text (`stop`, or a refusal part)
         assert again.finish_reason == expected
         for field in USAGE_FIELDS[target]:

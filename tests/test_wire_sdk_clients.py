@@ -18,7 +18,7 @@ from openai.types.responses import ResponseStreamEvent
 from pydantic import TypeAdapter
 
 from rillet import StreamAggregator
-from wire_support import decode_recording, encode_all, loads_or_raw, recorded_interactions, sse_frames
+from wire_support import decode_recording, encode_all, loads_or_raw, openai_refusal, recorded_interactions, sse_frames
 
 INTERACTIONS = recorded_interactions()
 IDS = [name for name, _ in INTERACTIONS]
@@ -56,11 +56,6 @@ def test_openai_sdk_accumulates_the_chat_stream(name: str, interaction: Any) -> 
     assert calls == [(call.call_id, call.name, _arguments(call)) for call in source.message.tool_calls]
     if source.error is None:
         assert snapshot.choices[0].finish_reason in ("stop", "length", "tool_calls", "content_filter")
-
-
-def openai_refusal(message: Any) -> str:
-    """The text of ``message`` marked as OpenAI refusal text."""
-    return "".join(part.text for part in message.content if part.type == "text" and (part.provider_metadata or {}).get("openai", {}).get("refusal"))
 
 
 def frame_is_last(frames: list[Any], payload: dict[str, Any]) -> bool:

@@ -151,3 +151,11 @@ def openai_responses_sdk_answer(body: bytes) -> dict[str, Any]:
         "calls": [(item.call_id, item.name, loads_or_raw(item.arguments)) for item in output if item.type == "function_call"],
         "finish": final.status,
     }
+
+
+def openai_refusal(message: Any) -> str:
+    """The text of ``message`` that came marked as OpenAI refusal text (``""`` if none)."""
+    return "".join(
+        part.text for part in message.content
+        if part.type == "text" and ((part.provider_metadata or {}).get("openai") or {}).get("refusal") is True
+    )
