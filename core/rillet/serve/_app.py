@@ -108,10 +108,10 @@ def _finite(text: str) -> float:
 
 def _models_endpoint(config: GatewayConfig) -> Any:
     async def models(request: Request) -> Response:
-        anthropic = _from_anthropic_client(request)
+        fmt = _listing_format(request)
         try:
             _check_key(request, config)
-            if not anthropic:
+            if fmt is not ANTHROPIC_MESSAGES:
                 return JSONResponse({"object": "list", "data": model_list(config)})
             query = request.query_params
             limit = query.get("limit", "20")
@@ -120,14 +120,14 @@ def _models_endpoint(config: GatewayConfig) -> Any:
             page = anthropic_model_page(model_list(config), int(limit), query.get("after_id"), query.get("before_id"))
             return JSONResponse(page)
         except _Answer as answer:
-            return _error(ANTHROPIC_MESSAGES if anthropic else OPENAI_CHAT, answer.error)
+            return _error(fmt, answer.error)
 
     return models
 
 
 def _model_endpoint(config: GatewayConfig) -> Any:
     async def model(request: Request) -> Response:
-        anthropic = _from_anthropic_client(request)
+        fmt = _listing_format(request)
         model_id = request.path_params["model_id"]
         try:
             _check_key(request, config)
@@ -135,15 +135,16 @@ def _model_endpoint(config: GatewayConfig) -> Any:
             if entry is None:
                 raise _Answer(NotFoundError(f"model {model_id!r} is not served here; GET /v1/models lists what is", status_code=404))
         except _Answer as answer:
-            return _error(ANTHROPIC_MESSAGES if anthropic else OPENAI_CHAT, answer.error)
-        return JSONResponse(anthropic_model(entry) if anthropic else entry)
+            return _error(fmt, answer.error)
+        return JSONResponse(anthropic_model(entry) if fmt is ANTHROPIC_MESSAGES else entry)
 
     return model
 
 
-def _from_anthropic_client(request: Request) -> bool:
-    """Whether the client speaks Anthropic's API (its SDKs send ``anthropic-version``)."""
-    return "anthropic-version" in request.headers
+def _listing_format(request: Request) -> WireFormat:
+    """The format a model listing answers in: Anthropic's for a client that sends
+    ``anthropic-version`` (its SDKs do), else OpenAI's."""
+    return ANTHROPIC_MESSAGES if "anthropic-version" in request.headers else OPENAI_CHAT
 
 
 async def _health(request: Request) -> Response:

@@ -80,11 +80,15 @@ def _check_playable(path: Path, client_name: str) -> None:
 
 def model_list(config: GatewayConfig) -> list[dict[str, Any]]:
     """``GET /v1/models`` entries: every route, then every model of every installed provider."""
-    entries = [{"id": name, "object": "model", "created": 0, "owned_by": "rillet-route"} for name in config.routes]
+    entries = [_entry(name, "rillet-route") for name in config.routes]
     for provider, info in providers().items():
-        for model in info.models:
-            entries.append({"id": f"{provider}/{model}", "object": "model", "created": 0, "owned_by": provider})
+        entries += [_entry(f"{provider}/{model}", provider) for model in info.models]
     return entries
+
+
+def _entry(model_id: str, owner: str) -> dict[str, Any]:
+    """One model as OpenAI's ``GET /v1/models`` lists it."""
+    return {"id": model_id, "object": "model", "created": 0, "owned_by": owner}
 
 
 def model_entry(model_id: str, config: GatewayConfig) -> dict[str, Any] | None:
@@ -93,7 +97,7 @@ def model_entry(model_id: str, config: GatewayConfig) -> dict[str, Any] | None:
     entry = next((entry for entry in model_list(config) if entry["id"] == model_id), None)
     provider, _, name = model_id.partition("/")
     if entry is None and name and provider in providers():
-        entry = {"id": model_id, "object": "model", "created": 0, "owned_by": provider}
+        entry = _entry(model_id, provider)
     return entry
 
 
