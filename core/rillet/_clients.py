@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from ._deadlines import async_transport, sync_transport
+from ._deadlines import LazySSLContext
+from ._http_transport import async_transport, sync_transport
 
 __all__ = ["async_client", "sync_client"]
 
@@ -32,6 +33,8 @@ class _NoCookies(CookieJar):
         """Send nothing."""
 
 
+_TLS = LazySSLContext()  # one CA bundle per process, loaded when a connection first needs it
+
 _sync: httpx.Client | None = None
 _async: weakref.WeakKeyDictionary[Any, httpx.AsyncClient] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -44,9 +47,8 @@ def sync_client() -> httpx.Client:
         with _lock:
             if _sync is None:
                 # Its sockets wait no longer than the running stream operation's deadline.
-                _sync = httpx.Client(
-                    timeout=None, transport=sync_transport(_LIMITS), follow_redirects=False, cookies=_NoCookies()
-                )
+                transport = sync_transport(_LIMITS, _TLS)
+                _sync = httpx.Client(timeout=None, transport=transport, follow_redirects=False, cookies=_NoCookies())
     return _sync
 
 
@@ -61,7 +63,8 @@ def async_client() -> httpx.AsyncClient:
     client = _async.get(loop)
     if client is None:
         # Its sockets wait no longer than the running stream operation's deadline.
+        transport = async_transport(_LIMITS, _TLS)
         client = _async[loop] = httpx.AsyncClient(
-            timeout=None, transport=async_transport(_LIMITS), follow_redirects=False, cookies=_NoCookies()
+            timeout=None, transport=transport, follow_redirects=False, cookies=_NoCookies()
         )
     return client

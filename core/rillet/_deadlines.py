@@ -9,11 +9,12 @@ that ends with the deadline raises httpx's timeout error; the driver, seeing the
 passed, reports it as the operation's limit.
 
 The deadline of sending a request is in :data:`deadline` (a context variable: the
-connection is not known yet; the sync driver sets it); the deadline of reading a body
-chunk is set on the response's connection itself (:attr:`DeadlineStream.end`,
-:attr:`AsyncDeadlineStream.end`), which costs less per chunk. Under asyncio the async
-sockets are :mod:`rillet._asyncio_stream`'s (a read waits on one timer, with no event-loop
-round or cancel scope of its own); under trio, httpcore's anyio backend's.
+connection is not known yet; the drivers set it); the deadline of reading a body chunk is
+set on the response's connection itself (``end``), which costs less per chunk. The shared
+clients' own connections (:mod:`rillet._http_transport`) apply :func:`time_left` to each
+wait; the backends here do it for the httpcore pool those clients fall back on. Under
+asyncio the async sockets are :mod:`rillet._asyncio_stream`'s (a read waits on one timer,
+with no event-loop round or cancel scope of its own); under trio, httpcore's anyio backend's.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ import httpcore
 import httpx
 
 from ._asyncio_stream import AsyncioBackend
-from ._rechunk import Rechunker
 
 __all__ = [
     "GRACE",
@@ -38,9 +38,7 @@ __all__ = [
     "AsyncDeadlineStream",
     "DeadlineBackend",
     "DeadlineStream",
-    "async_transport",
     "deadline",
-    "sync_transport",
     "time_left",
 ]
 
@@ -66,33 +64,21 @@ def time_left(timeout: float | None, end: float | None = None) -> float | None:
 
 
 class DeadlineStream(httpcore.NetworkStream):
-    """A socket stream whose waits end at :attr:`end`, else at :data:`deadline`, at the latest.
+    """A socket stream whose waits end at :attr:`end`, else at :data:`deadline`, at the latest."""
 
-    Chunked response bodies are re-framed as one chunk per read on the way in (see
-    :mod:`rillet._rechunk`).
-    """
-
-    __slots__ = ("_stream", "end", "_rechunker")
+    __slots__ = ("_stream", "end")
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
         self.end: float | None = None
         """When the read under way must end (``time.monotonic()``); set by the sync driver."""
-        self._rechunker = Rechunker()
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        """Read up to ``max_bytes`` (a few more when chunks were re-framed)."""
-        while True:
-            data = self._stream.read(max_bytes, time_left(timeout, self.end))
-            if not data:
-                return self._rechunker.flush()
-            data = self._rechunker.received(data)
-            if data:
-                return data
+        """Read up to ``max_bytes``."""
+        return self._stream.read(max_bytes, time_left(timeout, self.end))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         """Write all of ``buffer``."""
-        self._rechunker.sent(buffer)
         self._stream.write(buffer, time_left(timeout))
 
     def close(self) -> None:
@@ -139,30 +125,21 @@ class DeadlineBackend(httpcore.NetworkBackend):
 
 
 class AsyncDeadlineStream(httpcore.AsyncNetworkStream):
-    """An async socket stream whose waits end at :attr:`end`, else at :data:`deadline`, at the latest
-    (chunked bodies re-framed like :class:`DeadlineStream`'s)."""
+    """An async socket stream whose waits end at :attr:`end`, else at :data:`deadline`, at the latest."""
 
-    __slots__ = ("_stream", "end", "_rechunker")
+    __slots__ = ("_stream", "end")
 
     def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
         self._stream = stream
         self.end: float | None = None
         """When the read under way must end (``time.monotonic()``); set by the async driver."""
-        self._rechunker = Rechunker()
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        """Read up to ``max_bytes`` (a few more when chunks were re-framed)."""
-        while True:
-            data = await self._stream.read(max_bytes, time_left(timeout, self.end))
-            if not data:
-                return self._rechunker.flush()
-            data = self._rechunker.received(data)
-            if data:
-                return data
+        """Read up to ``max_bytes``."""
+        return await self._stream.read(max_bytes, time_left(timeout, self.end))
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         """Write all of ``buffer``."""
-        self._rechunker.sent(buffer)
         await self._stream.write(buffer, time_left(timeout))
 
     async def aclose(self) -> None:
@@ -249,36 +226,3 @@ class LazySSLContext:
 
 def _real_context(context: ssl.SSLContext | LazySSLContext) -> ssl.SSLContext:
     return context.get() if isinstance(context, LazySSLContext) else context
-
-
-def sync_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
-    """An ``httpx.HTTPTransport`` whose connections use :class:`DeadlineBackend`.
-
-    httpx has no argument for a network backend, so the transport's connection pool is
-    replaced by one built on it (``_pool`` is the one private name used).
-    """
-    transport = httpx.HTTPTransport(limits=limits, verify=_UNUSED_CONTEXT)
-    transport._pool = httpcore.ConnectionPool(network_backend=DeadlineBackend(), **_pool_settings(limits))
-    return transport
-
-
-def async_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """An ``httpx.AsyncHTTPTransport`` whose connections use :class:`AsyncDeadlineBackend`
-    (built like :func:`sync_transport`)."""
-    transport = httpx.AsyncHTTPTransport(limits=limits, verify=_UNUSED_CONTEXT)
-    transport._pool = httpcore.AsyncConnectionPool(network_backend=AsyncDeadlineBackend(), **_pool_settings(limits))
-    return transport
-
-
-_UNUSED_CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-"""Given to httpx's own pool, which is replaced at once (so httpx loads no CA bundle for it)."""
-
-
-def _pool_settings(limits: httpx.Limits) -> dict[str, typing.Any]:
-    """The connection pool arguments httpx itself would pass for ``limits``, TLS made on first use."""
-    return {
-        "ssl_context": typing.cast(ssl.SSLContext, LazySSLContext()),
-        "max_connections": limits.max_connections,
-        "max_keepalive_connections": limits.max_keepalive_connections,
-        "keepalive_expiry": limits.keepalive_expiry,
-    }

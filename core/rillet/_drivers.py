@@ -15,11 +15,15 @@ from typing import Any, AsyncGenerator, AsyncIterator, Generator, Iterator
 import httpx
 
 from ._deadlines import GRACE, AsyncDeadlineStream, DeadlineStream, deadline
+from ._http_transport import Connection
 from ._errors import RilletError
 from ._events import Event
 from ._transport import Close, Read, ReadAll, Send, Sleep
 
 __all__ = ["DRAIN_BYTES", "DRAIN_SECONDS", "drive_async", "drive_sync"]
+
+_Bounded = Connection | DeadlineStream | AsyncDeadlineStream
+"""A connection whose reads end at its ``end`` (the shared clients')."""
 
 DRAIN_SECONDS = 0.1
 """How long a driver waits for the rest of a body after its terminal event."""
@@ -30,7 +34,7 @@ DRAIN_BYTES = 65536
 
 def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterator[Event]:
     """Run ``flow`` with a sync client, yielding its events."""
-    bodies: dict[httpx.Response, tuple[Iterator[bytes], DeadlineStream | None]] = {}  # open responses: body iterator, connection
+    bodies: dict[httpx.Response, tuple[Iterator[bytes], _Bounded | None]] = {}  # open responses: body iterator, connection
     try:
         operation = next(flow)
         while True:
@@ -54,7 +58,7 @@ def drive_sync(flow: Generator[Any, Any, None], client: httpx.Client) -> Iterato
             response.close()
 
 
-def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Response, tuple[Iterator[bytes], DeadlineStream | None]]) -> Any:
+def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Response, tuple[Iterator[bytes], _Bounded | None]]) -> Any:
     # The sync client's sockets wait no longer than an operation's deadline: set on the
     # connection for a read (the hot path), in the context variable otherwise.
     kind = type(operation)
@@ -78,7 +82,7 @@ def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Respo
                 return operation.response.read()
             response = client.send(operation.request, stream=True)
             connection = response.extensions.get("network_stream")
-            bodies[response] = (response.iter_bytes(), connection if isinstance(connection, DeadlineStream) else None)
+            bodies[response] = (response.iter_bytes(), connection if isinstance(connection, (Connection, DeadlineStream)) else None)
             return response
     if kind is Close:
         entry = bodies.get(operation.response)
@@ -93,7 +97,7 @@ def _perform_sync(operation: Any, client: httpx.Client, bodies: dict[httpx.Respo
     raise TypeError(f"unknown stream operation {operation!r}")
 
 
-def _drain_sync(body: Iterator[bytes], connection: DeadlineStream) -> None:
+def _drain_sync(body: Iterator[bytes], connection: _Bounded) -> None:
     """Read the rest of a finished stream's body, within ``DRAIN_SECONDS`` and ``DRAIN_BYTES``."""
     connection.end = time.monotonic() + DRAIN_SECONDS
     try:
@@ -108,7 +112,7 @@ def _drain_sync(body: Iterator[bytes], connection: DeadlineStream) -> None:
         connection.end = None
 
 
-async def _drain_async(body: AsyncIterator[bytes], connection: AsyncDeadlineStream) -> None:
+async def _drain_async(body: AsyncIterator[bytes], connection: _Bounded) -> None:
     """``_drain_sync`` for an async body."""
     connection.end = time.monotonic() + DRAIN_SECONDS
     try:
@@ -154,7 +158,7 @@ async def drive_async(
     client), so sending is bounded by :data:`~rillet._deadlines.deadline` as in the sync
     driver; another client's transport gets a timeout scope around it instead.
     """
-    bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]] = {}  # open responses: body iterator, connection
+    bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], _Bounded | None]] = {}  # open responses: body iterator, connection
     try:
         operation = next(flow)
         while True:
@@ -183,7 +187,7 @@ async def drive_async(
 async def _perform_async(
     operation: Any,
     client: httpx.AsyncClient,
-    bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]],
+    bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], _Bounded | None]],
     deadline_sockets: bool,
 ) -> Any:
     # Like the sync driver: a read's deadline is set on the connection, a send's in the
@@ -231,11 +235,11 @@ async def _perform_async(
 
 
 async def _send_or_read_all(
-    operation: Send | ReadAll, client: httpx.AsyncClient, bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], AsyncDeadlineStream | None]]
+    operation: Send | ReadAll, client: httpx.AsyncClient, bodies: dict[httpx.Response, tuple[AsyncIterator[bytes], _Bounded | None]]
 ) -> Any:
     if isinstance(operation, ReadAll):
         return await operation.response.aread()
     response = await client.send(operation.request, stream=True)
     connection = response.extensions.get("network_stream")
-    bodies[response] = (response.aiter_bytes(), connection if isinstance(connection, AsyncDeadlineStream) else None)
+    bodies[response] = (response.aiter_bytes(), connection if isinstance(connection, (Connection, AsyncDeadlineStream)) else None)
     return response

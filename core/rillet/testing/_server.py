@@ -96,6 +96,8 @@ def read_request(sock: socket.socket) -> tuple[str, dict[str, str], bytes] | Non
     head, _, body = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        return lines[0], headers, _chunked_body(sock, body)
     length = int(headers.get("content-length", "0") or 0)
     while len(body) < length:
         more = sock.recv(65536)
@@ -103,6 +105,27 @@ def read_request(sock: socket.socket) -> tuple[str, dict[str, str], bytes] | Non
             break
         body += more
     return lines[0], headers, body
+
+
+def _chunked_body(sock: socket.socket, data: bytes) -> bytes:
+    """The data of a chunked request body, ``data`` being what arrived of it with the head."""
+    body = b""
+    while True:
+        while b"\r\n" not in data or (data.startswith((b"0\r\n", b"0;")) and not data.endswith(b"\r\n\r\n")):
+            more = sock.recv(65536)
+            if not more:
+                return body
+            data += more
+        line, _, data = data.partition(b"\r\n")
+        size = int(line.split(b";")[0], 16)
+        if not size:
+            return body
+        while len(data) < size + 2:
+            more = sock.recv(65536)
+            if not more:
+                return body + data[:size]
+            data += more
+        body, data = body + data[:size], data[size + 2 :]
 
 
 def wait_for_close(sock: socket.socket, seconds: float) -> bool:

@@ -1,0 +1,242 @@
+"""The shared clients' HTTP/1.1 transport: connections kept and reused, closed when they
+cannot be, errors as httpx's own, and what it leaves to httpcore."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+from loopback import LoopbackServer, Reply
+
+from rillet._clients import async_client, sync_client
+from rillet._http_transport import Connection, IdleConnections
+
+MODES = ["sync", "async"]
+
+
+def get(mode: str, url: str, *, stop_after_first_chunk: bool = False, **options: Any) -> list[bytes]:
+    """Stream ``url`` with the shared client of ``mode``: the body's chunks (only the first when asked)."""
+    if mode == "sync":
+        with sync_client().stream(options.pop("method", "GET"), url, **options) as response:
+            chunks = []
+            for chunk in response.iter_raw():
+                chunks.append(chunk)
+                if stop_after_first_chunk:
+                    break
+            return chunks
+
+    async def main() -> list[bytes]:
+        async with async_client().stream(options.pop("method", "GET"), url, **options) as response:
+            chunks = []
+            async for chunk in response.aiter_raw():
+                chunks.append(chunk)
+                if stop_after_first_chunk:
+                    break
+            return chunks
+
+    return asyncio.run(main())
+
+
+def twice(mode: str, first: dict[str, Any], second: dict[str, Any]) -> tuple[list[bytes], list[bytes]]:
+    """Two requests one after the other on the same client (one event loop for async)."""
+    if mode == "sync":
+        return get("sync", **first), get("sync", **second)
+
+    async def main() -> tuple[list[bytes], list[bytes]]:
+        results = []
+        for options in (first, second):
+            options = dict(options)
+            stop = options.pop("stop_after_first_chunk", False)
+            async with async_client().stream("GET", options.pop("url"), **options) as response:
+                chunks = []
+                async for chunk in response.aiter_raw():
+                    chunks.append(chunk)
+                    if stop:
+                        break
+                results.append(chunks)
+        return results[0], results[1]
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_streams_one_after_another_share_one_connection(mode: str) -> None:
+    with LoopbackServer() as server:
+        server.queue(Reply(body=[b"one"], keep_alive=True), Reply(body=[b"two"], keep_alive=True))
+        first, second = twice(mode, {"url": server.url + "/a"}, {"url": server.url + "/b"})
+        assert (b"".join(first), b"".join(second)) == (b"one", b"two")
+        assert server.connections == 1 and [r[0].split()[1] for r in server.requests] == ["/a", "/b"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_response_closed_before_its_end_closes_its_connection(mode: str) -> None:
+    with LoopbackServer() as server:
+        server.queue(Reply(body=[b"first", 2.0, b"never read"], keep_alive=True), Reply(body=[b"again"], keep_alive=True))
+        first, second = twice(mode, {"url": server.url, "stop_after_first_chunk": True}, {"url": server.url})
+        assert first == [b"first"] and b"".join(second) == b"again"
+        assert server.client_closed.wait(2) and server.connections == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_connection_the_server_said_it_would_close_is_not_reused(mode: str) -> None:
+    with LoopbackServer() as server:
+        server.queue(Reply(body=[b"one"]), Reply(body=[b"two"]))  # each with "connection: close"
+        first, second = twice(mode, {"url": server.url}, {"url": server.url})
+        assert (b"".join(first), b"".join(second)) == (b"one", b"two") and server.connections == 2
+
+
+class ClosesWhenIdle:
+    """A server that answers one request per connection with a kept-alive response, then
+    closes the connection 50 ms later (as a server's idle timeout does)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                time.sleep(0.05)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_idle_connection_the_server_closed_is_not_reused(mode: str) -> None:
+    server = ClosesWhenIdle()
+    try:
+        if mode == "sync":
+            first = get("sync", server.url)
+            time.sleep(0.3)
+            second = get("sync", server.url)
+        else:
+
+            async def main() -> tuple[list[bytes], list[bytes]]:
+                client = async_client()
+                first = (await client.get(server.url)).content
+                await asyncio.sleep(0.3)
+                return [first], [(await client.get(server.url)).content]
+
+            first, second = asyncio.run(main())
+        assert (b"".join(first), b"".join(second)) == (b"ok", b"ok") and server.connections == 2
+    finally:
+        server.listener.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_body_cut_short_is_httpx_remote_protocol_error_after_the_bytes_that_came(mode: str) -> None:
+    with LoopbackServer() as server:
+        server.queue(Reply(body=[b"partial"], complete=False))
+        chunks: list[bytes] = []
+
+        def stream() -> None:
+            if mode == "sync":
+                with sync_client().stream("GET", server.url) as response:
+                    for chunk in response.iter_raw():
+                        chunks.append(chunk)
+                return
+
+            async def main() -> None:
+                async with async_client().stream("GET", server.url) as response:
+                    async for chunk in response.aiter_raw():
+                        chunks.append(chunk)
+
+            asyncio.run(main())
+
+        with pytest.raises(httpx.RemoteProtocolError, match="closed the connection in the middle of the chunked body"):
+            stream()
+        assert chunks == [b"partial"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_body_that_is_not_in_memory_is_sent_by_httpcore_whole(mode: str) -> None:
+    with LoopbackServer() as server:
+        server.queue(Reply(body=[b"received"]))
+        if mode == "sync":
+            body = get("sync", server.url, method="POST", content=iter([b"part one, ", b"part two"]))
+        else:
+
+            async def parts() -> Any:
+                yield b"part one, "
+                yield b"part two"
+
+            body = get("async", server.url, method="POST", content=parts())
+        assert b"".join(body) == b"received"
+        assert server.requests[0][1]["transfer-encoding"] == "chunked" and server.requests[0][2] == b"part one, part two"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_header_that_would_inject_another_is_refused_before_connecting(mode: str) -> None:
+    with LoopbackServer() as server:
+        with pytest.raises(httpx.LocalProtocolError, match="line break"):
+            get(mode, server.url, headers={"x-note": "hi\r\nx-injected: 1"})
+        assert server.connections == 0
+
+
+def test_the_response_records_version_reason_and_its_connection() -> None:
+    with LoopbackServer() as server:
+        server.queue(Reply(status=201, body=[b"made"]))
+        response = sync_client().get(server.url)
+        assert (response.status_code, response.http_version, response.reason_phrase) == (201, "HTTP/1.1", "X")
+        assert isinstance(response.extensions["network_stream"], Connection) and response.text == "made"
+
+
+class FakeStream:
+    def __init__(self, readable: bool = False) -> None:
+        self.readable = readable
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.readable if info == "is_readable" else None
+
+
+def idle_pool(most: int | None = 2, expiry: float | None = 30.0) -> IdleConnections:
+    return IdleConnections(httpx.Limits(max_keepalive_connections=most, keepalive_expiry=expiry))
+
+
+A = (b"http", b"a.test", 80)
+B = (b"https", b"b.test", 443)
+
+
+def test_idle_connections_are_taken_newest_first_per_origin() -> None:
+    pool = idle_pool()
+    older, newer, other = Connection(FakeStream(), A), Connection(FakeStream(), A), Connection(FakeStream(), B)
+    assert pool.give_back(older) == [] and pool.give_back(newer) == []
+    assert pool.take(A) == (newer, [])
+    pool.give_back(newer)
+    assert pool.give_back(other) == [older]  # past two idle in all: the longest idle goes
+    assert pool.take(A) == (newer, []) and pool.take(A) == (None, []) and pool.take(B) == (other, [])
+
+
+def test_expired_idle_connections_and_ones_with_news_are_handed_back_to_close() -> None:
+    pool = idle_pool(most=None, expiry=0.0)
+    stale = Connection(FakeStream(), A)
+    pool.give_back(stale)
+    time.sleep(0.01)
+    assert pool.take(A) == (None, [stale])
+    closed_by_server = Connection(FakeStream(readable=True), A)
+    pool = idle_pool(most=None)
+    pool.give_back(closed_by_server)
+    assert pool.take(A) == (None, [closed_by_server])
+
+
+def test_clearing_hands_every_idle_connection_back_to_close() -> None:
+    pool = idle_pool(most=None)
+    connections = [Connection(FakeStream(), A), Connection(FakeStream(), B)]
+    for connection in connections:
+        pool.give_back(connection)
+    assert sorted(map(id, pool.clear())) == sorted(map(id, connections)) and pool.take(A) == (None, [])
+
