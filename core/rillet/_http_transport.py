@@ -8,7 +8,9 @@ that is about 0.8 ms less on the way to the first token (``bench/gateway.py``).
 
 It sits where httpx's transport keeps httpcore's pool (:func:`sync_transport`,
 :func:`async_transport`), so the transport is still httpx's own: what patches it — vcrpy's
-cassettes, pytest-httpx — sees every request, and errors are httpx's.
+cassettes, pytest-httpx — sees every request, and errors are httpx's. What patches
+httpcore's pool instead (respx's default mocker) is seen too: while httpcore's
+``handle_request`` is not httpcore's own, requests go to httpcore's pool.
 
 Sync and async share the logic — the HTTP/1.1 parsing, the pool of idle connections, the
 answer built; the two pools only connect, write and read, each with its own sockets
@@ -143,6 +145,31 @@ def _in_memory(request: httpcore.Request) -> bytes | None:
     return b"".join(stream) if isinstance(stream, httpx.ByteStream) else None
 
 
+class _Replaced:
+    """Whether a method of httpcore's pools is not httpcore's own (a test's mock replaced
+    it): its code is not in ``source`` (remembered per method object)."""
+
+    def __init__(self, pool_class: type, name: str, source: str) -> None:
+        self._class = pool_class
+        self._name = name
+        self._source = source
+        self._seen: object = None
+        self._replaced = False
+
+    def __call__(self) -> bool:
+        method = getattr(self._class, self._name)
+        if method is not self._seen:
+            code = getattr(method, "__code__", None)
+            filename = code.co_filename.replace("\\", "/") if code is not None else ""
+            self._replaced = not filename.endswith(self._source)
+            self._seen = method
+        return self._replaced
+
+
+_sync_pool_replaced = _Replaced(httpcore.ConnectionPool, "handle_request", "httpcore/_sync/connection_pool.py")
+_async_pool_replaced = _Replaced(httpcore.AsyncConnectionPool, "handle_async_request", "httpcore/_async/connection_pool.py")
+
+
 def _origin(url: httpcore.URL) -> Origin:
     scheme = url.scheme
     return scheme, url.host, url.port or (443 if scheme == b"https" else 80)
@@ -187,7 +214,7 @@ class HTTP11Pool(_Pool):
     def handle_request(self, request: httpcore.Request) -> Any:
         """Send ``request``; the answer's body is read as it is iterated."""
         body = _in_memory(request)
-        if body is None:
+        if body is None or _sync_pool_replaced():
             return self.fallback.handle_request(request)
         timeouts = _timeouts(request)
         data = request_bytes(request.method, request.url.target, request.headers, body)
@@ -295,7 +322,7 @@ class AsyncHTTP11Pool(_Pool):
     async def handle_async_request(self, request: httpcore.Request) -> Any:
         """Send ``request``; the answer's body is read as it is iterated."""
         body = _in_memory(request)
-        if body is None:
+        if body is None or _async_pool_replaced():
             return await self.fallback.handle_async_request(request)
         timeouts = _timeouts(request)
         data = request_bytes(request.method, request.url.target, request.headers, body)
