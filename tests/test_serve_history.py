@@ -39,10 +39,13 @@ def test_a_response_continues_from_its_previous_one(gateway: str) -> None:
     ]
 
 
-def test_an_unknown_previous_response_is_a_404_saying_what_to_do(gateway: str) -> None:
-    client = openai.OpenAI(base_url=f"{gateway}/v1", api_key="unused")
-    with pytest.raises(openai.NotFoundError) as caught:
+def test_an_unknown_previous_response_is_openais_previous_response_not_found_saying_what_to_do(gateway: str) -> None:
+    # Clients resend the whole conversation on this code (as they do with OpenAI's own).
+    client = openai.OpenAI(base_url=f"{gateway}/v1", api_key="unused", max_retries=0)
+    with pytest.raises(openai.BadRequestError) as caught:
         client.responses.create(model="replay/demo", input="hi", previous_response_id="resp_nosuch")
+    assert caught.value.status_code == 400 and caught.value.code == "previous_response_not_found"
+    assert caught.value.param == "previous_response_id"
     assert "resp_nosuch" in str(caught.value) and "whole conversation" in str(caught.value)
 
 

@@ -8,7 +8,9 @@ with ``RILLET_LOG_URL``), so the gateway itself stays stateless.
 
 An answer is written a moment after its end, by the worker that streamed it; a client that
 sends the next turn at once may reach another worker first. So an id the store does not
-know yet is looked up again for up to :data:`HISTORY_WAIT` seconds before it is a 404. The
+know yet is looked up again for up to :data:`HISTORY_WAIT` seconds before it is refused as
+OpenAI refuses it (400, code ``previous_response_not_found``: clients resend the whole
+conversation on that code). The
 lookups block: call :func:`with_history` from a thread, not from the event loop.
 """
 
@@ -18,14 +20,21 @@ import time
 import uuid
 from dataclasses import replace
 
-from .._errors import NotFoundError
+from .._errors import InvalidRequestError
 from .._messages import Message
 from ..wire import ClientRequest
 
-__all__ = ["HISTORY_WAIT", "with_history"]
+__all__ = ["HISTORY_WAIT", "UnknownPreviousResponse", "with_history"]
 
 HISTORY_WAIT = 2.0
 """How long an unknown ``previous_response_id`` is looked for (another worker may still be writing it)."""
+
+
+class UnknownPreviousResponse(InvalidRequestError):
+    """``previous_response_id`` names no answer the log store knows: a 400 whose OpenAI
+    error code is ``previous_response_not_found``, as OpenAI's own."""
+
+    openai_code = "previous_response_not_found"
 
 
 def with_history(client: ClientRequest) -> ClientRequest:
@@ -62,8 +71,8 @@ def _history(response_id: str) -> tuple[list[Message], str]:
         time.sleep(pause)  # another worker may be writing it now
         pause = min(pause * 2, 0.25)
     off = "" if logging_enabled() else "; the gateway's log is off (RILLET_LOG=0), so it remembers no answer"
-    raise NotFoundError(
-        f"previous_response_id {response_id!r} is not an answer this gateway's log store knows{off}: "
-        "send the whole conversation in input instead",
-        status_code=404,
+    raise UnknownPreviousResponse(
+        f"Previous response with id {response_id!r} not found: it is not an answer this gateway's log store "
+        f"knows{off}; send the whole conversation in input instead",
+        field="previous_response_id",
     )

@@ -124,7 +124,8 @@ def chat_usage(usage: Usage) -> dict[str, Any]:
 
 def _error_object(error: Any) -> dict[str, Any]:
     kind, code = _ERRORS.get(str(error.code), ("server_error", "server_error"))
-    return {"message": error.message, "type": kind, "param": getattr(error, "field", None), "code": code}
+    code = getattr(error, "openai_code", code)  # an error with OpenAI's own code for it
+    return {"message": error.message, "type": kind, "param": getattr(error, "field", None) or None, "code": code}
 
 
 def chat_error_body(error: Any) -> tuple[int, dict[str, Any]]:
