@@ -217,7 +217,7 @@ def _token_events(flow: Any, transport: Any) -> Iterator[Event]:
     if transport is None:
         from ._clients import sync_client
 
-        return drive_sync(flow, sync_client())
+        return drive_sync(flow, sync_client(), shared_client=True)
     return _with_own_client(flow, transport)
 
 
@@ -236,7 +236,7 @@ def _token_aevents(flow: Any, transport: Any) -> AsyncIterator[Event]:
     if transport is None:
         from ._clients import async_client
 
-        return drive_async(flow, async_client(), deadline_sockets=True)
+        return drive_async(flow, async_client(), shared_client=True)
     return _with_own_async_client(flow, transport)
 
 
