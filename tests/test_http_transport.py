@@ -240,3 +240,44 @@ def test_clearing_hands_every_idle_connection_back_to_close() -> None:
         pool.give_back(connection)
     assert sorted(map(id, pool.clear())) == sorted(map(id, connections)) and pool.take(A) == (None, [])
 
+
+
+PROXIED_CLIENT = """
+import asyncio, json, sys
+import rillet
+options = rillet.StreamOptions(max_retries=0, gap_timeout=0.5)
+proxied = rillet.get_model("openai/m", base_url="http://provider.invalid/v1", key="sk-test", options=options)
+direct = rillet.get_model("openai/m", base_url=sys.argv[1] + "/v1", key="sk-test", options=options)
+async def gather(model):
+    async with model.astream_tokens("hi") as stream:
+        return [event async for event in stream]
+def outcome(events):
+    return "".join(e.text for e in events if e.type == "token") + ("" if events[-1].type == "end" else " / " + events[-1].code)
+runs = [list(proxied.stream_tokens("hi")), asyncio.run(gather(proxied)), list(direct.stream_tokens("hi")), list(proxied.stream_tokens("hi"))]
+print(json.dumps([outcome(events) for events in runs]))
+"""
+
+SSE_ANSWER = [
+    b'data: {"id": "c1", "choices": [{"index": 0, "delta": {"role": "assistant", "content": "via "}, "finish_reason": null}]}\n\n',
+    b'data: {"id": "c1", "choices": [{"index": 0, "delta": {"content": "proxy"}, "finish_reason": "stop"}]}\n\ndata: [DONE]\n\n',
+]
+
+
+def test_the_proxies_of_the_environment_carry_the_shared_clients_requests_within_their_deadlines(tmp_path: Any) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    sse = {"content-type": "text/event-stream"}
+    with LoopbackServer() as proxy, LoopbackServer() as upstream:
+        stalled = [SSE_ANSWER[0], 3.0, SSE_ANSWER[1]]  # silent past the 0.5 s gap timeout
+        proxy.queue(Reply(headers=sse, body=list(SSE_ANSWER)), Reply(headers=sse, body=list(SSE_ANSWER)), Reply(headers=sse, body=stalled))
+        upstream.queue(Reply(headers=sse, body=[SSE_ANSWER[0].replace(b"via ", b"no "), SSE_ANSWER[1]]))
+        env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")}
+        env.update(HTTP_PROXY=proxy.url, NO_PROXY="127.0.0.1", RILLET_HOME=str(tmp_path), RILLET_LOG="0")
+        done = subprocess.run([sys.executable, "-c", PROXIED_CLIENT, upstream.url], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == ["via proxy", "via proxy", "no proxy", "via  / timeout"]
+        assert [request[0] for request in proxy.requests] == ["POST http://provider.invalid/v1/chat/completions HTTP/1.1"] * 3
+        assert [request[0] for request in upstream.requests] == ["POST /v1/chat/completions HTTP/1.1"]

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from ._deadlines import LazySSLContext
-from ._http_transport import async_transport, sync_transport
+from ._http_transport import async_transport, proxy_mounts, sync_transport
 
 __all__ = ["async_client", "sync_client"]
 
@@ -48,7 +48,10 @@ def sync_client() -> httpx.Client:
             if _sync is None:
                 # Its sockets wait no longer than the running stream operation's deadline.
                 transport = sync_transport(_LIMITS, _TLS)
-                _sync = httpx.Client(timeout=None, transport=transport, follow_redirects=False, cookies=_NoCookies())
+                mounts = proxy_mounts(_LIMITS, asynchronous=False)
+                _sync = httpx.Client(
+                    timeout=None, transport=transport, mounts=mounts, follow_redirects=False, cookies=_NoCookies()
+                )
     return _sync
 
 
@@ -64,7 +67,8 @@ def async_client() -> httpx.AsyncClient:
     if client is None:
         # Its sockets wait no longer than the running stream operation's deadline.
         transport = async_transport(_LIMITS, _TLS)
+        mounts = proxy_mounts(_LIMITS, asynchronous=True)
         client = _async[loop] = httpx.AsyncClient(
-            timeout=None, transport=transport, follow_redirects=False, cookies=_NoCookies()
+            timeout=None, transport=transport, mounts=mounts, follow_redirects=False, cookies=_NoCookies()
         )
     return client

@@ -40,7 +40,7 @@ from ._asyncio_stream import AsyncioBackend
 from ._deadlines import AsyncDeadlineBackend, DeadlineBackend, LazySSLContext, time_left
 from ._http11 import ResponseReader, request_bytes
 
-__all__ = ["AsyncHTTP11Pool", "Connection", "HTTP11Pool", "IdleConnections", "async_transport", "sync_transport"]
+__all__ = ["AsyncHTTP11Pool", "Connection", "HTTP11Pool", "IdleConnections", "async_transport", "proxy_mounts", "sync_transport"]
 
 _READ_BYTES = 65536
 
@@ -426,6 +426,25 @@ def async_transport(limits: httpx.Limits, ssl_context: LazySSLContext) -> httpx.
     transport = httpx.AsyncHTTPTransport(limits=limits, verify=_UNUSED_CONTEXT)
     transport._pool = AsyncHTTP11Pool(limits, ssl_context)  # type: ignore[assignment]
     return transport
+
+
+def proxy_mounts(limits: httpx.Limits, *, asynchronous: bool) -> dict[str, Any]:
+    """The ``mounts`` of a shared client for the proxies of the environment
+    (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), read as httpx reads them
+    for its own clients — which it does not do for a client given its own transport, as the
+    shared clients are. Each proxy gets httpx's proxy transport, its sockets bounded by the
+    deadlines (:mod:`rillet._deadlines`); a ``NO_PROXY`` host gets the client's own transport."""
+    from httpx._utils import get_environment_proxies
+
+    mounts: dict[str, Any] = {}
+    for pattern, url in get_environment_proxies().items():
+        if url is None:
+            mounts[pattern] = None
+            continue
+        transport: Any = (httpx.AsyncHTTPTransport if asynchronous else httpx.HTTPTransport)(proxy=url, limits=limits)
+        transport._pool._network_backend = AsyncDeadlineBackend() if asynchronous else DeadlineBackend()
+        mounts[pattern] = transport
+    return mounts
 
 
 _UNUSED_CONTEXT = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
