@@ -275,3 +275,10 @@ def test_a_response_of_any_shape_reads_as_h11_reads_it_however_it_is_split(seed:
     request, data = random_exchange(rng)
     reads = splits(data, rng)
     assert by_reader(request, reads) == by_h11(request, reads)
+
+
+def test_a_spoiled_connection_is_not_reused_after_a_complete_response() -> None:
+    reader, _ = read([SIZED])
+    assert reader.reusable
+    reader.spoil()
+    assert reader.complete and not reader.reusable

@@ -137,6 +137,47 @@ def test_an_idle_connection_the_server_closed_is_not_reused(mode: str) -> None:
         server.listener.close()
 
 
+class RefusesLargeBodies:
+    """A server that answers 413 as soon as it has a request's head, and closes without
+    reading the body (as servers with a body limit do)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            body = b'{"error": {"message": "request too large"}}'
+            conn.sendall(b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body))
+            conn.close()  # (unread bytes: the kernel resets the connection)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_answer_sent_before_the_body_was_taken_is_read_not_lost_to_the_write_error(mode: str) -> None:
+    server = RefusesLargeBodies()
+    large = b"x" * (16 * 1024 * 1024)
+    try:
+        if mode == "sync":
+            response = sync_client().post(server.url, content=large)
+        else:
+
+            async def main() -> httpx.Response:
+                return await async_client().post(server.url, content=large)
+
+            response = asyncio.run(main())
+        assert response.status_code == 413 and response.json() == {"error": {"message": "request too large"}}
+    finally:
+        server.listener.close()
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_body_cut_short_is_httpx_remote_protocol_error_after_the_bytes_that_came(mode: str) -> None:
     with LoopbackServer() as server:

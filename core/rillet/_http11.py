@@ -107,6 +107,11 @@ class ResponseReader:
         server keeps the connection open and sent nothing after it)."""
         return self.complete and self._keep_alive and not self._extra
 
+    def spoil(self) -> None:
+        """The connection cannot carry another request after this response (writing the
+        request to it failed)."""
+        self._extra = True
+
     def body(self) -> bytes:
         """The body bytes decoded since the last call."""
         body = self._body

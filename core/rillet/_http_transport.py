@@ -221,7 +221,10 @@ class HTTP11Pool(_Pool):
         connection = self._connection(request, timeouts.get("connect"))
         reader = ResponseReader(request.method)
         try:
-            connection.stream.write(data, time_left(timeouts.get("write")))
+            try:
+                connection.stream.write(data, time_left(timeouts.get("write")))
+            except httpcore.WriteError:  # the server may answer before taking the whole body (a 413, say)
+                reader.spoil()
             while reader.head is None:
                 self.read(connection, reader, time_left(timeouts.get("read")))
         except BaseException:
@@ -329,7 +332,10 @@ class AsyncHTTP11Pool(_Pool):
         connection = await self._connection(request, timeouts.get("connect"))
         reader = ResponseReader(request.method)
         try:
-            await connection.stream.write(data, time_left(timeouts.get("write")))
+            try:
+                await connection.stream.write(data, time_left(timeouts.get("write")))
+            except httpcore.WriteError:  # (read the answer, as the sync pool does)
+                reader.spoil()
             while reader.head is None:
                 await self.read(connection, reader, time_left(timeouts.get("read")))
         except BaseException:
