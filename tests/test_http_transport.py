@@ -90,9 +90,8 @@ def test_a_connection_the_server_said_it_would_close_is_not_reused(mode: str) ->
         assert (b"".join(first), b"".join(second)) == (b"one", b"two") and server.connections == 2
 
 
-class ClosesWhenIdle:
-    """A server that answers one request per connection with a kept-alive response, then
-    closes the connection 50 ms later (as a server's idle timeout does)."""
+class RawServer:
+    """A server that answers each connection's first request head with :meth:`answer`."""
 
     def __init__(self) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -111,8 +110,19 @@ class ClosesWhenIdle:
                 data = b""
                 while b"\r\n\r\n" not in data:
                     data += conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-                time.sleep(0.05)
+                self.answer(conn)
+
+    def answer(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+
+class ClosesWhenIdle(RawServer):
+    """Answers with a kept-alive response, then closes the connection 50 ms later (as a
+    server's idle timeout does)."""
+
+    def answer(self, conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -137,27 +147,13 @@ def test_an_idle_connection_the_server_closed_is_not_reused(mode: str) -> None:
         server.listener.close()
 
 
-class RefusesLargeBodies:
-    """A server that answers 413 as soon as it has a request's head, and closes without
-    reading the body (as servers with a body limit do)."""
+class RefusesLargeBodies(RawServer):
+    """Answers 413 as soon as it has a request's head, and closes without reading the body
+    (as servers with a body limit do; the kernel then resets the connection)."""
 
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            data = b""
-            while b"\r\n\r\n" not in data:
-                data += conn.recv(65536)
-            body = b'{"error": {"message": "request too large"}}'
-            conn.sendall(b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body))
-            conn.close()  # (unread bytes: the kernel resets the connection)
+    def answer(self, conn: socket.socket) -> None:
+        body = b'{"error": {"message": "request too large"}}'
+        conn.sendall(b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body))
 
 
 @pytest.mark.parametrize("mode", MODES)
