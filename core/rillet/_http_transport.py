@@ -3,14 +3,16 @@ whose waits end at the stream operation's deadline.
 
 A request to a provider goes through one small layer here instead of httpcore's pool,
 connection and h11 state machine: the request is written in one piece, the head is parsed
-once, and each network read of the body is decoded and handed on whole. On a gateway
-that is about 0.8 ms less on the way to the first token (``bench/gateway.py``).
+once, and each network read of the body is decoded and handed on whole. With the drivers
+handing requests straight to the transport (:mod:`rillet._drivers`), that took about
+0.8 ms off the way to the first token of an idle gateway (``bench/gateway.py``, side by side).
 
 It sits where httpx's transport keeps httpcore's pool (:func:`sync_transport`,
 :func:`async_transport`), so the transport is still httpx's own: what patches it — vcrpy's
 cassettes, pytest-httpx — sees every request, and errors are httpx's. What patches
 httpcore's pool instead (respx's default mocker) is seen too: while httpcore's
-``handle_request`` is not httpcore's own, requests go to httpcore's pool.
+``handle_request`` is not httpcore's own, requests go to httpcore's pool. The proxies of
+the environment get httpx's proxy transports (:func:`proxy_mounts`).
 
 Sync and async share the logic — the HTTP/1.1 parsing, the pool of idle connections, the
 answer built; the two pools only connect, write and read, each with its own sockets
