@@ -318,3 +318,17 @@ def test_the_proxies_of_the_environment_carry_the_shared_clients_requests_within
         assert json.loads(done.stdout) == ["via proxy", "via proxy", "no proxy", "via  / timeout"]
         assert [request[0] for request in proxy.requests] == ["POST http://provider.invalid/v1/chat/completions HTTP/1.1"] * 3
         assert [request[0] for request in upstream.requests] == ["POST /v1/chat/completions HTTP/1.1"]
+
+
+def test_the_sync_clients_idle_connections_are_closed_when_the_process_ends(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys, rillet\nm = rillet.get_model('openai/m', base_url=sys.argv[1] + '/v1', key='sk-test')\nprint([e.type for e in m.stream_tokens('hi')])"
+    with LoopbackServer() as server:
+        server.queue(Reply(headers={"content-type": "text/event-stream"}, body=list(SSE_ANSWER), keep_alive=True))
+        env = {**os.environ, "RILLET_HOME": str(tmp_path), "RILLET_LOG": "0"}
+        done = subprocess.run([sys.executable, "-W", "default::ResourceWarning", "-c", code, server.url], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.strip() == "['start', 'token', 'token', 'end']", done.stderr
+    assert "ResourceWarning" not in done.stderr  # the kept-alive socket was closed, not left to the interpreter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import threading
 import weakref
 from http.cookiejar import CookieJar
@@ -51,6 +52,7 @@ def sync_client() -> httpx.Client:
                 _sync = httpx.Client(
                     timeout=None, transport=transport, mounts=mounts, follow_redirects=False, cookies=_NoCookies()
                 )
+                atexit.register(_sync.close)  # its idle connections end cleanly with the process
     return _sync
 
 
