@@ -3,7 +3,8 @@
 ``drive_sync`` runs :func:`rillet._transport.stream_flow` with an ``httpx.Client``,
 ``drive_async`` with an ``httpx.AsyncClient``; the flow holds all the logic, a driver only
 sends, reads, sleeps and closes, and hands the flow's events to the caller. Waits are
-bounded by the deadline-aware network backend of the shared clients (:mod:`rillet._deadlines`).
+bounded by the deadline-aware connections of the shared clients (:mod:`rillet._http_transport`,
+:mod:`rillet._deadlines`).
 """
 
 from __future__ import annotations
