@@ -108,24 +108,21 @@ def read_request(sock: socket.socket) -> tuple[str, dict[str, str], bytes] | Non
 
 
 def _chunked_body(sock: socket.socket, data: bytes) -> bytes:
-    """The data of a chunked request body, ``data`` being what arrived of it with the head."""
-    body = b""
-    while True:
-        while b"\r\n" not in data or (data.startswith((b"0\r\n", b"0;")) and not data.endswith(b"\r\n\r\n")):
-            more = sock.recv(65536)
-            if not more:
-                return body
-            data += more
-        line, _, data = data.partition(b"\r\n")
-        size = int(line.split(b";")[0], 16)
-        if not size:
-            return body
-        while len(data) < size + 2:
-            more = sock.recv(65536)
-            if not more:
-                return body + data[:size]
-            data += more
-        body, data = body + data[:size], data[size + 2 :]
+    """The data of a chunked request body, ``data`` being what arrived of it with the head
+    (a body cut short is returned as it arrived). Decoded by the shared clients' HTTP/1.1
+    reader: a chunked body is framed the same way in either direction."""
+    from .._http11 import ResponseReader
+
+    reader = ResponseReader()
+    reader.feed(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + data)
+    body = reader.body()
+    while not reader.complete:
+        more = sock.recv(65536)
+        if not more:
+            break
+        reader.feed(more)
+        body += reader.body()
+    return body
 
 
 def wait_for_close(sock: socket.socket, seconds: float) -> bool:
