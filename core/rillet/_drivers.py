@@ -87,11 +87,8 @@ def _perform_sync(
             if kind is ReadAll:
                 return operation.response.read()
             if shared_client:
-                try:
+                with _naming_the_request(operation.request):
                     response = client._transport_for_url(operation.request.url).handle_request(operation.request)
-                except httpx.RequestError as exc:
-                    exc.request = operation.request  # (as httpx's client does: the error names its URL)
-                    raise
                 _received(operation.request, response)
             else:
                 response = client.send(operation.request, stream=True)
@@ -139,6 +136,17 @@ async def _drain_async(body: AsyncIterator[bytes], connection: _Bounded) -> None
         return
     finally:
         connection.end = None
+
+
+@contextmanager
+def _naming_the_request(request: httpx.Request) -> Iterator[None]:
+    """What httpx's client does with an error the shared client's transport raised: tie it to
+    its request (so its message names the URL)."""
+    try:
+        yield
+    except httpx.RequestError as exc:
+        exc.request = request
+        raise
 
 
 def _received(request: httpx.Request, response: httpx.Response) -> None:
@@ -270,11 +278,8 @@ async def _send_or_read_all(
     if isinstance(operation, ReadAll):
         return await operation.response.aread()
     if shared_client:
-        try:
+        with _naming_the_request(operation.request):
             response = await client._transport_for_url(operation.request.url).handle_async_request(operation.request)
-        except httpx.RequestError as exc:
-            exc.request = operation.request  # (as httpx's client does: the error names its URL)
-            raise
         _received(operation.request, response)
     else:
         response = await client.send(operation.request, stream=True)
