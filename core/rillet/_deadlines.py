@@ -212,11 +212,13 @@ class LazySSLContext:
         self._lock = threading.Lock()
 
     def get(self) -> ssl.SSLContext:
-        """The real context, made on first use."""
+        """The real context, made on first use, offering HTTP/1.1 (all the shared clients speak)."""
         if self._context is None:
             with self._lock:
                 if self._context is None:
-                    self._context = httpx.create_ssl_context()
+                    context = httpx.create_ssl_context()
+                    context.set_alpn_protocols(["http/1.1"])
+                    self._context = context
         return self._context
 
     def set_alpn_protocols(self, protocols: list[str]) -> None:

@@ -183,20 +183,11 @@ def _timeouts(request: httpcore.Request) -> dict[str, float | None]:
 
 
 class _Pool:
-    """What both pools share: the idle connections, the TLS context."""
+    """What both pools share: the idle connections, the TLS context (made on first use)."""
 
     def __init__(self, limits: httpx.Limits, ssl_context: LazySSLContext) -> None:
         self.idle = IdleConnections(limits)
-        self._ssl = ssl_context
-        self._alpn_set = False
-
-    def tls_context(self) -> ssl.SSLContext:
-        """The TLS context (made on first use), offering HTTP/1.1."""
-        context = self._ssl.get()
-        if not self._alpn_set:
-            context.set_alpn_protocols(["http/1.1"])
-            self._alpn_set = True
-        return context
+        self.tls = ssl_context
 
     @staticmethod
     def server_name(request: httpcore.Request) -> str:
@@ -244,7 +235,7 @@ class HTTP11Pool(_Pool):
         stream = self._sockets.connect_tcp(origin[1].decode("ascii"), origin[2], time_left(connect_timeout))
         if origin[0] == b"https":
             try:
-                stream = stream.start_tls(self.tls_context(), self.server_name(request), time_left(connect_timeout))
+                stream = stream.start_tls(self.tls.get(), self.server_name(request), time_left(connect_timeout))
             except BaseException:
                 stream.close()
                 raise
@@ -356,7 +347,7 @@ class AsyncHTTP11Pool(_Pool):
         stream = await sockets.connect_tcp(origin[1].decode("ascii"), origin[2], time_left(connect_timeout))
         if origin[0] == b"https":
             try:
-                stream = await stream.start_tls(self.tls_context(), self.server_name(request), time_left(connect_timeout))
+                stream = await stream.start_tls(self.tls.get(), self.server_name(request), time_left(connect_timeout))
             except BaseException:
                 await stream.aclose()
                 raise
